@@ -1,0 +1,9 @@
+//! Kite Connect postback receiver: wires configuration, AWS clients and the Kite
+//! verifier into the shared pipeline.
+
+use brokerhooks::providers::kite::KiteProvider;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), brokerhooks::lambda_http::Error> {
+    brokerhooks::function::run::<KiteProvider>().await
+}

@@ -1,0 +1,86 @@
+# Shared by scripts/dev.sh and scripts/test.sh. Sourced, not run.
+# Installs the pinned tools into .venv, starts and stops the local AWS emulator
+# (moto server) and `cargo lambda watch`, all on loopback.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STATE="$ROOT/.local"
+REQUIREMENTS="$ROOT/scripts/requirements.txt"
+mkdir -p "$STATE"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Installs the Python-packaged tools (moto server, cargo-lambda) at the pinned versions.
+ensure_tools() {
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
+  if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing pinned tools into .venv (scripts/requirements.txt)"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+    echo "$want" > "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    log "adding rustfmt and clippy"
+    rustup component add rustfmt clippy
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for_http URL SECONDS: until anything answers on URL.
+wait_for_http() {
+  local url="$1" seconds="$2" i
+  for ((i = 0; i < seconds * 5; i++)); do
+    if curl -s -o /dev/null "$url"; then return 0; fi
+    sleep 0.2
+  done
+  log "nothing answered at $url after ${seconds}s"
+  return 1
+}
+
+PIDS=()
+stop_all() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+
+# start_emulator PORT: moto server on loopback, logs in .local/moto.log.
+start_emulator() {
+  local port="$1"
+  log "starting moto server on 127.0.0.1:$port"
+  setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" > "$STATE/moto.log" 2>&1 &
+  PIDS+=("$!")
+  wait_for_http "http://127.0.0.1:$port/moto-api/" 60
+  export BROKERHOOKS_EMULATOR_URL="http://127.0.0.1:$port"
+}
+
+# start_watch PORT ENV_FILE LOG: serves every function binary with cargo lambda watch.
+start_watch() {
+  local port="$1" env_file="$2" log_file="$3"
+  log "serving the functions with cargo lambda watch on 127.0.0.1:$port"
+  setsid cargo lambda watch --ignore-changes --concurrency 4 \
+      -A 127.0.0.1 -P "$port" --env-file "$env_file" > "$log_file" 2>&1 &
+  PIDS+=("$!")
+  wait_for_http "http://127.0.0.1:$port/" 120
+  export BROKERHOOKS_WATCH_URL="http://127.0.0.1:$port"
+}
+
+local_stack() {
+  "$ROOT/target/debug/local-stack" "$@"
+}
+
+# The function binaries, one per directory under functions/.
+function_names() {
+  local dir
+  for dir in "$ROOT"/functions/*/; do basename "$dir"; done
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The local stack: emulator, table and queue, every function served by cargo lambda
+# watch under /lambda-url/<provider>/webhooks/<provider>, the sample events sent
+# through them, the queue printed — then it keeps serving until Ctrl-C.
+source "$(dirname "$0")/common.sh"
+trap stop_all EXIT
+cd "$ROOT"
+
+EMULATOR_PORT="${EMULATOR_PORT:-5050}"
+WATCH_PORT="${WATCH_PORT:-9000}"
+
+ensure_tools
+log "building"
+cargo build --workspace --bins --quiet
+
+start_emulator "$EMULATOR_PORT"
+env_file="$STATE/dev-functions.env"
+local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file"
+queue_url="$(grep '^EVENTS_QUEUE_URL=' "$env_file" | cut -d= -f2-)"
+start_watch "$WATCH_PORT" "$env_file" "$STATE/dev-watch.log"
+
+log "sending the sample events in events/"
+local_stack replay "$BROKERHOOKS_WATCH_URL"
+log "what reached the queue"
+local_stack drain "$BROKERHOOKS_EMULATOR_URL" "$queue_url"
+
+echo
+log "serving; webhook URLs:"
+for name in $(function_names); do
+  echo "    $name: $BROKERHOOKS_WATCH_URL/lambda-url/$name/webhooks/$name"
+done
+echo "    emulator: $BROKERHOOKS_EMULATOR_URL   queue: $queue_url"
+echo "    function logs: .local/dev-watch.log   (Ctrl-C to stop)"
+wait

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, unit tests, integration tests against the
+# local emulator, and end-to-end tests over HTTP against `cargo lambda watch`.
+# Starts and stops everything it needs; nothing reaches AWS.
+source "$(dirname "$0")/common.sh"
+trap stop_all EXIT
+cd "$ROOT"
+
+ensure_tools
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log "building"
+cargo build --workspace --all-targets --quiet
+
+start_emulator "$(free_port)"
+
+# The end-to-end stack: its own table and queue, functions configured from events/local.env.
+env_file="$STATE/test-functions.env"
+local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file"
+start_watch "$(free_port)" "$env_file" "$STATE/test-watch.log"
+export BROKERHOOKS_E2E_QUEUE_URL
+BROKERHOOKS_E2E_QUEUE_URL="$(grep '^EVENTS_QUEUE_URL=' "$env_file" | cut -d= -f2-)"
+export BROKERHOOKS_E2E_ENV_FILE="$env_file"
+export BROKERHOOKS_WATCH_LOG="$STATE/test-watch.log"
+
+log "cargo test"
+BROKERHOOKS_METRICS_OFF=1 cargo test --workspace 2>&1 | tee "$STATE/test-output.log"

@@ -1,0 +1,270 @@
+//! Configuration, read once at cold start from the environment and, optionally,
+//! from one AWS Secrets Manager secret.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::secret_list::SecretList;
+
+pub const DEFAULT_DEDUPE_TTL_SECONDS: u64 = 30 * 24 * 60 * 60;
+pub const DEFAULT_CLAIM_LEASE_SECONDS: u64 = 30;
+/// One event plus its envelope must fit SQS's 1 MiB message limit.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 960 * 1024;
+/// Names the Secrets Manager secret (id or ARN) that holds this function's secrets as a
+/// JSON object of variable name to value, e.g. `{"KITE_API_SECRET": "..."}`.
+pub const SECRET_ID_VARIABLE: &str = "BROKERHOOKS_SECRET_ID";
+
+/// Why a function refuses to serve. Names the variable, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("required variable {0} is missing or empty")]
+    Missing(&'static str),
+    #[error("variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("secret {SECRET_ID_VARIABLE} could not be loaded: {0}")]
+    SecretsManager(String),
+}
+
+/// Where configuration values come from: the process environment, a fixed map in tests,
+/// either overlaid with the values of a Secrets Manager secret.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSource {
+    values: HashMap<String, String>,
+}
+
+impl ConfigSource {
+    /// A snapshot of the process environment.
+    pub fn from_process_env() -> Self {
+        ConfigSource {
+            values: std::env::vars().collect(),
+        }
+    }
+
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        ConfigSource {
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// A trimmed, non-empty value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<&str, ConfigError> {
+        self.get(name).ok_or(ConfigError::Missing(name))
+    }
+
+    /// A required secret list (comma-separated, for rotation).
+    pub fn secret_list(&self, name: &'static str) -> Result<SecretList, ConfigError> {
+        self.optional_secret_list(name)?
+            .ok_or(ConfigError::Missing(name))
+    }
+
+    /// An optional secret list: absent is `None`; present but only commas is an error.
+    pub fn optional_secret_list(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<SecretList>, ConfigError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(raw) => SecretList::parse(raw)
+                .map(Some)
+                .ok_or(ConfigError::Missing(name)),
+        }
+    }
+
+    /// An optional whole number; absent means `default`.
+    pub fn u64_or(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
+                name,
+                reason: "expected a whole number".to_owned(),
+            }),
+        }
+    }
+
+    /// Adds values from a Secrets Manager secret string (a JSON object of strings).
+    /// Values already present in the environment win, so local overrides stay possible.
+    pub fn overlay_secret_json(&mut self, secret_string: &str) -> Result<(), ConfigError> {
+        let parsed: HashMap<String, serde_json::Value> = serde_json::from_str(secret_string)
+            .map_err(|_| {
+                ConfigError::SecretsManager("secret string is not a JSON object".to_owned())
+            })?;
+        for (name, value) in parsed {
+            let value = match value {
+                serde_json::Value::String(s) => s,
+                _ => {
+                    return Err(ConfigError::SecretsManager(format!(
+                        "value of {name} is not a string"
+                    )));
+                }
+            };
+            if self.get(&name).is_none() {
+                self.values.insert(name, value);
+            }
+        }
+        Ok(())
+    }
+
+    /// When `BROKERHOOKS_SECRET_ID` is set, fetches that secret once and overlays it.
+    pub async fn load_secrets_manager(
+        &mut self,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<(), ConfigError> {
+        let Some(secret_id) = self.get(SECRET_ID_VARIABLE).map(str::to_owned) else {
+            return Ok(());
+        };
+        let client = aws_sdk_secretsmanager::Client::new(aws);
+        let output = client
+            .get_secret_value()
+            .secret_id(secret_id)
+            .send()
+            .await
+            .map_err(|e| {
+                ConfigError::SecretsManager(
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+                )
+            })?;
+        let secret_string = output
+            .secret_string()
+            .ok_or_else(|| ConfigError::SecretsManager("secret has no string value".to_owned()))?;
+        self.overlay_secret_json(secret_string)
+    }
+}
+
+/// Settings every function shares (the contract's variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineSettings {
+    pub events_table: String,
+    pub events_queue_url: String,
+    /// How long an event id is remembered.
+    pub dedupe_ttl: Duration,
+    /// Oldest accepted signed timestamp; `None` turns the age check off.
+    pub max_event_age: Option<Duration>,
+    /// How long an in-progress claim blocks other invocations.
+    pub claim_lease: Duration,
+    pub max_body_bytes: usize,
+}
+
+impl PipelineSettings {
+    pub fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
+        let events_table = config.required("EVENTS_TABLE")?.to_owned();
+        let events_queue_url = config.required("EVENTS_QUEUE_URL")?.to_owned();
+        let dedupe_ttl = config.u64_or("DEDUPE_TTL_SECONDS", DEFAULT_DEDUPE_TTL_SECONDS)?;
+        if dedupe_ttl == 0 {
+            return Err(ConfigError::Invalid {
+                name: "DEDUPE_TTL_SECONDS",
+                reason: "must be positive".to_owned(),
+            });
+        }
+        let max_event_age = config.u64_or("MAX_EVENT_AGE_SECONDS", dedupe_ttl)?;
+        if max_event_age > dedupe_ttl {
+            // An event older than the dedupe memory could be replayed as new.
+            return Err(ConfigError::Invalid {
+                name: "MAX_EVENT_AGE_SECONDS",
+                reason: "must not exceed DEDUPE_TTL_SECONDS".to_owned(),
+            });
+        }
+        let claim_lease = config.u64_or("CLAIM_LEASE_SECONDS", DEFAULT_CLAIM_LEASE_SECONDS)?;
+        if claim_lease == 0 {
+            return Err(ConfigError::Invalid {
+                name: "CLAIM_LEASE_SECONDS",
+                reason: "must be positive".to_owned(),
+            });
+        }
+        let max_body_bytes = config.u64_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES as u64)?;
+        Ok(PipelineSettings {
+            events_table,
+            events_queue_url,
+            dedupe_ttl: Duration::from_secs(dedupe_ttl),
+            max_event_age: (max_event_age > 0).then(|| Duration::from_secs(max_event_age)),
+            claim_lease: Duration::from_secs(claim_lease),
+            max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
+        })
+    }
+
+    /// Whether the queue is FIFO, judged by its name as the contract says.
+    pub fn queue_is_fifo(&self) -> bool {
+        self.events_queue_url
+            .trim_end_matches('/')
+            .ends_with(".fifo")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("EVENTS_TABLE", "events"),
+            ("EVENTS_QUEUE_URL", "http://q/000/events.fifo"),
+        ]
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let settings = PipelineSettings::from_config(&ConfigSource::from_pairs(base())).unwrap();
+        assert_eq!(settings.dedupe_ttl, Duration::from_secs(2_592_000));
+        assert_eq!(settings.max_event_age, Some(Duration::from_secs(2_592_000)));
+        assert_eq!(settings.claim_lease, Duration::from_secs(30));
+        assert_eq!(settings.max_body_bytes, 983_040);
+        assert!(settings.queue_is_fifo());
+    }
+
+    #[test]
+    fn missing_and_invalid_values_name_the_variable() {
+        let config = ConfigSource::from_pairs([("EVENTS_TABLE", " ")]);
+        assert_eq!(
+            PipelineSettings::from_config(&config),
+            Err(ConfigError::Missing("EVENTS_TABLE"))
+        );
+        let mut pairs = base();
+        pairs.push(("MAX_EVENT_AGE_SECONDS", "99999999"));
+        let error = PipelineSettings::from_config(&ConfigSource::from_pairs(pairs)).unwrap_err();
+        assert!(error.to_string().contains("MAX_EVENT_AGE_SECONDS"));
+        let mut pairs = base();
+        pairs.push(("CLAIM_LEASE_SECONDS", "abc"));
+        let error = PipelineSettings::from_config(&ConfigSource::from_pairs(pairs)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "variable CLAIM_LEASE_SECONDS is invalid: expected a whole number"
+        );
+    }
+
+    #[test]
+    fn zero_age_turns_the_check_off() {
+        let mut pairs = base();
+        pairs.push(("MAX_EVENT_AGE_SECONDS", "0"));
+        let settings = PipelineSettings::from_config(&ConfigSource::from_pairs(pairs)).unwrap();
+        assert_eq!(settings.max_event_age, None);
+    }
+
+    #[test]
+    fn secrets_manager_values_fill_gaps_but_env_wins() {
+        let mut config = ConfigSource::from_pairs([("KITE_API_SECRET", "from-env")]);
+        config
+            .overlay_secret_json(r#"{"KITE_API_SECRET":"from-sm","OTHER":"a,b"}"#)
+            .unwrap();
+        assert_eq!(config.get("KITE_API_SECRET"), Some("from-env"));
+        assert_eq!(config.secret_list("OTHER").unwrap().len(), 2);
+        assert!(config.overlay_secret_json("[1]").is_err());
+        assert!(config.overlay_secret_json(r#"{"A":1}"#).is_err());
+    }
+
+    #[test]
+    fn a_list_of_only_commas_is_missing() {
+        let config = ConfigSource::from_pairs([("S", ",,")]);
+        assert_eq!(config.secret_list("S"), Err(ConfigError::Missing("S")));
+    }
+}

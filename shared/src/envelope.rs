@@ -1,0 +1,146 @@
+//! The normalized envelope: one queue message per distinct event.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::timestamps::format_rfc3339;
+
+/// What a provider's verifier extracts from one event of a verified delivery.
+#[derive(Debug, Clone)]
+pub struct EventDraft {
+    /// The provider's own event id, or the content-derived id (see `canonical_json`).
+    pub id: String,
+    pub event_type: String,
+    /// The entity the event is about (order, transaction, account, user…).
+    pub subject: String,
+    pub occurred_at: OffsetDateTime,
+    /// The provider's event JSON, unchanged.
+    pub payload: Box<RawValue>,
+}
+
+/// A queue message as downstream consumers read it.
+///
+/// ```
+/// let body = r#"{"id":"e1","provider":"kite","type":"COMPLETE","subject":"220303000308932",
+///   "occurred_at":"2022-03-03T03:54:25Z","received_at":"2022-03-03T03:54:26Z","payload":{"status":"COMPLETE"}}"#;
+/// let envelope: brokerhooks::Envelope = serde_json::from_str(body).unwrap();
+/// assert_eq!(envelope.event_type, "COMPLETE");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub id: String,
+    pub provider: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub subject: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    pub payload: serde_json::Value,
+}
+
+impl Envelope {
+    /// Deserializes the payload into a provider model, e.g. `KitePostback`.
+    pub fn payload_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&self.payload)
+    }
+}
+
+/// The wire form: borrows the payload so its bytes go out exactly as received.
+#[derive(Serialize)]
+struct EnvelopeWire<'a> {
+    id: &'a str,
+    provider: &'a str,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    subject: &'a str,
+    occurred_at: String,
+    received_at: String,
+    payload: &'a RawValue,
+}
+
+/// A message ready for the queue. Only the pipeline builds these, from verified events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    pub(crate) provider: &'static str,
+    pub(crate) event_type: String,
+    /// FIFO message group: provider + ":" + subject.
+    pub(crate) group_id: String,
+    /// FIFO deduplication id: hex SHA-256 of provider + ":" + event id.
+    pub(crate) dedup_id: String,
+    pub(crate) body: String,
+}
+
+impl OutgoingMessage {
+    pub(crate) fn new(
+        provider: &'static str,
+        draft: &EventDraft,
+        received_at: OffsetDateTime,
+    ) -> Result<Self, serde_json::Error> {
+        let body = serde_json::to_string(&EnvelopeWire {
+            id: &draft.id,
+            provider,
+            event_type: &draft.event_type,
+            subject: &draft.subject,
+            occurred_at: format_rfc3339(draft.occurred_at),
+            received_at: format_rfc3339(received_at),
+            payload: &draft.payload,
+        })?;
+        Ok(OutgoingMessage {
+            provider,
+            event_type: draft.event_type.clone(),
+            group_id: format!("{provider}:{}", draft.subject),
+            dedup_id: hex::encode(Sha256::digest(format!("{provider}:{}", draft.id))),
+            body,
+        })
+    }
+
+    pub fn provider(&self) -> &str {
+        self.provider
+    }
+    pub fn event_type(&self) -> &str {
+        &self.event_type
+    }
+    pub fn group_id(&self) -> &str {
+        &self.group_id
+    }
+    pub fn dedup_id(&self) -> &str {
+        &self.dedup_id
+    }
+    /// The envelope JSON.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn wire_form_has_exactly_the_seven_keys_and_raw_payload() {
+        let draft = EventDraft {
+            id: "abc".to_owned(),
+            event_type: "COMPLETE".to_owned(),
+            subject: "42".to_owned(),
+            occurred_at: datetime!(2022-03-03 03:54:25 UTC),
+            payload: RawValue::from_string(r#"{"b":1.50, "a":"x"}"#.to_owned()).unwrap(),
+        };
+        let message =
+            OutgoingMessage::new("kite", &draft, datetime!(2022-03-03 03:54:26.5 UTC)).unwrap();
+        assert_eq!(
+            message.body(),
+            r#"{"id":"abc","provider":"kite","type":"COMPLETE","subject":"42","occurred_at":"2022-03-03T03:54:25Z","received_at":"2022-03-03T03:54:26.5Z","payload":{"b":1.50, "a":"x"}}"#
+        );
+        assert_eq!(message.group_id(), "kite:42");
+        assert_eq!(message.dedup_id(), hex::encode(Sha256::digest(b"kite:abc")));
+        let parsed: Envelope = serde_json::from_str(message.body()).unwrap();
+        assert_eq!(parsed.subject, "42");
+        assert_eq!(parsed.occurred_at, datetime!(2022-03-03 03:54:25 UTC));
+    }
+}

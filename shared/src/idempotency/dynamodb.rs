@@ -1,0 +1,136 @@
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+
+use super::{
+    Claim, ClaimOutcome, IdempotencyStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoreError,
+};
+
+/// The idempotency store on a DynamoDB table (partition key `pk`, TTL `expires_at`).
+#[derive(Debug, Clone)]
+pub struct DynamoDbStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoDbStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoDbStore {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn unavailable<E, R>(error: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Unavailable(DisplayErrorContext(error).to_string())
+}
+
+impl IdempotencyStore for DynamoDbStore {
+    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(&claim.key))
+            .item("status", s(STATUS_IN_PROGRESS))
+            .item("claim_token", s(&claim.token))
+            .item("lease_expires_at", n(claim.lease_expires_at))
+            .item("expires_at", n(claim.expires_at))
+            .condition_expression(
+                "attribute_not_exists(pk) OR expires_at <= :now \
+                 OR (#status = :in_progress AND lease_expires_at <= :now)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":now", n(claim.now))
+            .expression_attribute_values(":in_progress", s(STATUS_IN_PROGRESS))
+            // The old item comes back with the failure: one call tells duplicate from in-flight.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(ClaimOutcome::Claimed),
+            Err(SdkError::ServiceError(context)) => match context.err() {
+                PutItemError::ConditionalCheckFailedException(failed) => {
+                    let enqueued = failed
+                        .item()
+                        .and_then(|item| item.get("status"))
+                        .and_then(|status| status.as_s().ok())
+                        .is_some_and(|status| status == STATUS_ENQUEUED);
+                    Ok(if enqueued {
+                        ClaimOutcome::AlreadyEnqueued
+                    } else {
+                        ClaimOutcome::InProgress
+                    })
+                }
+                _ => Err(unavailable(SdkError::ServiceError(context))),
+            },
+            Err(other) => Err(unavailable(other)),
+        }
+    }
+
+    async fn mark_enqueued(&self, claim: &Claim) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(&claim.key))
+            .update_expression("SET #status = :enqueued REMOVE lease_expires_at")
+            .condition_expression("claim_token = :token")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":enqueued", s(STATUS_ENQUEUED))
+            .expression_attribute_values(":token", s(&claim.token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::ClaimLost)
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    async fn release(&self, claim: &Claim) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(&claim.key))
+            .condition_expression("claim_token = :token AND #status = :in_progress")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":token", s(&claim.token))
+            .expression_attribute_values(":in_progress", s(STATUS_IN_PROGRESS))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Someone else holds it now: nothing of ours to release.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+}

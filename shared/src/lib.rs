@@ -1,0 +1,40 @@
+//! brokerhooks: verified, deduplicated webhook intake for brokerage and investment
+//! platforms, on AWS Lambda.
+//!
+//! Where things live:
+//! - `providers::<name>` — each provider's verifier (bytes in, verdict out) and payload models.
+//! - `verification` — shared primitives: [`Verified`], freshness, constant-time compare.
+//! - `pipeline` — method → size → verify → claim → enqueue → complete → answer.
+//! - `idempotency` — claim store trait, DynamoDB and in-memory implementations.
+//! - `queue` — queue trait, SQS and in-memory implementations.
+//! - `envelope` — the normalized queue message ([`Envelope`]) consumers deserialize.
+//! - `config`, `function`, `lambda_adapter`, `logging`, `metrics` — running as a Lambda.
+
+pub mod canonical_json;
+pub mod clock;
+pub mod config;
+pub mod envelope;
+pub mod error;
+pub mod function;
+pub mod idempotency;
+pub mod lambda_adapter;
+pub mod logging;
+pub mod metrics;
+pub mod pipeline;
+pub mod provider;
+pub mod providers;
+pub mod queue;
+pub mod request;
+pub mod secret_list;
+pub mod timestamps;
+pub mod verification;
+
+pub use envelope::Envelope;
+pub use error::WebhookError;
+pub use pipeline::{Answer, Pipeline, Tally};
+pub use provider::{Provider, VerifyContext};
+pub use request::WebhookRequest;
+pub use verification::Verified;
+
+/// Re-exported so function binaries need no direct lambda_http dependency.
+pub use lambda_http;

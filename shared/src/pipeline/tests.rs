@@ -1,0 +1,284 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::value::RawValue;
+use time::macros::datetime;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::config::{ConfigError, ConfigSource};
+use crate::idempotency::{MemoryStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoredClaim};
+use crate::queue::MemoryQueue;
+use crate::verification::Verified;
+
+/// A provider for pipeline tests: header `x-test-auth: ok` authenticates; the body is
+/// a JSON array of event ids.
+struct TestProvider;
+
+impl Provider for TestProvider {
+    const NAME: &'static str = "test";
+
+    fn from_config(_: &ConfigSource) -> Result<Self, ConfigError> {
+        Ok(TestProvider)
+    }
+
+    fn verify(
+        &self,
+        request: &WebhookRequest,
+        context: &VerifyContext,
+    ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
+        if request.header("x-test-auth").as_deref() != Some("ok") {
+            return Err(WebhookError::Unauthorized("missing signature"));
+        }
+        let ids: Vec<String> = serde_json::from_slice(&request.body)
+            .map_err(|_| WebhookError::bad_request("bad body"))?;
+        let drafts = ids
+            .into_iter()
+            .map(|id| EventDraft {
+                payload: RawValue::from_string(format!(r#"{{"id":"{id}"}}"#)).unwrap(),
+                subject: format!("subject-{id}"),
+                event_type: "TEST.EVENT".to_owned(),
+                occurred_at: context.now,
+                id,
+            })
+            .collect();
+        Ok(Verified::new(drafts, 0))
+    }
+}
+
+const T0: time::OffsetDateTime = datetime!(2026-11-22 12:00:00 UTC);
+
+struct Harness {
+    pipeline: Pipeline<TestProvider, Arc<MemoryStore>, Arc<MemoryQueue>>,
+    store: Arc<MemoryStore>,
+    queue: Arc<MemoryQueue>,
+    clock: Arc<ManualClock>,
+}
+
+fn harness() -> Harness {
+    let store = Arc::new(MemoryStore::new());
+    let queue = Arc::new(MemoryQueue::new());
+    let clock = Arc::new(ManualClock::new(T0));
+    let settings = PipelineSettings {
+        events_table: "t".to_owned(),
+        events_queue_url: "q".to_owned(),
+        dedupe_ttl: Duration::from_secs(3600),
+        max_event_age: Some(Duration::from_secs(3600)),
+        claim_lease: Duration::from_secs(30),
+        max_body_bytes: 1024,
+    };
+    let pipeline = Pipeline::new(TestProvider, store.clone(), queue.clone(), settings)
+        .with_clock(clock.clone());
+    Harness {
+        pipeline,
+        store,
+        queue,
+        clock,
+    }
+}
+
+fn delivery(ids: &[&str]) -> WebhookRequest {
+    WebhookRequest::post("/webhooks/test", serde_json::to_vec(ids).unwrap())
+        .with_header("x-test-auth", "ok")
+}
+
+fn ok(accepted: usize, duplicates: usize) -> Answer {
+    Answer {
+        status: 200,
+        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
+    }
+}
+
+fn error(status: u16, reason: &str) -> Answer {
+    Answer {
+        status,
+        body: format!(r#"{{"error":"{reason}"}}"#),
+    }
+}
+
+#[tokio::test]
+async fn new_event_costs_three_calls_and_a_duplicate_one() {
+    let h = harness();
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
+    let messages = h.queue.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0].body,
+        r#"{"id":"e1","provider":"test","type":"TEST.EVENT","subject":"subject-e1","occurred_at":"2026-11-22T12:00:00Z","received_at":"2026-11-22T12:00:00Z","payload":{"id":"e1"}}"#
+    );
+    assert_eq!(messages[0].group_id, "test:subject-e1");
+    assert_eq!(h.store.item("test#e1").unwrap().status, STATUS_ENQUEUED);
+    assert_eq!(
+        h.store.item("test#e1").unwrap().expires_at,
+        T0.unix_timestamp() + 3600
+    );
+    assert_eq!(
+        h.store.calls() + h.queue.requests(),
+        3,
+        "claim + send + mark"
+    );
+
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(0, 1));
+    assert_eq!(h.queue.messages().len(), 1);
+    assert_eq!(
+        h.store.calls() + h.queue.requests(),
+        4,
+        "a duplicate costs one claim"
+    );
+}
+
+#[tokio::test]
+async fn checks_run_in_contract_order() {
+    let h = harness();
+    let mut get = delivery(&["e1"]);
+    get.method = "GET".to_owned();
+    assert_eq!(
+        h.pipeline.handle(&get).await,
+        error(405, "method not allowed")
+    );
+    let big = WebhookRequest::post("/", vec![b'x'; 1025]);
+    assert_eq!(
+        h.pipeline.handle(&big).await,
+        error(413, "body larger than 1024 bytes")
+    );
+    let unsigned = WebhookRequest::post("/", "not json");
+    assert_eq!(
+        h.pipeline.handle(&unsigned).await,
+        error(401, "missing signature")
+    );
+    let bad = WebhookRequest::post("/", "not json").with_header("x-test-auth", "ok");
+    assert_eq!(h.pipeline.handle(&bad).await, error(400, "bad body"));
+    assert!(h.store.is_empty());
+    assert_eq!(h.store.calls(), 0);
+    assert!(h.queue.messages().is_empty());
+}
+
+#[tokio::test]
+async fn queue_failure_releases_the_claim_and_a_retry_succeeds() {
+    let h = harness();
+    h.queue.set_unavailable(true);
+    assert_eq!(
+        h.pipeline.handle(&delivery(&["e1"])).await,
+        error(503, "storage or queue unavailable; retry later")
+    );
+    assert!(h.store.is_empty(), "claim released");
+    h.queue.set_unavailable(false);
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
+    assert_eq!(h.queue.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn store_failure_sends_nothing() {
+    let h = harness();
+    h.store.set_unavailable(true);
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await.status, 503);
+    assert!(h.queue.messages().is_empty());
+}
+
+fn foreign_claim(h: &Harness, key: &str, lease_expires_at: i64) {
+    let claim = Claim {
+        key: key.to_owned(),
+        token: "other-invocation".to_owned(),
+        now: T0.unix_timestamp(),
+        lease_expires_at,
+        expires_at: T0.unix_timestamp() + 3600,
+    };
+    futures_util::FutureExt::now_or_never(h.store.claim(&claim))
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn in_flight_events_answer_409_after_the_others_are_enqueued() {
+    let h = harness();
+    foreign_claim(&h, "test#busy", T0.unix_timestamp() + 30);
+    let answer = h.pipeline.handle(&delivery(&["new", "busy"])).await;
+    assert_eq!(
+        answer,
+        error(
+            409,
+            "event is being processed by another invocation; retry later"
+        )
+    );
+    let bodies: Vec<String> = h.queue.messages().into_iter().map(|m| m.body).collect();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].starts_with(r#"{"id":"new""#));
+    assert_eq!(h.store.item("test#busy").unwrap().token, "other-invocation");
+}
+
+#[tokio::test]
+async fn a_dead_invocations_claim_is_taken_over_after_its_lease() {
+    let h = harness();
+    foreign_claim(&h, "test#e1", T0.unix_timestamp() + 30);
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await.status, 409);
+    h.clock.advance(Duration::from_secs(30));
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
+    let item: StoredClaim = h.store.item("test#e1").unwrap();
+    assert_eq!(item.status, STATUS_ENQUEUED);
+    assert_ne!(item.token, "other-invocation");
+    assert_eq!(h.queue.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn expired_ids_are_forgotten_in_code_not_by_ttl() {
+    let h = harness();
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
+    h.clock.advance(Duration::from_secs(3599));
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(0, 1));
+    h.clock.advance(Duration::from_secs(1));
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
+}
+
+#[tokio::test]
+async fn repeats_inside_one_delivery_are_duplicates() {
+    let h = harness();
+    assert_eq!(
+        h.pipeline.handle(&delivery(&["a", "b", "a"])).await,
+        ok(2, 1)
+    );
+    assert_eq!(h.queue.messages().len(), 2);
+    assert_eq!(h.queue.requests(), 1, "one batch request");
+}
+
+#[tokio::test]
+async fn partial_redelivery_enqueues_only_the_missing() {
+    let h = harness();
+    assert_eq!(h.pipeline.handle(&delivery(&["a"])).await, ok(1, 0));
+    assert_eq!(
+        h.pipeline.handle(&delivery(&["a", "b", "c"])).await,
+        ok(2, 1)
+    );
+    assert_eq!(h.queue.messages().len(), 3);
+    assert_eq!(h.store.item("test#b").unwrap().status, STATUS_ENQUEUED);
+    assert_ne!(h.store.item("test#c").unwrap().status, STATUS_IN_PROGRESS);
+}
+
+#[tokio::test]
+async fn empty_and_oversized_ids_are_rejected() {
+    let h = harness();
+    assert_eq!(
+        h.pipeline.handle(&delivery(&[""])).await,
+        error(400, "event id is empty")
+    );
+    let long = "x".repeat(513);
+    assert_eq!(
+        h.pipeline.handle(&delivery(&[&long])).await,
+        error(400, "event id is too long")
+    );
+    assert!(h.store.is_empty());
+}
+
+#[tokio::test]
+async fn concurrent_identical_deliveries_enqueue_once() {
+    let h = Arc::new(harness());
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let h = h.clone();
+            tokio::spawn(async move { h.pipeline.handle(&delivery(&["same"])).await.status })
+        })
+        .collect();
+    for task in tasks {
+        assert!([200, 409].contains(&task.await.unwrap()));
+    }
+    assert_eq!(h.queue.messages().len(), 1);
+}

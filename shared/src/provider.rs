@@ -1,0 +1,39 @@
+//! What a provider plugs into the pipeline.
+
+use time::OffsetDateTime;
+
+use crate::config::{ConfigError, ConfigSource};
+use crate::envelope::EventDraft;
+use crate::error::WebhookError;
+use crate::request::WebhookRequest;
+use crate::verification::{FreshnessPolicy, Verified};
+
+/// What a verifier needs besides the request.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyContext {
+    pub now: OffsetDateTime,
+    /// The contract's freshness rule for signed timestamps.
+    pub freshness: FreshnessPolicy,
+}
+
+/// A webhook provider: authenticates a delivery and splits it into events.
+///
+/// The pipeline has already checked method and size. `verify` must check, in this
+/// order: authentication (401 — a missing checksum, signature or token is a 401; 403 for
+/// an IP allowlist refusal), then body shape (400). Only a verifier in this crate can
+/// wrap its result in [`Verified`], so nothing unverified reaches the queue.
+pub trait Provider: Send + Sync + 'static {
+    /// The provider's name: envelope `provider`, log field, key prefix and FIFO group prefix.
+    const NAME: &'static str;
+
+    /// Builds the provider from configuration (its secrets), read once at cold start.
+    fn from_config(config: &ConfigSource) -> Result<Self, ConfigError>
+    where
+        Self: Sized;
+
+    fn verify(
+        &self,
+        request: &WebhookRequest,
+        context: &VerifyContext,
+    ) -> Result<Verified<Vec<EventDraft>>, WebhookError>;
+}

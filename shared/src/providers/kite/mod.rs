@@ -1,0 +1,88 @@
+//! Zerodha Kite Connect order postbacks.
+//!
+//! Authentication: the body's `checksum` must equal the lowercase hex
+//! SHA-256 of `order_id + order_timestamp + api_secret` (plain SHA-256, not HMAC).
+//! The checksum covers neither status nor quantities, so each postback is identified
+//! by its whole content (canonical JSON), and several postbacks per order are distinct.
+
+mod checksum;
+mod postback;
+
+pub use checksum::{checksum_hex, checksum_matches};
+pub use postback::KitePostback;
+
+use serde_json::Value;
+
+use crate::canonical_json::content_id;
+use crate::config::{ConfigError, ConfigSource};
+use crate::envelope::EventDraft;
+use crate::error::WebhookError;
+use crate::provider::{Provider, VerifyContext};
+use crate::providers::json_body::{optional_str, parse_object, raw_payload, required_str};
+use crate::request::WebhookRequest;
+use crate::secret_list::SecretList;
+use crate::timestamps::{IST, parse_naive};
+use crate::verification::Verified;
+
+pub const SECRET_VARIABLE: &str = "KITE_API_SECRET";
+
+#[derive(Debug, Clone)]
+pub struct KiteProvider {
+    secrets: SecretList,
+}
+
+impl KiteProvider {
+    pub fn new(secrets: SecretList) -> Self {
+        KiteProvider { secrets }
+    }
+}
+
+impl Provider for KiteProvider {
+    const NAME: &'static str = "kite";
+
+    fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
+        Ok(KiteProvider::new(config.secret_list(SECRET_VARIABLE)?))
+    }
+
+    fn verify(
+        &self,
+        request: &WebhookRequest,
+        context: &VerifyContext,
+    ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
+        // The checksum lives in the body, so a body that is not a JSON object cannot be
+        // authenticated at all: that is a 400, before any 401.
+        let body = parse_object(&request.body)?;
+        let received = optional_str(&body, "checksum")
+            .ok_or(WebhookError::Unauthorized("missing checksum"))?;
+        let order_id = required_str(&body, "order_id")?;
+        let order_timestamp = required_str(&body, "order_timestamp")?;
+        let matched = self
+            .secrets
+            .position_matching(|secret| {
+                checksum_matches(order_id, order_timestamp, secret, received)
+            })
+            .ok_or(WebhookError::Unauthorized("checksum mismatch"))?;
+
+        let placed_at = parse_naive(order_timestamp, IST).ok_or_else(|| {
+            WebhookError::bad_request("order_timestamp is not YYYY-MM-DD HH:MM:SS")
+        })?;
+        // order_timestamp is covered by the checksum, so it is subject to freshness.
+        context.freshness.check(placed_at, context.now)?;
+
+        let status = required_str(&body, "status")?;
+        let occurred_at = optional_str(&body, "exchange_update_timestamp")
+            .and_then(|t| parse_naive(t, IST))
+            .unwrap_or(placed_at);
+        let draft = EventDraft {
+            id: content_id(&Value::Object(body.clone())),
+            event_type: status.to_owned(),
+            subject: order_id.to_owned(),
+            occurred_at,
+            payload: raw_payload(&request.body)?,
+        };
+        Ok(Verified::new(vec![draft], matched))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
+
+use super::{EventQueue, QueueError};
+use crate::envelope::OutgoingMessage;
+
+/// SQS allows ten entries per batch request.
+const MAX_BATCH_ENTRIES: usize = 10;
+/// …and 1 MiB per request in total; stay under it with room for attributes.
+const MAX_BATCH_BYTES: usize = 1000 * 1024;
+
+/// The queue on SQS. A `.fifo` queue gets MessageGroupId and MessageDeduplicationId.
+#[derive(Debug, Clone)]
+pub struct SqsQueue {
+    client: Client,
+    queue_url: String,
+    fifo: bool,
+}
+
+impl SqsQueue {
+    pub fn new(client: Client, queue_url: impl Into<String>, fifo: bool) -> Self {
+        SqsQueue {
+            client,
+            queue_url: queue_url.into(),
+            fifo,
+        }
+    }
+
+    async fn send_one(&self, message: &OutgoingMessage) -> Result<(), QueueError> {
+        let mut request = self
+            .client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(message.body())
+            .message_attributes("provider", attribute(message.provider())?)
+            .message_attributes("type", attribute(message.event_type())?);
+        if self.fifo {
+            request = request
+                .message_group_id(message.group_id())
+                .message_deduplication_id(message.dedup_id());
+        }
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| QueueError(DisplayErrorContext(e).to_string()))
+    }
+
+    async fn send_batch(&self, messages: &[&OutgoingMessage]) -> Vec<Result<(), QueueError>> {
+        let entries: Result<Vec<_>, _> = messages
+            .iter()
+            .enumerate()
+            .map(|(index, message)| {
+                let mut entry = SendMessageBatchRequestEntry::builder()
+                    .id(index.to_string())
+                    .message_body(message.body())
+                    .message_attributes("provider", attribute(message.provider())?)
+                    .message_attributes("type", attribute(message.event_type())?);
+                if self.fifo {
+                    entry = entry
+                        .message_group_id(message.group_id())
+                        .message_deduplication_id(message.dedup_id());
+                }
+                entry.build().map_err(|e| QueueError(e.to_string()))
+            })
+            .collect();
+        let entries = match entries {
+            Ok(entries) => entries,
+            Err(e) => return messages.iter().map(|_| Err(e.clone())).collect(),
+        };
+        match self
+            .client
+            .send_message_batch()
+            .queue_url(&self.queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+        {
+            Ok(output) => {
+                let mut results: Vec<Result<(), QueueError>> = messages
+                    .iter()
+                    .map(|_| Err(QueueError("no result for batch entry".to_owned())))
+                    .collect();
+                for ok in output.successful() {
+                    if let Some(slot) = ok
+                        .id()
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| results.get_mut(i))
+                    {
+                        *slot = Ok(());
+                    }
+                }
+                for failed in output.failed() {
+                    if let Some(slot) = failed
+                        .id()
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| results.get_mut(i))
+                    {
+                        *slot = Err(QueueError(format!("batch entry failed: {}", failed.code())));
+                    }
+                }
+                results
+            }
+            Err(e) => {
+                let reason = DisplayErrorContext(e).to_string();
+                messages
+                    .iter()
+                    .map(|_| Err(QueueError(reason.clone())))
+                    .collect()
+            }
+        }
+    }
+}
+
+fn attribute(value: &str) -> Result<MessageAttributeValue, QueueError> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(value)
+        .build()
+        .map_err(|e| QueueError(e.to_string()))
+}
+
+impl EventQueue for SqsQueue {
+    async fn send_all(&self, messages: &[OutgoingMessage]) -> Vec<Result<(), QueueError>> {
+        if let [single] = messages {
+            return vec![self.send_one(single).await];
+        }
+        let mut results = Vec::with_capacity(messages.len());
+        let mut batch: Vec<&OutgoingMessage> = Vec::new();
+        let mut batch_bytes = 0;
+        for message in messages {
+            let size = message.body().len() + 256;
+            if !batch.is_empty()
+                && (batch.len() == MAX_BATCH_ENTRIES || batch_bytes + size > MAX_BATCH_BYTES)
+            {
+                results.extend(self.send_batch(&batch).await);
+                batch.clear();
+                batch_bytes = 0;
+            }
+            batch.push(message);
+            batch_bytes += size;
+        }
+        if !batch.is_empty() {
+            results.extend(self.send_batch(&batch).await);
+        }
+        results
+    }
+}

@@ -1,0 +1,52 @@
+//! The end-to-end stack the test command starts: functions served by `cargo lambda
+//! watch`, configured from `events/local.env`, writing to one table and FIFO queue.
+
+use crate::api_gateway_event::Delivery;
+use crate::emulator::Emulator;
+use crate::local_stack::LOCAL_TABLE;
+use crate::replay;
+
+pub struct E2eStack {
+    pub watch_url: String,
+    pub queue_url: String,
+    pub emulator: Emulator,
+    pub client: reqwest::Client,
+}
+
+fn required(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with `make test`, which starts the local stack")
+    })
+}
+
+impl E2eStack {
+    pub async fn from_env() -> Self {
+        E2eStack {
+            watch_url: required("BROKERHOOKS_WATCH_URL"),
+            queue_url: required("BROKERHOOKS_E2E_QUEUE_URL"),
+            emulator: Emulator::from_env().await,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// POSTs (or whatever the delivery's method is) over HTTP; returns status and body.
+    pub async fn send(&self, provider: &str, delivery: &Delivery) -> (u16, String) {
+        replay::send(&self.client, &self.watch_url, provider, delivery)
+            .await
+            .unwrap_or_else(|e| panic!("{provider}: {e}"))
+    }
+
+    /// Envelopes now on the queue (received and deleted), parsed.
+    pub async fn drain(&self) -> Vec<serde_json::Value> {
+        self.emulator
+            .drain(&self.queue_url)
+            .await
+            .iter()
+            .map(|m| serde_json::from_str(&m.body).expect("envelope is JSON"))
+            .collect()
+    }
+
+    pub async fn table_len(&self) -> usize {
+        self.emulator.table_items(LOCAL_TABLE).await.len()
+    }
+}

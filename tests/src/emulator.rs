@@ -1,0 +1,278 @@
+//! The local AWS emulator (moto server), reached through the real AWS SDK.
+//!
+//! The test command starts moto and exports `BROKERHOOKS_EMULATOR_URL`; every test
+//! creates its own uniquely named table and queue, so tests run in parallel.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+
+use crate::local_stack::{TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE};
+
+pub const EMULATOR_URL_VARIABLE: &str = "BROKERHOOKS_EMULATOR_URL";
+
+/// An SDK config for `endpoint` with dummy credentials: nothing can reach AWS.
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "brokerhooks-test",
+        ))
+        .load()
+        .await
+}
+
+/// The emulator the test command started.
+pub fn url_from_env() -> String {
+    std::env::var(EMULATOR_URL_VARIABLE).unwrap_or_else(|_| {
+        panic!("{EMULATOR_URL_VARIABLE} is not set: run the tests with `make test`, which starts the emulator")
+    })
+}
+
+/// A message as received from the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMessage {
+    pub body: String,
+    /// String message attributes (`provider`, `type`).
+    pub attributes: HashMap<String, String>,
+    pub group_id: Option<String>,
+    pub dedup_id: Option<String>,
+}
+
+pub struct Emulator {
+    pub endpoint: String,
+    pub config: aws_config::SdkConfig,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Emulator {
+    pub async fn connect(endpoint: &str) -> Self {
+        let config = sdk_config(endpoint).await;
+        Emulator {
+            endpoint: endpoint.to_owned(),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            config,
+        }
+    }
+
+    pub async fn from_env() -> Self {
+        Self::connect(&url_from_env()).await
+    }
+
+    /// A name unique to this process and call, for per-test resources.
+    pub fn unique_name(prefix: &str) -> String {
+        format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        )
+    }
+
+    /// Creates the events table (key `pk`, TTL `expires_at`, on-demand).
+    pub async fn create_table(&self, name: &str) -> Result<(), String> {
+        let exists = self
+            .dynamodb
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .is_ok();
+        if !exists {
+            self.dynamodb
+                .create_table()
+                .table_name(name)
+                .billing_mode(BillingMode::PayPerRequest)
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name(TABLE_PARTITION_KEY)
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                )
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name(TABLE_PARTITION_KEY)
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                )
+                .send()
+                .await
+                .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
+        }
+        self.dynamodb
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(TABLE_TTL_ATTRIBUTE)
+                    .enabled(true)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| {
+                // Already enabled is fine on re-runs.
+                let text = aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string();
+                if text.contains("already enabled") {
+                    Ok(())
+                } else {
+                    Err(text)
+                }
+            })
+    }
+
+    /// Creates a queue (FIFO when the name ends in `.fifo`) and returns its URL.
+    pub async fn create_queue(&self, name: &str) -> Result<String, String> {
+        let mut request = self.sqs.create_queue().queue_name(name);
+        if name.ends_with(".fifo") {
+            request = request.attributes(QueueAttributeName::FifoQueue, "true");
+        }
+        let output = request
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        output
+            .queue_url()
+            .map(str::to_owned)
+            .ok_or_else(|| "no queue url".to_owned())
+    }
+
+    /// A fresh table and queue for one test.
+    pub async fn fresh_stack(&self, fifo: bool) -> (String, String) {
+        let table = Self::unique_name("events");
+        let queue = Self::unique_name("events") + if fifo { ".fifo" } else { "" };
+        self.create_table(&table).await.expect("create table");
+        let url = self.create_queue(&queue).await.expect("create queue");
+        (table, url)
+    }
+
+    /// Receives and deletes every message now in the queue.
+    pub async fn drain(&self, queue_url: &str) -> Vec<ReceivedMessage> {
+        let mut all = Vec::new();
+        let mut empty_polls = 0;
+        while empty_polls < 2 {
+            let output = self
+                .sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .message_attribute_names("All")
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .visibility_timeout(30)
+                .send()
+                .await
+                .expect("receive from emulator");
+            let messages = output.messages();
+            if messages.is_empty() {
+                empty_polls += 1;
+                continue;
+            }
+            empty_polls = 0;
+            for message in messages {
+                let attributes = message
+                    .message_attributes()
+                    .map(|attrs| {
+                        attrs
+                            .iter()
+                            .filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned())))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let system = message.attributes();
+                let system_value =
+                    |name: MessageSystemAttributeName| system.and_then(|s| s.get(&name)).cloned();
+                all.push(ReceivedMessage {
+                    body: message.body().unwrap_or_default().to_owned(),
+                    attributes,
+                    group_id: system_value(MessageSystemAttributeName::MessageGroupId),
+                    dedup_id: system_value(MessageSystemAttributeName::MessageDeduplicationId),
+                });
+                if let Some(handle) = message.receipt_handle() {
+                    self.sqs
+                        .delete_message()
+                        .queue_url(queue_url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await
+                        .expect("delete from emulator");
+                }
+            }
+        }
+        all
+    }
+
+    /// Every item in a table, attributes as strings (numbers keep their text).
+    pub async fn table_items(&self, table: &str) -> Vec<HashMap<String, String>> {
+        let output = self
+            .dynamodb
+            .scan()
+            .table_name(table)
+            .send()
+            .await
+            .expect("scan emulator table");
+        output
+            .items()
+            .iter()
+            .map(|item| {
+                item.iter()
+                    .map(|(k, v)| {
+                        let text = match v {
+                            AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
+                            other => format!("{other:?}"),
+                        };
+                        (k.clone(), text)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Pipeline settings for a test stack: contract defaults, age check off (fixtures carry
+/// fixed dates) unless a test sets it.
+pub fn test_settings(table: &str, queue_url: &str) -> brokerhooks::config::PipelineSettings {
+    let config = brokerhooks::config::ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table),
+        ("EVENTS_QUEUE_URL", queue_url),
+        ("MAX_EVENT_AGE_SECONDS", "0"),
+    ]);
+    brokerhooks::config::PipelineSettings::from_config(&config).expect("valid test settings")
+}
+
+impl Emulator {
+    /// The production adapters (DynamoDB store, SQS queue) on this emulator.
+    pub fn adapters(
+        &self,
+        table: &str,
+        queue_url: &str,
+    ) -> (
+        brokerhooks::idempotency::DynamoDbStore,
+        brokerhooks::queue::SqsQueue,
+    ) {
+        (
+            brokerhooks::idempotency::DynamoDbStore::new(self.dynamodb.clone(), table),
+            brokerhooks::queue::SqsQueue::new(
+                self.sqs.clone(),
+                queue_url,
+                queue_url.ends_with(".fifo"),
+            ),
+        )
+    }
+}

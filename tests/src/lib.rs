@@ -1,0 +1,12 @@
+//! Tooling shared by the integration and end-to-end tests and by the local stack:
+//! the emulator (moto server) through the real AWS SDK, API Gateway v2 event files,
+//! signers that produce authentic sample deliveries, and replay over HTTP.
+
+pub mod api_gateway_event;
+pub mod e2e;
+pub mod emulator;
+pub mod local_secrets;
+pub mod local_stack;
+pub mod log_capture;
+pub mod replay;
+pub mod signers;

@@ -1,0 +1,21 @@
+//! The resources the local stack creates: the same key schema, TTL attribute and queue
+//! type as `infra/template.yaml`.
+
+/// Partition key of the events table (String).
+pub const TABLE_PARTITION_KEY: &str = "pk";
+/// TTL attribute of the events table (epoch seconds).
+pub const TABLE_TTL_ATTRIBUTE: &str = "expires_at";
+/// The local table's name.
+pub const LOCAL_TABLE: &str = "brokerhooks-events";
+/// The local queue's name: FIFO, like the template's default.
+pub const LOCAL_QUEUE: &str = "brokerhooks-events.fifo";
+/// Every function binary and the path it is served under.
+pub const PROVIDERS: &[&str] = &["kite"];
+
+/// The local URL for a provider under `cargo lambda watch` (which strips `/lambda-url/<fn>`).
+pub fn webhook_url(base: &str, provider: &str) -> String {
+    format!(
+        "{}/lambda-url/{provider}/webhooks/{provider}",
+        base.trim_end_matches('/')
+    )
+}

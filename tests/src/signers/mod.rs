@@ -1,0 +1,25 @@
+//! Signers that turn a payload template into an authentic delivery, the way each
+//! provider would send it. Test and dev tooling only: never linked into a function.
+
+pub mod kite;
+
+use serde_json::Value;
+
+use crate::api_gateway_event::Delivery;
+use crate::local_secrets::LocalSecrets;
+
+/// Signs `payload` as `provider` would, with the local secrets.
+pub fn sign(provider: &str, payload: &Value, secrets: &LocalSecrets) -> Result<Delivery, String> {
+    let secret = |name: &str| {
+        secrets
+            .primary(name)
+            .ok_or_else(|| format!("{name} is not set in events/local.env"))
+    };
+    match provider {
+        "kite" => kite::sign(
+            payload,
+            secret(brokerhooks::providers::kite::SECRET_VARIABLE)?,
+        ),
+        other => Err(format!("no signer for provider {other}")),
+    }
+}

@@ -1,0 +1,262 @@
+//! Kite postbacks through the real pipeline, DynamoDB and SQS adapters and AWS SDK,
+//! against the local emulator the test command starts.
+
+use std::sync::Arc;
+
+use brokerhooks::canonical_json::content_id;
+use brokerhooks::config::ConfigSource;
+use brokerhooks::function::FunctionService;
+use brokerhooks::idempotency::DynamoDbStore;
+use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
+use brokerhooks::queue::SqsQueue;
+use brokerhooks::secret_list::SecretList;
+use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
+use brokerhooks_testkit::emulator::{Emulator, sdk_config, test_settings};
+use brokerhooks_testkit::log_capture::CapturedLogs;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const SECRET: &str = "integration-kite-secret";
+
+fn postback(status: &str, filled: i64) -> Value {
+    let order_id = "261122000000042";
+    let ts = "2026-11-22 09:30:00";
+    json!({
+        "order_id": order_id, "order_timestamp": ts, "status": status,
+        "exchange_update_timestamp": "2026-11-22 09:31:15", "tradingsymbol": "INFY",
+        "filled_quantity": filled, "pending_quantity": 10 - filled, "user_id": "AB1234",
+        "checksum": checksum_hex(order_id, ts, SECRET),
+    })
+}
+
+fn request(body: &Value) -> WebhookRequest {
+    WebhookRequest::post("/webhooks/kite", body.to_string())
+}
+
+type KitePipeline = Pipeline<KiteProvider, DynamoDbStore, SqsQueue>;
+
+async fn stack(fifo: bool) -> (Emulator, KitePipeline, String, String) {
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(fifo).await;
+    let (store, sqs) = emulator.adapters(&table, &queue);
+    let provider = KiteProvider::new(SecretList::parse(SECRET).unwrap());
+    let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
+    (emulator, pipeline, table, queue)
+}
+
+fn accepted(accepted: usize, duplicates: usize) -> Answer {
+    Answer {
+        status: 200,
+        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
+    }
+}
+
+#[tokio::test]
+async fn a_valid_postback_becomes_exactly_one_message_with_the_envelope() {
+    let (emulator, pipeline, table, queue) = stack(true).await;
+    let body = postback("COMPLETE", 10);
+    let before = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    assert_eq!(pipeline.handle(&request(&body)).await, accepted(1, 0));
+
+    let messages = emulator.drain(&queue).await;
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    let envelope: Value = serde_json::from_str(&message.body).unwrap();
+    let id = content_id(&body);
+    let received_at = envelope["received_at"].as_str().unwrap().to_owned();
+    assert_eq!(
+        envelope,
+        json!({
+            "id": id, "provider": "kite", "type": "COMPLETE", "subject": "261122000000042",
+            "occurred_at": "2026-11-22T04:01:15Z", "received_at": received_at, "payload": body,
+        })
+    );
+    let received =
+        time::OffsetDateTime::parse(&received_at, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    assert!(received >= before && received - before < time::Duration::seconds(60));
+    assert_eq!(
+        message.attributes.get("provider").map(String::as_str),
+        Some("kite")
+    );
+    assert_eq!(
+        message.attributes.get("type").map(String::as_str),
+        Some("COMPLETE")
+    );
+    assert_eq!(message.group_id.as_deref(), Some("kite:261122000000042"));
+    assert_eq!(
+        message.dedup_id.as_deref(),
+        Some(hex::encode(Sha256::digest(format!("kite:{id}"))).as_str())
+    );
+
+    let items = emulator.table_items(&table).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["pk"], format!("kite#{id}"));
+    assert_eq!(items[0]["status"], "ENQUEUED");
+    let expires_at: i64 = items[0]["expires_at"].parse().unwrap();
+    assert!((expires_at - received.unix_timestamp() - 2_592_000).abs() <= 1);
+}
+
+#[tokio::test]
+async fn a_reformatted_redelivery_is_a_duplicate_and_a_new_status_is_not() {
+    let (emulator, pipeline, _, queue) = stack(true).await;
+    let body = postback("UPDATE", 4);
+    assert_eq!(pipeline.handle(&request(&body)).await, accepted(1, 0));
+    let pretty = WebhookRequest::post(
+        "/webhooks/kite",
+        serde_json::to_string_pretty(&body).unwrap(),
+    );
+    assert_eq!(pipeline.handle(&pretty).await, accepted(0, 1));
+    assert_eq!(
+        pipeline.handle(&request(&postback("COMPLETE", 10))).await,
+        accepted(1, 0)
+    );
+    let types: Vec<String> = emulator
+        .drain(&queue)
+        .await
+        .iter()
+        .map(|m| {
+            serde_json::from_str::<Value>(&m.body).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(types, ["UPDATE", "COMPLETE"]);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_identical_deliveries_give_one_message() {
+    let (emulator, pipeline, table, queue) = stack(true).await;
+    let pipeline = Arc::new(pipeline);
+    let body = postback("COMPLETE", 10);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let pipeline = pipeline.clone();
+            let request = request(&body);
+            tokio::spawn(async move { pipeline.handle(&request).await })
+        })
+        .collect();
+    let mut accepted_count = 0;
+    for task in tasks {
+        let answer = task.await.unwrap();
+        match answer.status {
+            200 if answer.body == r#"{"accepted":1,"duplicates":0}"# => accepted_count += 1,
+            200 => assert_eq!(answer.body, r#"{"accepted":0,"duplicates":1}"#),
+            409 => {}
+            other => panic!("unexpected status {other}: {}", answer.body),
+        }
+    }
+    assert_eq!(accepted_count, 1);
+    assert_eq!(emulator.drain(&queue).await.len(), 1);
+    assert_eq!(emulator.table_items(&table).await.len(), 1);
+    assert_eq!(pipeline.handle(&request(&body)).await, accepted(0, 1));
+}
+
+#[tokio::test]
+async fn a_wrong_checksum_writes_nothing() {
+    let (emulator, pipeline, table, queue) = stack(true).await;
+    let mut body = postback("COMPLETE", 10);
+    body["checksum"] = json!(checksum_hex(
+        "261122000000042",
+        "2026-11-22 09:30:00",
+        "another-secret"
+    ));
+    let answer = pipeline.handle(&request(&body)).await;
+    assert_eq!(
+        answer,
+        Answer {
+            status: 401,
+            body: r#"{"error":"checksum mismatch"}"#.to_owned()
+        }
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert!(emulator.drain(&queue).await.is_empty());
+}
+
+#[tokio::test]
+async fn sqs_unavailable_answers_503_releases_the_claim_and_a_retry_succeeds() {
+    let (emulator, good, table, queue) = stack(true).await;
+    // An SQS client pointed at a port nothing listens on.
+    let dead = sdk_config("http://127.0.0.1:9").await;
+    let (store, _) = emulator.adapters(&table, &queue);
+    let broken = Pipeline::new(
+        KiteProvider::new(SecretList::parse(SECRET).unwrap()),
+        store,
+        SqsQueue::new(aws_sdk_sqs::Client::new(&dead), &queue, true),
+        test_settings(&table, &queue),
+    );
+    let body = postback("COMPLETE", 10);
+    let answer = broken.handle(&request(&body)).await;
+    assert_eq!(
+        answer,
+        Answer {
+            status: 503,
+            body: r#"{"error":"storage or queue unavailable; retry later"}"#.to_owned()
+        }
+    );
+    assert!(
+        emulator.table_items(&table).await.is_empty(),
+        "claim released"
+    );
+    assert!(emulator.drain(&queue).await.is_empty());
+
+    assert_eq!(good.handle(&request(&body)).await, accepted(1, 0));
+    assert_eq!(emulator.drain(&queue).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_standard_queue_gets_plain_sends() {
+    let (emulator, pipeline, _, queue) = stack(false).await;
+    assert_eq!(
+        pipeline.handle(&request(&postback("COMPLETE", 10))).await,
+        accepted(1, 0)
+    );
+    let messages = emulator.drain(&queue).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].group_id, None);
+}
+
+#[tokio::test]
+async fn a_missing_secret_makes_the_function_answer_500_and_say_which() {
+    let (logs, _guard) = CapturedLogs::install();
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    let config = ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+    ]);
+    let service = FunctionService::<KiteProvider>::build(config, &emulator.config).await;
+    let body = postback("COMPLETE", 10);
+    for _ in 0..2 {
+        let answer = service.handle(&request(&body)).await;
+        assert_eq!(
+            answer,
+            Answer {
+                status: 500,
+                body: r#"{"error":"function is misconfigured"}"#.to_owned()
+            }
+        );
+    }
+    assert!(emulator.table_items(&table).await.is_empty());
+    let text = logs.text();
+    assert_eq!(
+        text.matches("required variable KITE_API_SECRET is missing or empty")
+            .count(),
+        3,
+        "{text}"
+    );
+
+    // Configured, the same service builder serves.
+    let config = ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+        ("KITE_API_SECRET", SECRET),
+        ("MAX_EVENT_AGE_SECONDS", "0"),
+    ]);
+    let service = FunctionService::<KiteProvider>::build(config, &emulator.config).await;
+    assert_eq!(service.handle(&request(&body)).await, accepted(1, 0));
+    assert_eq!(KiteProvider::NAME, "kite");
+}

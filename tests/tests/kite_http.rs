@@ -1,0 +1,113 @@
+//! End to end: the `kite` function served by `cargo lambda watch`, real HTTP requests,
+//! the emulator's table and queue.
+
+use brokerhooks_testkit::api_gateway_event::Delivery;
+use brokerhooks_testkit::e2e::E2eStack;
+use brokerhooks_testkit::local_secrets::repo_root;
+use brokerhooks_testkit::replay::{event_files, read_event_file};
+use serde_json::Value;
+
+/// One test function: the stack's queue is shared, so the scenarios run in order.
+#[tokio::test]
+async fn kite_over_http() {
+    let stack = E2eStack::from_env().await;
+    stack.drain().await;
+
+    // Every sample event is accepted once.
+    let files = event_files(&repo_root().join("events"), "kite");
+    assert_eq!(files.len(), 5);
+    for file in &files {
+        let delivery = read_event_file(file).unwrap();
+        assert_eq!(
+            stack.send("kite", &delivery).await,
+            (200, r#"{"accepted":1,"duplicates":0}"#.to_owned()),
+            "{}",
+            file.display()
+        );
+    }
+    let mut envelopes = stack.drain().await;
+    envelopes.sort_by_key(|e| e["occurred_at"].as_str().unwrap_or_default().to_owned());
+    let summary: Vec<(String, String, String)> = envelopes
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["subject"].as_str().unwrap().to_owned(),
+                e["occurred_at"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let s = |t: &str, o: &str, at: &str| (t.to_owned(), o.to_owned(), at.to_owned());
+    assert_eq!(
+        summary,
+        [
+            s("OPEN", "261120000112233", "2026-11-20T03:45:02Z"),
+            s("UPDATE", "261120000112233", "2026-11-20T03:46:40Z"),
+            s("COMPLETE", "261120000112233", "2026-11-20T03:48:11Z"),
+            s("CANCELLED", "261120000112301", "2026-11-20T05:00:00Z"),
+            s("REJECTED", "261120000112377", "2026-11-20T05:50:13Z"),
+        ]
+    );
+    assert!(
+        envelopes
+            .iter()
+            .all(|e| e["provider"] == "kite" && e.as_object().unwrap().len() == 7)
+    );
+
+    // A redelivery, reformatted, is a duplicate.
+    let complete = read_event_file(&files[2]).unwrap();
+    let value: Value = serde_json::from_slice(&complete.body).unwrap();
+    let mut pretty = complete.clone();
+    pretty.body = serde_json::to_vec_pretty(&value).unwrap();
+    assert_eq!(
+        stack.send("kite", &pretty).await,
+        (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
+    );
+
+    // Forged, malformed and misdirected requests are refused and write nothing.
+    let items = stack.table_len().await;
+    let mut forged = value.clone();
+    forged["status"] = Value::from("CANCELLED");
+    forged["checksum"] = Value::from("0".repeat(64));
+    let mut get = complete.clone();
+    get.method = "GET".to_owned();
+    let cases = [
+        (
+            "forged",
+            Delivery {
+                body: forged.to_string().into_bytes(),
+                ..complete.clone()
+            },
+            401,
+            r#"{"error":"checksum mismatch"}"#,
+        ),
+        (
+            "not json",
+            Delivery {
+                body: b"order_id=1&checksum=2".to_vec(),
+                ..complete.clone()
+            },
+            400,
+            r#"{"error":"body is not valid JSON"}"#,
+        ),
+        ("get", get, 405, r#"{"error":"method not allowed"}"#),
+        (
+            "oversize",
+            Delivery {
+                body: vec![b' '; 960 * 1024 + 1],
+                ..complete.clone()
+            },
+            413,
+            r#"{"error":"body larger than 983040 bytes"}"#,
+        ),
+    ];
+    for (name, delivery, status, body) in cases {
+        assert_eq!(
+            stack.send("kite", &delivery).await,
+            (status, body.to_owned()),
+            "{name}"
+        );
+    }
+    assert_eq!(stack.table_len().await, items);
+    assert!(stack.drain().await.is_empty());
+}
