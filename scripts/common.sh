@@ -24,6 +24,7 @@ ensure_tools() {
     echo "$want" > "$stamp"
   fi
   export PATH="$VENV/bin:$PATH"
+  export BROKERHOOKS_MOTO_SERVER="$VENV/bin/moto_server"
   if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
     log "adding rustfmt and clippy"
     rustup component add rustfmt clippy

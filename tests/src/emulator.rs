@@ -276,3 +276,90 @@ impl Emulator {
         )
     }
 }
+
+/// Like [`sdk_config`], with per-attempt and per-operation timeouts so a held-back
+/// response fails the attempt instead of hanging the test.
+pub async fn sdk_config_with_timeouts(
+    endpoint: &str,
+    attempt: std::time::Duration,
+) -> aws_config::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(attempt)
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(attempt * 4)
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "brokerhooks-test",
+        ))
+        .timeout_config(timeouts)
+        // Fast retries: the default back-off (up to 20 s) would make fault tests crawl.
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(std::time::Duration::from_millis(20))
+                .with_max_backoff(std::time::Duration::from_millis(200)),
+        )
+        .load()
+        .await
+}
+
+impl Emulator {
+    /// Every item of a table as stored (for snapshots).
+    pub async fn scan_raw(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
+        let output = self
+            .dynamodb
+            .scan()
+            .table_name(table)
+            .send()
+            .await
+            .expect("scan emulator table");
+        output.items().to_vec()
+    }
+
+    /// Writes items back (restoring a snapshot).
+    pub async fn put_raw(&self, table: &str, items: Vec<HashMap<String, AttributeValue>>) {
+        for item in items {
+            self.dynamodb
+                .put_item()
+                .table_name(table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .expect("restore item");
+        }
+    }
+
+    /// Sends received messages again, with their group and deduplication ids (restoring a snapshot).
+    pub async fn resend(&self, queue_url: &str, messages: &[ReceivedMessage]) {
+        for message in messages {
+            let mut request = self
+                .sqs
+                .send_message()
+                .queue_url(queue_url)
+                .message_body(&message.body);
+            for (name, value) in &message.attributes {
+                request = request.message_attributes(
+                    name,
+                    aws_sdk_sqs::types::MessageAttributeValue::builder()
+                        .data_type("String")
+                        .string_value(value)
+                        .build()
+                        .expect("attribute"),
+                );
+            }
+            request
+                .set_message_group_id(message.group_id.clone())
+                .set_message_deduplication_id(message.dedup_id.clone())
+                .send()
+                .await
+                .expect("restore message");
+        }
+    }
+}

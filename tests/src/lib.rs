@@ -5,8 +5,10 @@
 pub mod api_gateway_event;
 pub mod e2e;
 pub mod emulator;
+pub mod fault_proxy;
 pub mod local_secrets;
 pub mod local_stack;
 pub mod log_capture;
+pub mod moto_process;
 pub mod replay;
 pub mod signers;

@@ -39,6 +39,19 @@ where
     StoreError::Unavailable(DisplayErrorContext(error).to_string())
 }
 
+/// What an existing item means for a claim that could not be written.
+fn outcome_of_existing(status: Option<&str>, token: Option<&str>, our_token: &str) -> ClaimOutcome {
+    if status == Some(STATUS_ENQUEUED) {
+        ClaimOutcome::AlreadyEnqueued
+    } else if token == Some(our_token) {
+        // Our own earlier attempt succeeded but its response was lost and the SDK
+        // retried: the claim is ours.
+        ClaimOutcome::Claimed
+    } else {
+        ClaimOutcome::InProgress
+    }
+}
+
 impl IdempotencyStore for DynamoDbStore {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
         let result = self
@@ -65,16 +78,18 @@ impl IdempotencyStore for DynamoDbStore {
             Ok(_) => Ok(ClaimOutcome::Claimed),
             Err(SdkError::ServiceError(context)) => match context.err() {
                 PutItemError::ConditionalCheckFailedException(failed) => {
-                    let enqueued = failed
-                        .item()
-                        .and_then(|item| item.get("status"))
-                        .and_then(|status| status.as_s().ok())
-                        .is_some_and(|status| status == STATUS_ENQUEUED);
-                    Ok(if enqueued {
-                        ClaimOutcome::AlreadyEnqueued
-                    } else {
-                        ClaimOutcome::InProgress
-                    })
+                    let text = |name: &str| {
+                        failed
+                            .item()
+                            .and_then(|item| item.get(name))
+                            .and_then(|value| value.as_s().ok())
+                            .map(String::as_str)
+                    };
+                    Ok(outcome_of_existing(
+                        text("status"),
+                        text("claim_token"),
+                        &claim.token,
+                    ))
                 }
                 _ => Err(unavailable(SdkError::ServiceError(context))),
             },
@@ -132,5 +147,30 @@ impl IdempotencyStore for DynamoDbStore {
             }
             Err(error) => Err(unavailable(error)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn existing_items_are_read_correctly() {
+        assert_eq!(
+            outcome_of_existing(Some(STATUS_ENQUEUED), Some("t"), "t"),
+            ClaimOutcome::AlreadyEnqueued
+        );
+        assert_eq!(
+            outcome_of_existing(Some(STATUS_IN_PROGRESS), Some("t"), "t"),
+            ClaimOutcome::Claimed
+        );
+        assert_eq!(
+            outcome_of_existing(Some(STATUS_IN_PROGRESS), Some("other"), "t"),
+            ClaimOutcome::InProgress
+        );
+        assert_eq!(
+            outcome_of_existing(None, None, "t"),
+            ClaimOutcome::InProgress
+        );
     }
 }

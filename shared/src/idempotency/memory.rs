@@ -80,6 +80,8 @@ impl IdempotencyStore for MemoryStore {
             if !expired && !lease_over {
                 return Ok(if existing.status == STATUS_ENQUEUED {
                     ClaimOutcome::AlreadyEnqueued
+                } else if existing.token == claim.token {
+                    ClaimOutcome::Claimed
                 } else {
                     ClaimOutcome::InProgress
                 });

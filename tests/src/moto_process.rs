@@ -1,0 +1,66 @@
+//! A moto server process the test owns, so a test can restart it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const MOTO_SERVER_VARIABLE: &str = "BROKERHOOKS_MOTO_SERVER";
+
+pub struct MotoProcess {
+    child: Child,
+    pub port: u16,
+}
+
+impl MotoProcess {
+    /// Starts `moto_server` (path from `BROKERHOOKS_MOTO_SERVER`, set by the test command)
+    /// on 127.0.0.1:`port` (0 = a free port) and waits until it answers.
+    pub async fn start(port: u16) -> Result<Self, String> {
+        let port = if port == 0 { free_port()? } else { port };
+        let binary = std::env::var(MOTO_SERVER_VARIABLE).map_err(|_| {
+            format!("{MOTO_SERVER_VARIABLE} is not set: run the tests with `make test`")
+        })?;
+        let child = Command::new(binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start moto_server: {e}"))?;
+        let process = MotoProcess { child, port };
+        for _ in 0..300 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Ok(process);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(format!("moto_server did not listen on {port}"))
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the process and waits for it; its in-memory state is gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for MotoProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
