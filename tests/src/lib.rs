@@ -5,6 +5,7 @@
 pub mod api_gateway_event;
 pub mod e2e;
 pub mod emulator;
+pub mod fake_runtime_api;
 pub mod fault_proxy;
 pub mod local_secrets;
 pub mod local_stack;
