@@ -2,6 +2,7 @@
 //! provider would send it. Test and dev tooling only: never linked into a function.
 
 pub mod kite;
+pub mod smallcase;
 
 use serde_json::Value;
 
@@ -19,6 +20,10 @@ pub fn sign(provider: &str, payload: &Value, secrets: &LocalSecrets) -> Result<D
         "kite" => kite::sign(
             payload,
             secret(brokerhooks::providers::kite::SECRET_VARIABLE)?,
+        ),
+        "smallcase" => smallcase::sign(
+            payload,
+            secret(brokerhooks::providers::smallcase::SECRET_VARIABLE)?,
         ),
         other => Err(format!("no signer for provider {other}")),
     }

@@ -1,0 +1,85 @@
+use serde::{Deserialize, Serialize};
+
+/// A securities (stock or basket) order batch webhook, envelope type `SECURITIES_ORDER`.
+///
+/// Sent when a batch is placed and again on each batch status change, so several per
+/// `transactionId` are normal. smallcase advises against relying on the batch `status`
+/// (PLACED, COMPLETED, MARKEDCOMPLETE, UNPLACED, …): use each order's `status` and
+/// `filled_quantity`. Tolerant: unknown fields are ignored, absent or null fields are `None`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderBatch {
+    pub batch_id: String,
+    pub transaction_id: String,
+    pub smallcase_auth_id: String,
+    pub timestamp: String,
+    #[serde(default)]
+    pub checksum: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `regular` or `amo`.
+    #[serde(default)]
+    pub variety: Option<String>,
+    #[serde(default)]
+    pub buy_amount: Option<f64>,
+    #[serde(default)]
+    pub sell_amount: Option<f64>,
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    #[serde(default)]
+    pub filled: Option<i64>,
+    /// Only on final batch states.
+    #[serde(default)]
+    pub completed_date: Option<String>,
+    /// Orders that reached the broker.
+    #[serde(default)]
+    pub orders: Option<Vec<SecurityOrder>>,
+    /// Orders that could not be placed (status ERROR, with `error_code`).
+    #[serde(default)]
+    pub unplaced: Option<Vec<SecurityOrder>>,
+    /// e.g. `kite-leprechaun`, `groww`, `iifl`.
+    #[serde(default)]
+    pub broker: Option<String>,
+}
+
+/// One order of a batch, in `orders` or `unplaced`. Fields after `trigger_price` appear
+/// once the order is final.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityOrder {
+    /// PLACED, COMPLETE, CANCELLED, ERROR, …
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    #[serde(default)]
+    pub tradingsymbol: Option<String>,
+    /// BUY or SELL.
+    #[serde(default)]
+    pub transaction_type: Option<String>,
+    #[serde(default)]
+    pub exchange: Option<String>,
+    /// MARKET, LIMIT, SL, SLM.
+    #[serde(default)]
+    pub order_type: Option<String>,
+    #[serde(default)]
+    pub product: Option<String>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub status_message: Option<String>,
+    #[serde(default)]
+    pub price: Option<f64>,
+    #[serde(default)]
+    pub trigger_price: Option<f64>,
+    #[serde(default)]
+    pub average_price: Option<f64>,
+    #[serde(default)]
+    pub filled_quantity: Option<i64>,
+    #[serde(default)]
+    pub exchange_order_id: Option<String>,
+    /// Labelled `Z` but observed 5h30 behind the batch timestamp (IST wall-clock time):
+    /// do not trust its zone.
+    #[serde(default)]
+    pub order_timestamp: Option<String>,
+}

@@ -1,0 +1,746 @@
+use std::time::Duration;
+
+use serde_json::{Map, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use super::*;
+use crate::verification::FreshnessPolicy;
+
+/// Self-generated vector from providers.md §1.2 (not from smallcase): key `API_SECRET`,
+/// message `2022-12-31T05:38:37.595Z` + `5ef33705f610f80b5453b319`.
+const VECTOR_CHECKSUM: &str = "1fd71571013397c1022b495742e101cd40ab84c2f7e00bdde052dbda7367d8aa";
+const SECRET: &str = "API_SECRET";
+
+/// The seed's sample payloads (events/smallcase/payloads), in file order, with the
+/// constructed mutual-fund import as 09.
+const SAMPLES: [(&str, &str); 10] = [
+    (
+        "01-order-placed",
+        include_str!("../../../../events/smallcase/payloads/01-order-placed.json"),
+    ),
+    (
+        "02-order-placed-amo",
+        include_str!("../../../../events/smallcase/payloads/02-order-placed-amo.json"),
+    ),
+    (
+        "03-order-placed-limit-sl",
+        include_str!("../../../../events/smallcase/payloads/03-order-placed-limit-sl.json"),
+    ),
+    (
+        "04-order-completed",
+        include_str!("../../../../events/smallcase/payloads/04-order-completed.json"),
+    ),
+    (
+        "05-order-markedcomplete",
+        include_str!("../../../../events/smallcase/payloads/05-order-markedcomplete.json"),
+    ),
+    (
+        "06-order-unplaced",
+        include_str!("../../../../events/smallcase/payloads/06-order-unplaced.json"),
+    ),
+    (
+        "07-holdings-import-per-security",
+        include_str!("../../../../events/smallcase/payloads/07-holdings-import-per-security.json"),
+    ),
+    (
+        "08-holdings-import-holdings-list",
+        include_str!("../../../../events/smallcase/payloads/08-holdings-import-holdings-list.json"),
+    ),
+    (
+        "09-mf-holdings-import",
+        include_str!("../../../../events/smallcase/payloads/09-mf-holdings-import.json"),
+    ),
+    (
+        "10-pending-actions",
+        include_str!("../../../../events/smallcase/payloads/10-pending-actions.json"),
+    ),
+];
+
+fn sample(name: &str) -> Value {
+    let (_, text) = SAMPLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .expect("known sample");
+    serde_json::from_str(text).unwrap()
+}
+
+/// Sets `checksum` the way smallcase does for the payload's kind.
+fn signed(mut payload: Value, secret: &str) -> Value {
+    let object = payload.as_object_mut().unwrap();
+    let fields = SignedFields::locate(object).unwrap();
+    let checksum = checksum_hex(fields.timestamp, fields.id, secret);
+    object.insert("checksum".to_owned(), Value::String(checksum));
+    payload
+}
+
+fn signed_sample(name: &str) -> String {
+    signed(sample(name), SECRET).to_string()
+}
+
+fn provider(secrets: &str) -> SmallcaseProvider {
+    SmallcaseProvider::new(SecretList::parse(secrets).unwrap())
+}
+
+/// After every sample; the age check is off because the samples span 2021–2022.
+fn context() -> VerifyContext {
+    VerifyContext {
+        now: datetime!(2023-01-01 00:00:00 UTC),
+        freshness: FreshnessPolicy::new(None),
+    }
+}
+
+fn verify(
+    provider: &SmallcaseProvider,
+    body: &str,
+) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
+    provider.verify(
+        &WebhookRequest::post("/webhooks/smallcase", body),
+        &context(),
+    )
+}
+
+fn only_draft(body: &str) -> EventDraft {
+    let mut drafts = verify(&provider(SECRET), body).unwrap().into_value();
+    assert_eq!(drafts.len(), 1);
+    drafts.remove(0)
+}
+
+#[test]
+fn known_answer_vector() {
+    assert_eq!(
+        checksum_hex(
+            "2022-12-31T05:38:37.595Z",
+            "5ef33705f610f80b5453b319",
+            SECRET
+        ),
+        VECTOR_CHECKSUM
+    );
+    for received in [VECTOR_CHECKSUM.to_owned(), VECTOR_CHECKSUM.to_uppercase()] {
+        assert!(checksum_matches(
+            "2022-12-31T05:38:37.595Z",
+            "5ef33705f610f80b5453b319",
+            SECRET,
+            &received
+        ));
+    }
+    // The seed's first order batch carries exactly that timestamp and smallcaseAuthId.
+    let mut body = sample("01-order-placed");
+    body["checksum"] = json!(VECTOR_CHECKSUM);
+    let verified = verify(&provider(SECRET), &body.to_string()).unwrap();
+    assert_eq!(verified.matched_secret(), 0);
+}
+
+#[test]
+fn every_sample_verifies_with_its_type_subject_and_time() {
+    let expected = [
+        (
+            "01-order-placed",
+            "SECURITIES_ORDER",
+            "TRX_59671f981a79466fb1be4d918dd3bc6a",
+            datetime!(2022-12-31 05:38:37.595 UTC),
+        ),
+        (
+            "02-order-placed-amo",
+            "SECURITIES_ORDER",
+            "TRX_e8c96d4a58c54cbcb9e466dcf6b5b7cf",
+            datetime!(2022-12-31 05:32:59.786 UTC),
+        ),
+        (
+            "03-order-placed-limit-sl",
+            "SECURITIES_ORDER",
+            "TRX_107f74ebb93f4a2fb304b17da095c9a1",
+            datetime!(2022-12-31 05:31:28.477 UTC),
+        ),
+        (
+            "04-order-completed",
+            "SECURITIES_ORDER",
+            "TRX_59671f981a79466fb1be4d918dd3bc6a",
+            datetime!(2022-12-31 05:38:40.669 UTC),
+        ),
+        (
+            "05-order-markedcomplete",
+            "SECURITIES_ORDER",
+            "TRX_275aaab7082b44fba6e23cdf594ab555",
+            datetime!(2022-12-31 05:34:55.557 UTC),
+        ),
+        (
+            "06-order-unplaced",
+            "SECURITIES_ORDER",
+            "TRX_e8c96d4a58c54cbcb9e466dcf6b5b7cf",
+            datetime!(2022-12-31 05:32:59.786 UTC),
+        ),
+        (
+            "07-holdings-import-per-security",
+            "HOLDINGS_IMPORT",
+            "TRX_06726c28769e44b8920bd6eb5bbeef17",
+            datetime!(2022-03-24 11:33:53.091 UTC),
+        ),
+        (
+            "08-holdings-import-holdings-list",
+            "HOLDINGS_IMPORT",
+            "TRX_7c30e4d9904f4f79b692f281a83cdc1f",
+            datetime!(2021-12-20 09:27:03.059 UTC),
+        ),
+        (
+            "09-mf-holdings-import",
+            "MF_HOLDINGS_IMPORT",
+            "TRX_3f1c2b9a8d7e4f60a1b2c3d4e5f60718",
+            datetime!(2022-12-31 06:02:11.204 UTC),
+        ),
+        (
+            "10-pending-actions",
+            "USER.PENDING_ACTIONS",
+            "5e96ebd5e5520425f7433610",
+            datetime!(2021-06-01 09:28:14.561 UTC),
+        ),
+    ];
+    assert_eq!(expected.len(), SAMPLES.len());
+    for (name, event_type, subject, occurred_at) in expected {
+        let body = signed_sample(name);
+        let draft = only_draft(&body);
+        assert_eq!(draft.event_type, event_type, "{name}");
+        assert_eq!(draft.subject, subject, "{name}");
+        assert_eq!(draft.occurred_at, occurred_at, "{name}");
+        assert_eq!(draft.payload.get(), body, "{name}: payload unchanged");
+        let value: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(draft.id, content_id(&value), "{name}");
+    }
+}
+
+#[test]
+fn payloads_deserialize_into_their_models() {
+    let payload = |name| only_draft(&signed_sample(name)).payload;
+
+    let completed: OrderBatch = serde_json::from_str(payload("04-order-completed").get()).unwrap();
+    assert_eq!(completed.batch_id, "63afcadb204dc65ef0c72862");
+    assert_eq!(completed.status.as_deref(), Some("COMPLETED"));
+    assert_eq!(
+        completed.completed_date.as_deref(),
+        Some("2022-12-31T05:38:40.616Z")
+    );
+    assert_eq!(completed.buy_amount, Some(3858.25));
+    let orders = completed.orders.unwrap();
+    assert_eq!(orders.len(), 2);
+    assert_eq!(orders[0].tradingsymbol.as_deref(), Some("RELIANCE"));
+    assert_eq!(orders[0].filled_quantity, Some(1));
+    assert_eq!(orders[0].average_price, Some(2547.14));
+    assert_eq!(orders[0].error_code, None);
+
+    let limit: OrderBatch =
+        serde_json::from_str(payload("03-order-placed-limit-sl").get()).unwrap();
+    let orders = limit.orders.unwrap();
+    assert_eq!(orders[0].order_type.as_deref(), Some("SLM"));
+    assert_eq!(orders[0].trigger_price, Some(1500.0));
+    assert_eq!(orders[1].trigger_price, None);
+
+    let unplaced: OrderBatch = serde_json::from_str(payload("06-order-unplaced").get()).unwrap();
+    assert_eq!(unplaced.orders, Some(vec![]));
+    let unplaced = unplaced.unplaced.unwrap();
+    assert_eq!(unplaced[0].status.as_deref(), Some("ERROR"));
+    assert_eq!(
+        unplaced[0].error_code.as_deref(),
+        Some("circuitLimitExceeded")
+    );
+
+    let per_security: HoldingsImport =
+        serde_json::from_str(payload("07-holdings-import-per-security").get()).unwrap();
+    let Some(ImportedSecurities::PerSecurity(securities)) = per_security.securities else {
+        panic!("array shape expected");
+    };
+    assert_eq!(securities.len(), 6);
+    assert_eq!(securities[0].isin.as_deref(), Some("INE168A01041"));
+    assert_eq!(securities[0].holdings.as_ref().unwrap().quantity, Some(4));
+    assert_eq!(
+        securities[0]
+            .positions
+            .as_ref()
+            .unwrap()
+            .nse
+            .as_ref()
+            .unwrap()
+            .average_price,
+        Some(34.1)
+    );
+    assert_eq!(securities[2].bse_ticker, None);
+    let smallcases = per_security.smallcases.unwrap();
+    assert_eq!(
+        smallcases.public.unwrap()[0]
+            .investment_details_url
+            .as_deref(),
+        Some("https://smallcase.zerodha.com/details/5f2d22636678954954f29a2d?")
+    );
+    assert!(matches!(
+        smallcases.private,
+        Some(PrivateSmallcases::Summary(PrivateSmallcaseSummary {
+            stats: Some(SmallcaseStats { current_value: Some(v), .. })
+        })) if v == 57.31
+    ));
+
+    let holdings_list: HoldingsImport =
+        serde_json::from_str(payload("08-holdings-import-holdings-list").get()).unwrap();
+    let Some(ImportedSecurities::HoldingsList(list)) = holdings_list.securities else {
+        panic!("object shape expected");
+    };
+    assert_eq!(list.holdings.len(), 6);
+    assert_eq!(list.holdings[1].ticker.as_deref(), Some("MRF"));
+    assert_eq!(list.holdings[1].shares, Some(10));
+    let smallcases = holdings_list.smallcases.unwrap();
+    assert_eq!(smallcases.private, Some(PrivateSmallcases::List(vec![])));
+    assert_eq!(smallcases.public.unwrap()[1].constituents, Some(vec![]));
+
+    let mf: MfHoldingsImport =
+        serde_json::from_str(payload("09-mf-holdings-import").get()).unwrap();
+    assert_eq!(mf.transaction_id, "TRX_3f1c2b9a8d7e4f60a1b2c3d4e5f60718");
+    assert!(mf.other.is_empty());
+
+    let actions: PendingActions =
+        serde_json::from_str(payload("10-pending-actions").get()).unwrap();
+    assert_eq!(actions.event_type, PENDING_ACTIONS_EVENT_TYPE);
+    let investments = actions.data.investments.unwrap();
+    assert_eq!(investments.len(), 3);
+    assert_eq!(investments[0].fix_action.as_ref().unwrap().filled, Some(7));
+    assert!(investments[0].rebalance_action.is_none());
+    assert_eq!(
+        investments[1]
+            .rebalance_action
+            .as_ref()
+            .unwrap()
+            .date
+            .as_deref(),
+        Some("2020-06-18T00:00:00.000Z")
+    );
+    let sip = investments[2].sip_action.as_ref().unwrap();
+    assert_eq!(sip.amount, Some(85.64));
+    assert_eq!(sip.sip_type.as_deref(), Some("MANUAL"));
+}
+
+#[test]
+fn models_tolerate_unknown_fields_and_nulls() {
+    let order: OrderBatch = serde_json::from_value(json!({
+        "batchId": "b", "transactionId": "t", "smallcaseAuthId": "u", "timestamp": "x",
+        "orders": null, "unplaced": [{"status": null, "price": null, "newField": 1}],
+        "buyAmount": null, "futureField": {"a": 1}
+    }))
+    .unwrap();
+    assert_eq!(order.orders, None);
+    assert_eq!(order.unplaced.unwrap()[0].status, None);
+    let holdings: HoldingsImport = serde_json::from_value(json!({
+        "transactionId": "t", "smallcaseAuthId": "u", "timestamp": "x",
+        "securities": null, "smallcases": {"public": null, "private": null}
+    }))
+    .unwrap();
+    assert_eq!(holdings.securities, None);
+    let mf: MfHoldingsImport = serde_json::from_value(json!({
+        "transactionId": "t", "timestamp": "x", "funds": [{"isin": "I"}]
+    }))
+    .unwrap();
+    assert_eq!(mf.other["funds"], json!([{"isin": "I"}]));
+}
+
+#[test]
+fn placed_and_unplaced_deliveries_of_one_batch_are_two_events() {
+    let placed = signed_sample("02-order-placed-amo");
+    let unplaced = signed_sample("06-order-unplaced");
+    let checksum = |body: &str| serde_json::from_str::<Value>(body).unwrap()["checksum"].clone();
+    // Same batch, timestamp and smallcaseAuthId: the checksum cannot tell them apart.
+    assert_eq!(checksum(&placed), checksum(&unplaced));
+    let (a, b) = (only_draft(&placed), only_draft(&unplaced));
+    assert_ne!(a.id, b.id);
+    assert_eq!(
+        (a.subject.as_str(), a.occurred_at),
+        (b.subject.as_str(), b.occurred_at)
+    );
+}
+
+#[test]
+fn a_reformatted_redelivery_has_the_same_id_and_any_change_another() {
+    let body = signed_sample("04-order-completed");
+    let value: Value = serde_json::from_str(&body).unwrap();
+    let pretty = serde_json::to_string_pretty(&value).unwrap();
+    assert_ne!(pretty, body);
+    assert_eq!(only_draft(&body).id, only_draft(&pretty).id);
+    let mut changed = value.clone();
+    changed["orders"][1]["filledQuantity"] = json!(0);
+    assert_ne!(only_draft(&body).id, only_draft(&changed.to_string()).id);
+}
+
+#[test]
+fn a_second_rotated_secret_is_accepted_and_reported_by_position() {
+    let body = signed(sample("01-order-placed"), "NEXT_SECRET").to_string();
+    let verified = verify(&provider("API_SECRET,NEXT_SECRET"), &body).unwrap();
+    assert_eq!(verified.matched_secret(), 1);
+    assert_eq!(
+        verify(&provider("API_SECRET"), &body).map(|_| ()),
+        Err(WebhookError::Unauthorized("checksum mismatch"))
+    );
+}
+
+#[test]
+fn each_kind_accepts_only_its_documented_checksum_input() {
+    let with_checksum = |mut body: Value, timestamp: &str, id: &str| {
+        body["checksum"] = json!(checksum_hex(timestamp, id, SECRET));
+        body.to_string()
+    };
+    let mismatch = Err(WebhookError::Unauthorized("checksum mismatch"));
+
+    // MF import: timestamp + transactionId, and nothing else.
+    let mf = sample("09-mf-holdings-import");
+    let (ts, trx) = (
+        "2022-12-31T06:02:11.204Z",
+        "TRX_3f1c2b9a8d7e4f60a1b2c3d4e5f60718",
+    );
+    assert_eq!(
+        SignedFields::locate(mf.as_object().unwrap()).unwrap(),
+        SignedFields {
+            input: ChecksumInput::TransactionId,
+            timestamp: ts,
+            id: trx
+        }
+    );
+    assert_eq!(
+        only_draft(&with_checksum(mf.clone(), ts, trx)).event_type,
+        "MF_HOLDINGS_IMPORT"
+    );
+    assert_eq!(
+        verify(&provider(SECRET), &with_checksum(mf.clone(), trx, ts)).map(|_| ()),
+        mismatch
+    );
+    assert_eq!(
+        verify(&provider(SECRET), &with_checksum(mf, ts, "")).map(|_| ()),
+        mismatch
+    );
+
+    // An order batch signed the MF way is refused: it has a top-level smallcaseAuthId.
+    let order = sample("01-order-placed");
+    let (ts, trx) = (
+        "2022-12-31T05:38:37.595Z",
+        "TRX_59671f981a79466fb1be4d918dd3bc6a",
+    );
+    assert_eq!(
+        verify(&provider(SECRET), &with_checksum(order, ts, trx)).map(|_| ()),
+        mismatch
+    );
+
+    // Pending actions: timestamp + data.smallcaseAuthId only.
+    let actions = sample("10-pending-actions");
+    let ts = "2021-06-01T09:28:14.561Z";
+    assert_eq!(
+        verify(
+            &provider(SECRET),
+            &with_checksum(actions.clone(), ts, "USER.PENDING_ACTIONS")
+        )
+        .map(|_| ()),
+        mismatch
+    );
+    assert_eq!(
+        only_draft(&with_checksum(actions, ts, "5e96ebd5e5520425f7433610")).event_type,
+        "USER.PENDING_ACTIONS"
+    );
+}
+
+/// A body whose checksum is valid for its (possibly edited) signed fields.
+fn resigned(mut body: Value, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+    edit(body.as_object_mut().unwrap());
+    signed(body, SECRET).to_string()
+}
+
+/// The body with an edit that leaves its checksum as it was.
+fn edited(body: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+    let mut value: Value = serde_json::from_str(body).unwrap();
+    edit(value.as_object_mut().unwrap());
+    value.to_string()
+}
+
+#[test]
+fn negative_cases() {
+    let order = sample("01-order-placed");
+    let good = signed_sample("01-order-placed");
+    // The first sample's signed fields are the known-answer vector's.
+    assert!(good.contains(VECTOR_CHECKSUM));
+    let unauthorized = |reason| Err(WebhookError::Unauthorized(reason));
+    let bad = |reason: &str| Err(WebhookError::bad_request(reason));
+    let replace = |from: &str, to: &str| {
+        assert!(good.contains(from), "{from}");
+        good.replacen(from, to, 1)
+    };
+    let cases: Vec<(&str, String, Result<(), WebhookError>)> = vec![
+        ("not json", "checksum=1".to_owned(), bad("body is not valid JSON")),
+        ("empty body", String::new(), bad("body is not valid JSON")),
+        ("array", format!("[{good}]"), bad("body is not a JSON object")),
+        ("empty object", "{}".to_owned(), unauthorized("missing checksum")),
+        ("missing checksum", edited(&good, |o| {
+                o.remove("checksum");
+            }), unauthorized("missing checksum")),
+        ("empty checksum", replace(VECTOR_CHECKSUM, ""), unauthorized("missing checksum")),
+        ("wrong secret", good.clone(), unauthorized("checksum mismatch")),
+        (
+            "timestamp one character later",
+            replace("2022-12-31T05:38:37.595Z", "2022-12-31T05:38:37.596Z"),
+            unauthorized("checksum mismatch"),
+        ),
+        (
+            "timestamp with another zone spelling",
+            replace("2022-12-31T05:38:37.595Z", "2022-12-31T05:38:37.595+00:00"),
+            unauthorized("checksum mismatch"),
+        ),
+        (
+            "smallcaseAuthId one character changed",
+            replace("5ef33705f610f80b5453b319", "5ef33705f610f80b5453b318"),
+            unauthorized("checksum mismatch"),
+        ),
+        (
+            "pending actions data.smallcaseAuthId changed",
+            signed_sample("10-pending-actions")
+                .replace("5e96ebd5e5520425f7433610", "5e96ebd5e5520425f7433611"),
+            unauthorized("checksum mismatch"),
+        ),
+        (
+            "mf transactionId changed",
+            signed_sample("09-mf-holdings-import").replace("TRX_3f1c", "TRX_3f1d"),
+            unauthorized("checksum mismatch"),
+        ),
+        (
+            "truncated checksum",
+            replace(VECTOR_CHECKSUM, &VECTOR_CHECKSUM[..63]),
+            unauthorized("checksum mismatch"),
+        ),
+        (
+            "missing timestamp",
+            edited(&good, |o| {
+                o.remove("timestamp");
+            }),
+            bad("missing or non-string field timestamp"),
+        ),
+        (
+            "numeric smallcaseAuthId",
+            replace(r#""smallcaseAuthId":"5ef33705f610f80b5453b319""#, r#""smallcaseAuthId":5"#),
+            bad("missing or non-string field smallcaseAuthId"),
+        ),
+        (
+            "neither smallcaseAuthId nor transactionId",
+            json!({"timestamp": "2022-12-31T05:38:37.595Z", "checksum": VECTOR_CHECKSUM, "batchId": "b"})
+                .to_string(),
+            bad("missing field smallcaseAuthId or transactionId"),
+        ),
+        (
+            "unsupported eventType",
+            json!({"eventType": "USER.SOMETHING", "timestamp": "2022-12-31T05:38:37.595Z",
+                   "checksum": VECTOR_CHECKSUM, "data": {"smallcaseAuthId": "5ef33705f610f80b5453b319"}})
+                .to_string(),
+            bad("unsupported eventType"),
+        ),
+        (
+            "pending actions without data.smallcaseAuthId",
+            json!({"eventType": "USER.PENDING_ACTIONS", "timestamp": "2022-12-31T05:38:37.595Z",
+                   "checksum": VECTOR_CHECKSUM, "smallcaseAuthId": "5ef33705f610f80b5453b319"})
+                .to_string(),
+            bad("missing or non-string field data.smallcaseAuthId"),
+        ),
+        // Authentic checksums from here on: the body shape is what fails.
+        (
+            "matches no kind",
+            resigned(json!({"smallcaseAuthId": "u1", "timestamp": "2022-12-31T05:38:37.595Z", "transactionId": "TRX_1"}), |_| {}),
+            bad("body matches no smallcase event kind"),
+        ),
+        (
+            "order and holdings markers together",
+            resigned(order.clone(), |o| {
+                o.insert("securities".into(), json!([]));
+            }),
+            bad("body matches no smallcase event kind"),
+        ),
+        (
+            "order without transactionId",
+            resigned(order.clone(), |o| {
+                o.remove("transactionId");
+            }),
+            bad("missing or non-string field transactionId"),
+        ),
+        (
+            "orders is not an array",
+            resigned(order.clone(), |o| {
+                o.insert("orders".into(), json!("RELIANCE"));
+            }),
+            bad("body does not match the securities order shape"),
+        ),
+        (
+            "order quantity is text",
+            resigned(order.clone(), |o| {
+                o.insert("quantity".into(), json!("two"));
+            }),
+            bad("body does not match the securities order shape"),
+        ),
+        (
+            "securities in a third shape",
+            resigned(sample("08-holdings-import-holdings-list"), |o| {
+                o.insert("securities".into(), json!("INFY"));
+            }),
+            bad("body does not match the holdings import shape"),
+        ),
+        (
+            "investments is not an array",
+            resigned(sample("10-pending-actions"), |o| {
+                o["data"]["investments"] = json!({});
+            }),
+            bad("body does not match the pending actions shape"),
+        ),
+        (
+            "signed timestamp is not RFC 3339",
+            resigned(order.clone(), |o| {
+                o.insert("timestamp".into(), json!("31/12/2022 05:38"));
+            }),
+            bad("timestamp is not RFC 3339"),
+        ),
+    ];
+    for (name, body, expected) in cases {
+        let secret = if name == "wrong secret" {
+            "OTHER"
+        } else {
+            SECRET
+        };
+        let result = verify(&provider(secret), &body).map(|_| ());
+        assert_eq!(result, expected, "case: {name}");
+    }
+}
+
+#[test]
+fn stale_and_future_timestamps_are_refused() {
+    let p = provider(SECRET);
+    let request = WebhookRequest::post("/", signed_sample("01-order-placed"));
+    let at = |now: OffsetDateTime, max_age: Option<u64>| VerifyContext {
+        now,
+        freshness: FreshnessPolicy::new(max_age.map(Duration::from_secs)),
+    };
+    let day = Some(86_400);
+    assert!(
+        p.verify(&request, &at(datetime!(2022-12-31 06:00 UTC), day))
+            .is_ok()
+    );
+    assert_eq!(
+        p.verify(&request, &at(datetime!(2023-01-02 06:00 UTC), day))
+            .map(|_| ()),
+        Err(WebhookError::Unauthorized("signed timestamp is too old"))
+    );
+    assert_eq!(
+        p.verify(&request, &at(datetime!(2022-12-31 05:30 UTC), None))
+            .map(|_| ()),
+        Err(WebhookError::Unauthorized(
+            "signed timestamp is in the future"
+        ))
+    );
+}
+
+#[test]
+fn kinds_round_trip_through_the_envelope_type() {
+    for kind in SmallcaseEventKind::ALL {
+        assert_eq!(
+            SmallcaseEventKind::from_event_type(kind.event_type()),
+            Some(kind)
+        );
+    }
+    assert_eq!(SmallcaseEventKind::from_event_type("COMPLETE"), None);
+}
+
+#[test]
+fn missing_secret_refuses_configuration() {
+    let config = ConfigSource::from_pairs([("SMALLCASE_API_SECRET", " , ")]);
+    assert_eq!(
+        SmallcaseProvider::from_config(&config).unwrap_err(),
+        ConfigError::Missing("SMALLCASE_API_SECRET")
+    );
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn order_body(auth_id: &str, timestamp: &str) -> Value {
+        let mut body = sample("01-order-placed");
+        body["smallcaseAuthId"] = json!(auth_id);
+        body["timestamp"] = json!(timestamp);
+        body
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = provider(SECRET).verify(&WebhookRequest::post("/", body), &context());
+        }
+
+        #[test]
+        fn arbitrary_json_objects_never_panic(
+            body in proptest::collection::btree_map(
+                prop_oneof![Just("checksum".to_owned()), Just("timestamp".to_owned()),
+                            Just("smallcaseAuthId".to_owned()), Just("transactionId".to_owned()),
+                            Just("eventType".to_owned()), Just("data".to_owned()),
+                            Just("orders".to_owned()), Just("securities".to_owned())],
+                prop_oneof![Just(json!(null)), Just(json!("x")), Just(json!(1)), Just(json!([])),
+                            Just(json!({"smallcaseAuthId": "x"})),
+                            Just(json!("2022-12-31T05:38:37.595Z")),
+                            Just(json!("USER.PENDING_ACTIONS"))],
+                0..8,
+            )
+        ) {
+            let body: Map<String, Value> = body.into_iter().collect();
+            let _ = verify(&provider(SECRET), &Value::Object(body).to_string());
+        }
+
+        #[test]
+        fn any_change_to_the_checksum_is_rejected(position in 0usize..64, replacement in "[0-9a-f]") {
+            let mut checksum = VECTOR_CHECKSUM.to_owned();
+            prop_assume!(&checksum[position..position + 1] != replacement.as_str());
+            checksum.replace_range(position..position + 1, &replacement);
+            let mut body = sample("01-order-placed");
+            body["checksum"] = json!(checksum);
+            let result = verify(&provider(SECRET), &body.to_string()).map(|_| ());
+            prop_assert_eq!(result, Err(WebhookError::Unauthorized("checksum mismatch")));
+        }
+
+        #[test]
+        fn any_change_to_a_signed_field_is_rejected(
+            in_timestamp in any::<bool>(), position in 0usize..24, replacement in "[0-9a-f]",
+        ) {
+            let (mut timestamp, mut auth_id) =
+                ("2022-12-31T05:38:37.595Z".to_owned(), "5ef33705f610f80b5453b319".to_owned());
+            let field = if in_timestamp { &mut timestamp } else { &mut auth_id };
+            prop_assume!(&field[position..position + 1] != replacement.as_str());
+            field.replace_range(position..position + 1, &replacement);
+            let mut body = order_body(&auth_id, &timestamp);
+            body["checksum"] = json!(VECTOR_CHECKSUM);
+            let result = verify(&provider(SECRET), &body.to_string()).map(|_| ());
+            // A changed timestamp may no longer parse, but the checksum fails first.
+            prop_assert_eq!(result, Err(WebhookError::Unauthorized("checksum mismatch")));
+        }
+
+        #[test]
+        fn valid_deliveries_always_verify(
+            auth_id in "[0-9a-f]{24}", secret in "[A-Za-z0-9_]{1,40}",
+            minute in 0u8..60, millis in 0u16..1000, kind in 0usize..4,
+        ) {
+            let timestamp = format!("2022-12-31T05:{minute:02}:37.{millis:03}Z");
+            let (body, expected_type, expected_subject) = match kind {
+                0 => (order_body(&auth_id, &timestamp), "SECURITIES_ORDER",
+                      "TRX_59671f981a79466fb1be4d918dd3bc6a".to_owned()),
+                1 => {
+                    let mut body = sample("08-holdings-import-holdings-list");
+                    body["smallcaseAuthId"] = json!(auth_id);
+                    body["timestamp"] = json!(timestamp);
+                    (body, "HOLDINGS_IMPORT", "TRX_7c30e4d9904f4f79b692f281a83cdc1f".to_owned())
+                }
+                2 => (json!({"transactionId": format!("TRX_{auth_id}"), "timestamp": timestamp}),
+                      "MF_HOLDINGS_IMPORT", format!("TRX_{auth_id}")),
+                _ => {
+                    let mut body = sample("10-pending-actions");
+                    body["data"]["smallcaseAuthId"] = json!(auth_id);
+                    body["timestamp"] = json!(timestamp);
+                    (body, "USER.PENDING_ACTIONS", auth_id.clone())
+                }
+            };
+            let body = signed(body, &secret).to_string();
+            let drafts = verify(&provider(&secret), &body).unwrap().into_value();
+            prop_assert_eq!(drafts[0].event_type.as_str(), expected_type);
+            prop_assert_eq!(&drafts[0].subject, &expected_subject);
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! smallcase webhooks through the real pipeline, DynamoDB and SQS adapters and AWS SDK,
+//! against the local emulator the test command starts. Bodies are the seed's sample
+//! payloads (events/smallcase/payloads), signed with a test secret.
+
+use brokerhooks::canonical_json::content_id;
+use brokerhooks::config::ConfigSource;
+use brokerhooks::function::FunctionService;
+use brokerhooks::idempotency::DynamoDbStore;
+use brokerhooks::providers::smallcase::{SmallcaseProvider, checksum_hex};
+use brokerhooks::queue::SqsQueue;
+use brokerhooks::secret_list::SecretList;
+use brokerhooks::{Answer, Pipeline, WebhookRequest};
+use brokerhooks_testkit::emulator::{Emulator, test_settings};
+use brokerhooks_testkit::local_secrets::repo_root;
+use brokerhooks_testkit::signers::smallcase::sign;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const SECRET: &str = "integration-smallcase-secret";
+
+fn template(name: &str) -> Value {
+    let path = repo_root()
+        .join("events/smallcase/payloads")
+        .join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The template signed as smallcase would sign it, as the JSON value that is sent.
+fn signed(name: &str, secret: &str) -> Value {
+    let delivery = sign(&template(name), secret).unwrap();
+    serde_json::from_slice(&delivery.body).unwrap()
+}
+
+fn request(body: &Value) -> WebhookRequest {
+    WebhookRequest::post("/webhooks/smallcase", body.to_string())
+}
+
+type SmallcasePipeline = Pipeline<SmallcaseProvider, DynamoDbStore, SqsQueue>;
+
+async fn stack(secrets: &str) -> (Emulator, SmallcasePipeline, String, String) {
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    let (store, sqs) = emulator.adapters(&table, &queue);
+    let provider = SmallcaseProvider::new(SecretList::parse(secrets).unwrap());
+    let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
+    (emulator, pipeline, table, queue)
+}
+
+fn accepted(accepted: usize, duplicates: usize) -> Answer {
+    Answer {
+        status: 200,
+        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
+    }
+}
+
+fn refused(status: u16, reason: &str) -> Answer {
+    Answer {
+        status,
+        body: json!({ "error": reason }).to_string(),
+    }
+}
+
+#[tokio::test]
+async fn every_kind_is_enqueued_once_with_its_type_subject_and_time() {
+    let (emulator, pipeline, table, queue) = stack(SECRET).await;
+    let expected = [
+        (
+            "01-order-placed",
+            "SECURITIES_ORDER",
+            "TRX_59671f981a79466fb1be4d918dd3bc6a",
+            "2022-12-31T05:38:37.595Z",
+        ),
+        (
+            "02-order-placed-amo",
+            "SECURITIES_ORDER",
+            "TRX_e8c96d4a58c54cbcb9e466dcf6b5b7cf",
+            "2022-12-31T05:32:59.786Z",
+        ),
+        (
+            "03-order-placed-limit-sl",
+            "SECURITIES_ORDER",
+            "TRX_107f74ebb93f4a2fb304b17da095c9a1",
+            "2022-12-31T05:31:28.477Z",
+        ),
+        (
+            "04-order-completed",
+            "SECURITIES_ORDER",
+            "TRX_59671f981a79466fb1be4d918dd3bc6a",
+            "2022-12-31T05:38:40.669Z",
+        ),
+        (
+            "05-order-markedcomplete",
+            "SECURITIES_ORDER",
+            "TRX_275aaab7082b44fba6e23cdf594ab555",
+            "2022-12-31T05:34:55.557Z",
+        ),
+        (
+            "06-order-unplaced",
+            "SECURITIES_ORDER",
+            "TRX_e8c96d4a58c54cbcb9e466dcf6b5b7cf",
+            "2022-12-31T05:32:59.786Z",
+        ),
+        (
+            "07-holdings-import-per-security",
+            "HOLDINGS_IMPORT",
+            "TRX_06726c28769e44b8920bd6eb5bbeef17",
+            "2022-03-24T11:33:53.091Z",
+        ),
+        (
+            "08-holdings-import-holdings-list",
+            "HOLDINGS_IMPORT",
+            "TRX_7c30e4d9904f4f79b692f281a83cdc1f",
+            "2021-12-20T09:27:03.059Z",
+        ),
+        (
+            "09-mf-holdings-import",
+            "MF_HOLDINGS_IMPORT",
+            "TRX_3f1c2b9a8d7e4f60a1b2c3d4e5f60718",
+            "2022-12-31T06:02:11.204Z",
+        ),
+        (
+            "10-pending-actions",
+            "USER.PENDING_ACTIONS",
+            "5e96ebd5e5520425f7433610",
+            "2021-06-01T09:28:14.561Z",
+        ),
+    ];
+    let mut want = Vec::new();
+    for (name, event_type, subject, occurred_at) in expected {
+        let body = signed(name, SECRET);
+        assert_eq!(
+            pipeline.handle(&request(&body)).await,
+            accepted(1, 0),
+            "{name}"
+        );
+        let id = content_id(&body);
+        want.push((id.clone(), event_type, subject, occurred_at, body));
+    }
+
+    let messages = emulator.drain(&queue).await;
+    assert_eq!(messages.len(), want.len());
+    for (id, event_type, subject, occurred_at, body) in want {
+        let message = messages
+            .iter()
+            .find(|m| serde_json::from_str::<Value>(&m.body).unwrap()["id"] == id.as_str())
+            .unwrap_or_else(|| panic!("no message for {subject} at {occurred_at}"));
+        let envelope: Value = serde_json::from_str(&message.body).unwrap();
+        let received_at = envelope["received_at"].clone();
+        assert_eq!(
+            envelope,
+            json!({
+                "id": id, "provider": "smallcase", "type": event_type, "subject": subject,
+                "occurred_at": occurred_at, "received_at": received_at, "payload": body,
+            })
+        );
+        assert_eq!(
+            message.attributes.get("provider").map(String::as_str),
+            Some("smallcase")
+        );
+        assert_eq!(
+            message.attributes.get("type").map(String::as_str),
+            Some(event_type)
+        );
+        assert_eq!(message.group_id, Some(format!("smallcase:{subject}")));
+        assert_eq!(
+            message.dedup_id,
+            Some(hex::encode(Sha256::digest(format!("smallcase:{id}"))))
+        );
+    }
+    let items = emulator.table_items(&table).await;
+    assert_eq!(items.len(), 10);
+    assert!(
+        items
+            .iter()
+            .all(|item| item["status"] == "ENQUEUED" && item["pk"].starts_with("smallcase#"))
+    );
+}
+
+#[tokio::test]
+async fn one_character_changes_to_timestamp_or_auth_id_are_refused_and_write_nothing() {
+    let (emulator, pipeline, table, queue) = stack(SECRET).await;
+    let good = signed("01-order-placed", SECRET);
+    let mut later = good.clone();
+    later["timestamp"] = json!("2022-12-31T05:38:37.596Z");
+    let mut other_user = good.clone();
+    other_user["smallcaseAuthId"] = json!("5ef33705f610f80b5453b31a");
+    let mut other_pending_user = signed("10-pending-actions", SECRET);
+    other_pending_user["data"]["smallcaseAuthId"] = json!("5e96ebd5e5520425f7433611");
+    for body in [later, other_user, other_pending_user] {
+        assert_eq!(
+            pipeline.handle(&request(&body)).await,
+            refused(401, "checksum mismatch")
+        );
+    }
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert!(emulator.drain(&queue).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_placed_and_unplaced_deliveries_of_one_batch_are_two_messages() {
+    let (emulator, pipeline, _, queue) = stack(SECRET).await;
+    let placed = signed("02-order-placed-amo", SECRET);
+    let unplaced = signed("06-order-unplaced", SECRET);
+    assert_eq!(placed["checksum"], unplaced["checksum"]);
+    assert_eq!(placed["timestamp"], unplaced["timestamp"]);
+    assert_eq!(pipeline.handle(&request(&placed)).await, accepted(1, 0));
+    assert_eq!(pipeline.handle(&request(&unplaced)).await, accepted(1, 0));
+    let messages = emulator.drain(&queue).await;
+    let mut statuses: Vec<(String, String)> = messages
+        .iter()
+        .map(|m| {
+            let envelope: Value = serde_json::from_str(&m.body).unwrap();
+            (
+                envelope["payload"]["batchId"].as_str().unwrap().to_owned(),
+                envelope["payload"]["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("63afc98b0a485bcb6316aa93".to_owned(), "PLACED".to_owned()),
+            ("63afc98b0a485bcb6316aa93".to_owned(), "UNPLACED".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_reformatted_redelivery_is_a_duplicate() {
+    let (emulator, pipeline, table, queue) = stack(SECRET).await;
+    let body = signed("04-order-completed", SECRET);
+    assert_eq!(pipeline.handle(&request(&body)).await, accepted(1, 0));
+    let pretty = WebhookRequest::post(
+        "/webhooks/smallcase",
+        serde_json::to_string_pretty(&body).unwrap(),
+    );
+    assert_eq!(pipeline.handle(&pretty).await, accepted(0, 1));
+    assert_eq!(emulator.drain(&queue).await.len(), 1);
+    assert_eq!(emulator.table_items(&table).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_second_rotated_secret_is_accepted() {
+    let (emulator, pipeline, _, queue) = stack("old-smallcase-secret,new-smallcase-secret").await;
+    let body = signed("10-pending-actions", "new-smallcase-secret");
+    assert_eq!(pipeline.handle(&request(&body)).await, accepted(1, 0));
+    let unknown = signed("01-order-placed", "retired-smallcase-secret");
+    assert_eq!(
+        pipeline.handle(&request(&unknown)).await,
+        refused(401, "checksum mismatch")
+    );
+    let messages = emulator.drain(&queue).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0].attributes.get("type").map(String::as_str),
+        Some("USER.PENDING_ACTIONS")
+    );
+}
+
+#[tokio::test]
+async fn the_mf_import_is_signed_over_timestamp_and_transaction_id() {
+    let (emulator, pipeline, _, queue) = stack(SECRET).await;
+    let timestamp = "2022-12-31T06:02:11.204Z";
+    let transaction_id = "TRX_3f1c2b9a8d7e4f60a1b2c3d4e5f60718";
+    let mut body = template("09-mf-holdings-import");
+    assert!(body.get("smallcaseAuthId").is_none());
+
+    // Signed the way the other kinds are (some user id instead of transactionId): refused.
+    body["checksum"] = json!(checksum_hex(timestamp, "5ef33705f610f80b5453b319", SECRET));
+    assert_eq!(
+        pipeline.handle(&request(&body)).await,
+        refused(401, "checksum mismatch")
+    );
+    // An order batch signed over timestamp + transactionId: refused.
+    let mut order = template("01-order-placed");
+    order["checksum"] = json!(checksum_hex(
+        "2022-12-31T05:38:37.595Z",
+        "TRX_59671f981a79466fb1be4d918dd3bc6a",
+        SECRET
+    ));
+    assert_eq!(
+        pipeline.handle(&request(&order)).await,
+        refused(401, "checksum mismatch")
+    );
+    assert!(emulator.drain(&queue).await.is_empty());
+
+    body["checksum"] = json!(checksum_hex(timestamp, transaction_id, SECRET));
+    assert_eq!(pipeline.handle(&request(&body)).await, accepted(1, 0));
+    let messages = emulator.drain(&queue).await;
+    assert_eq!(messages.len(), 1);
+    let envelope: Value = serde_json::from_str(&messages[0].body).unwrap();
+    assert_eq!(envelope["type"], "MF_HOLDINGS_IMPORT");
+    assert_eq!(envelope["subject"], transaction_id);
+    assert_eq!(envelope["payload"], body);
+}
+
+#[tokio::test]
+async fn a_body_of_no_known_kind_is_a_400_and_writes_nothing() {
+    let (emulator, pipeline, table, queue) = stack(SECRET).await;
+    let timestamp = "2022-12-31T05:38:37.595Z";
+    let body = json!({
+        "smallcaseAuthId": "5ef33705f610f80b5453b319", "transactionId": "TRX_1",
+        "timestamp": timestamp,
+        "checksum": checksum_hex(timestamp, "5ef33705f610f80b5453b319", SECRET),
+    });
+    assert_eq!(
+        pipeline.handle(&request(&body)).await,
+        refused(400, "body matches no smallcase event kind")
+    );
+    let not_json = WebhookRequest::post("/webhooks/smallcase", "checksum=abc");
+    assert_eq!(
+        pipeline.handle(&not_json).await,
+        refused(400, "body is not valid JSON")
+    );
+    let mut unsigned = template("01-order-placed");
+    unsigned.as_object_mut().unwrap().remove("checksum");
+    assert_eq!(
+        pipeline.handle(&request(&unsigned)).await,
+        refused(401, "missing checksum")
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert!(emulator.drain(&queue).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_secret_makes_the_function_answer_500() {
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    let config = ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+    ]);
+    let service = FunctionService::<SmallcaseProvider>::build(config, &emulator.config).await;
+    let body = signed("01-order-placed", SECRET);
+    assert_eq!(
+        service.handle(&request(&body)).await,
+        refused(500, "function is misconfigured")
+    );
+    let config = ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+        ("SMALLCASE_API_SECRET", SECRET),
+        ("MAX_EVENT_AGE_SECONDS", "0"),
+    ]);
+    let service = FunctionService::<SmallcaseProvider>::build(config, &emulator.config).await;
+    assert_eq!(service.handle(&request(&body)).await, accepted(1, 0));
+    assert_eq!(emulator.table_items(&table).await.len(), 1);
+}
