@@ -29,3 +29,7 @@ export BROKERHOOKS_WATCH_LOG="$STATE/test-watch.log"
 
 log "cargo test"
 BROKERHOOKS_METRICS_OFF=1 cargo test --workspace 2>&1 | tee "$STATE/test-output.log"
+
+log "auditing the logs of the whole run for secrets, signatures and e-mail addresses"
+BROKERHOOKS_TEST_OUTPUT_LOG="$STATE/test-output.log" \
+  cargo test --quiet -p brokerhooks-testkit --test log_audit -- --ignored

@@ -22,6 +22,7 @@ fn settings() -> PipelineSettings {
         max_event_age: None,
         claim_lease: Duration::from_secs(30),
         max_body_bytes: 983_040,
+        warm_connections: false,
     }
 }
 

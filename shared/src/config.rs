@@ -93,6 +93,19 @@ impl ConfigSource {
         }
     }
 
+    /// An optional `true`/`false` (also `1`/`0`); absent means `default`.
+    pub fn bool_or(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(default),
+            Some("true" | "1") => Ok(true),
+            Some("false" | "0") => Ok(false),
+            Some(_) => Err(ConfigError::Invalid {
+                name,
+                reason: "expected true or false".to_owned(),
+            }),
+        }
+    }
+
     /// Adds values from a Secrets Manager secret string (a JSON object of strings).
     /// Values already present in the environment win, so local overrides stay possible.
     pub fn overlay_secret_json(&mut self, secret_string: &str) -> Result<(), ConfigError> {
@@ -154,6 +167,9 @@ pub struct PipelineSettings {
     /// How long an in-progress claim blocks other invocations.
     pub claim_lease: Duration,
     pub max_body_bytes: usize,
+    /// Open the DynamoDB and SQS connections (TLS handshake included) during init, so the
+    /// first webhook does not pay for them.
+    pub warm_connections: bool,
 }
 
 impl PipelineSettings {
@@ -190,6 +206,7 @@ impl PipelineSettings {
             max_event_age: (max_event_age > 0).then(|| Duration::from_secs(max_event_age)),
             claim_lease: Duration::from_secs(claim_lease),
             max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
+            warm_connections: config.bool_or("WARM_CONNECTIONS", true)?,
         })
     }
 
@@ -219,6 +236,7 @@ mod tests {
         assert_eq!(settings.max_event_age, Some(Duration::from_secs(2_592_000)));
         assert_eq!(settings.claim_lease, Duration::from_secs(30));
         assert_eq!(settings.max_body_bytes, 983_040);
+        assert!(settings.warm_connections);
         assert!(settings.queue_is_fifo());
     }
 
@@ -240,6 +258,15 @@ mod tests {
             error.to_string(),
             "variable CLAIM_LEASE_SECONDS is invalid: expected a whole number"
         );
+    }
+
+    #[test]
+    fn booleans() {
+        let config = ConfigSource::from_pairs([("A", "FALSE"), ("B", "1"), ("C", "yes")]);
+        assert_eq!(config.bool_or("A", true), Ok(false));
+        assert_eq!(config.bool_or("B", false), Ok(true));
+        assert_eq!(config.bool_or("D", true), Ok(true));
+        assert!(config.bool_or("C", true).is_err());
     }
 
     #[test]

@@ -35,6 +35,9 @@ impl<P: Provider> FunctionService<P> {
                 &settings.events_queue_url,
                 settings.queue_is_fifo(),
             );
+            if settings.warm_connections {
+                tokio::join!(store.warm_up(), queue.warm_up());
+            }
             Ok::<_, ConfigError>(Pipeline::new(provider, store, queue, settings))
         }
         .await;

@@ -9,6 +9,7 @@ pub mod fake_runtime_api;
 pub mod fault_proxy;
 pub mod local_secrets;
 pub mod local_stack;
+pub mod log_audit;
 pub mod log_capture;
 pub mod moto_process;
 pub mod replay;

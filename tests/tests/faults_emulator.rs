@@ -49,6 +49,7 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
         // Short, so a claim whose completion was lost is taken over within the test.
         claim_lease: Duration::from_secs(2),
         max_body_bytes: 983_040,
+        warm_connections: false,
     };
     let pipeline = Arc::new(Pipeline::new(
         KiteProvider::new(SecretList::parse(SECRET).unwrap()),

@@ -23,6 +23,20 @@ impl DynamoDbStore {
     }
 }
 
+impl DynamoDbStore {
+    /// Opens the connection to DynamoDB with a read of a key that never exists (within
+    /// the function's GetItem permission). The outcome does not matter.
+    pub async fn warm_up(&self) {
+        let _ = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s("brokerhooks#warm-up"))
+            .send()
+            .await;
+    }
+}
+
 fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }

@@ -66,6 +66,7 @@ fn harness() -> Harness {
         max_event_age: Some(Duration::from_secs(3600)),
         claim_lease: Duration::from_secs(30),
         max_body_bytes: 1024,
+        warm_connections: false,
     };
     let pipeline = Pipeline::new(TestProvider, store.clone(), queue.clone(), settings)
         .with_clock(clock.clone());

@@ -27,6 +27,18 @@ impl SqsQueue {
         }
     }
 
+    /// Opens the connection to SQS with an empty SendMessageBatch, which SQS refuses
+    /// (EmptyBatchRequest) without sending anything, within the SendMessage permission.
+    pub async fn warm_up(&self) {
+        let _ = self
+            .client
+            .send_message_batch()
+            .queue_url(&self.queue_url)
+            .set_entries(Some(Vec::new()))
+            .send()
+            .await;
+    }
+
     async fn send_one(&self, message: &OutgoingMessage) -> Result<(), QueueError> {
         let mut request = self
             .client
