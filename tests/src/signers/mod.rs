@@ -2,6 +2,7 @@
 //! provider would send it. Test and dev tooling only: never linked into a function.
 
 pub mod kite;
+pub mod snaptrade;
 
 use serde_json::Value;
 
@@ -19,6 +20,11 @@ pub fn sign(provider: &str, payload: &Value, secrets: &LocalSecrets) -> Result<D
         "kite" => kite::sign(
             payload,
             secret(brokerhooks::providers::kite::SECRET_VARIABLE)?,
+        ),
+        "snaptrade" => snaptrade::sign(
+            payload,
+            secret(brokerhooks::providers::snaptrade::CONSUMER_KEY_VARIABLE)?,
+            secrets.primary(brokerhooks::providers::snaptrade::WEBHOOK_SECRET_VARIABLE),
         ),
         other => Err(format!("no signer for provider {other}")),
     }
