@@ -8,62 +8,56 @@
 //! other numbers as Python's `repr(float)`. `serde_json`'s own output differs on the last
 //! two, hence this module.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde_json::value::RawValue;
+use serde_json::{Number, Value};
 
-/// Deeper nesting has no canonical form. Each level re-reads its own text, so this also
-/// bounds the work (and the recursion) a hostile body can cause.
-const MAX_DEPTH: usize = 128;
-
-/// The canonical form of `json`, or `None` when it is not JSON that Python and
-/// `serde_json` both accept (e.g. a lone surrogate escape) or nests deeper than 128 levels.
+/// The canonical form of `json`, or `None` when `serde_json` does not accept it (e.g. a
+/// lone surrogate escape, a number beyond f64, 128 or more levels of nesting).
+///
+/// One linear parse into a `Value`, whatever the body: this runs on unauthenticated
+/// input whenever the raw-body check fails. The price: integers beyond 64 bits and `-0`,
+/// which Python keeps as ints but `serde_json` reads as floats (SnapTrade sends neither).
 pub fn canonical_form(json: &str) -> Option<String> {
-    let value: &RawValue = serde_json::from_str(json).ok()?;
+    let value: Value = serde_json::from_str(json).ok()?;
     let mut out = String::with_capacity(json.len());
-    write_value(value, 0, &mut out)?;
+    write_value(&value, &mut out);
     Some(out)
 }
 
-/// Walks the value through its raw text, so numbers keep the integer/float
-/// distinction Python makes (and integers beyond 64 bits keep every digit).
-fn write_value(value: &RawValue, depth: usize, out: &mut String) -> Option<()> {
-    if depth >= MAX_DEPTH {
-        return None;
-    }
-    let text = value.get().trim_start();
-    match text.as_bytes().first()? {
-        b'{' => {
-            // Later duplicates replace earlier ones, as in Python's `json.loads`.
-            let members: BTreeMap<String, &RawValue> = serde_json::from_str(text).ok()?;
+fn write_value(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(members) => {
+            // Sorted here, so the result does not depend on serde_json's map order.
+            let mut entries: Vec<(&String, &Value)> = members.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
             out.push('{');
-            for (index, (key, item)) in members.into_iter().enumerate() {
+            for (index, (key, item)) in entries.into_iter().enumerate() {
                 if index > 0 {
                     out.push(',');
                 }
-                write_string(&key, out);
+                write_string(key, out);
                 out.push(':');
-                write_value(item, depth + 1, out)?;
+                write_value(item, out);
             }
             out.push('}');
         }
-        b'[' => {
-            let items: Vec<&RawValue> = serde_json::from_str(text).ok()?;
+        Value::Array(items) => {
             out.push('[');
-            for (index, item) in items.into_iter().enumerate() {
+            for (index, item) in items.iter().enumerate() {
                 if index > 0 {
                     out.push(',');
                 }
-                write_value(item, depth + 1, out)?;
+                write_value(item, out);
             }
             out.push(']');
         }
-        b'"' => write_string(&serde_json::from_str::<String>(text).ok()?, out),
-        b't' | b'f' | b'n' => out.push_str(text.trim_end()),
-        _ => write_number(text.trim_end(), out)?,
+        Value::String(s) => write_string(s, out),
+        Value::Number(n) => write_number(n, out),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Null => out.push_str("null"),
     }
-    Some(())
 }
 
 /// Python's `ensure_ascii` string escaping.
@@ -90,17 +84,16 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// JSON integers become Python `int`s (printed as written, `-0` as `0`); anything with a
-/// fraction or exponent becomes a `float`.
-fn write_number(text: &str, out: &mut String) -> Option<()> {
-    if text.contains(['.', 'e', 'E']) {
-        out.push_str(&python_float_repr(text.parse().ok()?));
-    } else if text == "-0" {
-        out.push('0');
-    } else {
-        out.push_str(text);
+/// JSON integers become Python `int`s (printed as written); anything with a fraction
+/// or exponent becomes a `float`. `serde_json` draws the same line, within 64 bits.
+fn write_number(n: &Number, out: &mut String) {
+    if let Some(i) = n.as_i64() {
+        let _ = write!(out, "{i}");
+    } else if let Some(u) = n.as_u64() {
+        let _ = write!(out, "{u}");
+    } else if let Some(x) = n.as_f64() {
+        out.push_str(&python_float_repr(x));
     }
-    Some(())
 }
 
 /// `repr(x)` for a Python float: the shortest digits that round-trip, positional when
@@ -193,9 +186,17 @@ mod tests {
     #[test]
     fn numbers_keep_python_int_and_float_distinction() {
         assert_eq!(
-            canonical_form(r#"[1, -0, 100, 1.0, 1e2, 123456789012345678901234567890, -5, 2E-7]"#)
-                .unwrap(),
-            "[1,0,100,1.0,100.0,123456789012345678901234567890,-5,2e-07]"
+            canonical_form(
+                "[1, 100, 1.0, 1e2, -9223372036854775808, 18446744073709551615, -5, 2E-7, -0.0]"
+            )
+            .unwrap(),
+            "[1,100,1.0,100.0,-9223372036854775808,18446744073709551615,-5,2e-07,-0.0]"
+        );
+        // Known gaps (serde_json reads these as floats; Python keeps them as ints).
+        assert_eq!(canonical_form("-0").unwrap(), "-0.0");
+        assert_eq!(
+            canonical_form("123456789012345678901234567890").unwrap(),
+            "1.2345678901234568e+29"
         );
     }
 
@@ -229,12 +230,22 @@ mod tests {
 
     #[test]
     fn invalid_json_has_no_canonical_form() {
-        for body in ["", "{", "{\"a\":}", "[1,]", "\"\\ud800\"", "nul", "{} x"] {
+        for body in [
+            "",
+            "{",
+            "{\"a\":}",
+            "[1,]",
+            "\"\\ud800\"",
+            "nul",
+            "{} x",
+            "1e400",
+        ] {
             assert_eq!(canonical_form(body), None, "{body:?}");
         }
         let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
-        assert_eq!(canonical_form(&nested(128)).unwrap(), nested(128));
-        assert_eq!(canonical_form(&nested(129)), None);
-        assert_eq!(canonical_form(&nested(400_000)), None);
+        // serde_json's own limit: 127 levels parse, 128 do not.
+        assert_eq!(canonical_form(&nested(127)).unwrap(), nested(127));
+        assert_eq!(canonical_form(&nested(128)), None);
+        assert_eq!(canonical_form(&nested(480_000)), None);
     }
 }
