@@ -3,3 +3,4 @@
 pub mod json_body;
 pub mod kite;
 pub mod smallcase;
+pub mod snaptrade;

@@ -3,6 +3,7 @@
 
 pub mod kite;
 pub mod smallcase;
+pub mod snaptrade;
 
 use serde_json::Value;
 
@@ -24,6 +25,11 @@ pub fn sign(provider: &str, payload: &Value, secrets: &LocalSecrets) -> Result<D
         "smallcase" => smallcase::sign(
             payload,
             secret(brokerhooks::providers::smallcase::SECRET_VARIABLE)?,
+        ),
+        "snaptrade" => snaptrade::sign(
+            payload,
+            secret(brokerhooks::providers::snaptrade::CONSUMER_KEY_VARIABLE)?,
+            secrets.primary(brokerhooks::providers::snaptrade::WEBHOOK_SECRET_VARIABLE),
         ),
         other => Err(format!("no signer for provider {other}")),
     }

@@ -1,0 +1,196 @@
+//! SnapTrade webhooks (API-key and OAuth-app schemas).
+//!
+//! Authentication, either of:
+//! - the `Signature` header: Base64 HMAC-SHA256 keyed with the consumer key, over the raw
+//!   body or, failing that, over SnapTrade's canonical form of the JSON (its documented
+//!   verifier re-serializes the body before the HMAC, see [`canonical_form`]);
+//! - legacy (deprecated by SnapTrade, optional here): the body field `webhookSecret`
+//!   equal to a configured secret.
+//!
+//! Each notification carries its own id (`webhookId`), so a redelivery with a changed
+//! body is still the same event. `eventTimestamp` is covered by the signature and is
+//! held to the contract's freshness rule, not SnapTrade's sample 300 s (its retries come
+//! 30 minutes and more later).
+
+mod canonical_form;
+mod signature;
+mod webhook;
+
+pub use canonical_form::{canonical_form, python_float_repr};
+pub use signature::{decode_signature, signature_base64, signature_matches};
+pub use webhook::{
+    AccountRef, ConnectionAttempt, ConnectionAttemptedResult, ConnectionRef, HoldingsSyncDetails,
+    HoldingsUpdate, OAUTH_SCHEMA_VERSION, SnapTradeEvent, SnapTradeWebhook, SyncOutcome,
+    TradeActivity, TradeDetails, TradeInstrument, TradeLeg, TradeOrder,
+};
+
+use serde_json::{Map, Value};
+
+use crate::config::{ConfigError, ConfigSource};
+use crate::envelope::EventDraft;
+use crate::error::WebhookError;
+use crate::provider::{Provider, VerifyContext};
+use crate::providers::json_body::{optional_str, parse_object, raw_payload, required_str};
+use crate::request::WebhookRequest;
+use crate::secret_list::SecretList;
+use crate::timestamps::parse_rfc3339;
+use crate::verification::{Verified, bytes_equal};
+
+pub const CONSUMER_KEY_VARIABLE: &str = "SNAPTRADE_CONSUMER_KEY";
+pub const WEBHOOK_SECRET_VARIABLE: &str = "SNAPTRADE_WEBHOOK_SECRET";
+/// What a function with neither variable set names when it refuses to serve.
+pub const EITHER_VARIABLE: &str = "SNAPTRADE_CONSUMER_KEY or SNAPTRADE_WEBHOOK_SECRET";
+pub const SIGNATURE_HEADER: &str = "signature";
+
+/// Where the subject comes from, first present wins: the account, else the connection
+/// (API-key or OAuth spelling), else the user.
+const SUBJECT_FIELDS: [&str; 4] = [
+    "accountId",
+    "brokerageAuthorizationId",
+    "connectionId",
+    "userId",
+];
+
+#[derive(Debug, Clone)]
+pub struct SnapTradeProvider {
+    consumer_keys: Option<SecretList>,
+    webhook_secrets: Option<SecretList>,
+}
+
+/// How a delivery proved itself.
+enum Proof {
+    /// Signed: the body, `eventTimestamp` included, is authentic.
+    Signature(usize),
+    /// Legacy shared secret: the sender is authentic, the rest of the body is not covered.
+    WebhookSecret(usize, Map<String, Value>),
+}
+
+impl SnapTradeProvider {
+    /// At least one of the two must be configured.
+    pub fn new(
+        consumer_keys: Option<SecretList>,
+        webhook_secrets: Option<SecretList>,
+    ) -> Result<Self, ConfigError> {
+        if consumer_keys.is_none() && webhook_secrets.is_none() {
+            return Err(ConfigError::Missing(EITHER_VARIABLE));
+        }
+        Ok(SnapTradeProvider {
+            consumer_keys,
+            webhook_secrets,
+        })
+    }
+
+    /// Positions count the consumer keys first, then the legacy secrets.
+    fn authenticate(&self, request: &WebhookRequest) -> Result<Proof, WebhookError> {
+        let header = request
+            .header(SIGNATURE_HEADER)
+            .filter(|value| !value.trim().is_empty());
+        let signature_presented = self.consumer_keys.is_some() && header.is_some();
+        if let (Some(keys), Some(header)) = (&self.consumer_keys, &header)
+            && let Some(position) = signature_position(keys, header, &request.body)
+        {
+            return Ok(Proof::Signature(position));
+        }
+        let failure = if signature_presented {
+            "signature mismatch"
+        } else if self.consumer_keys.is_some() {
+            "missing Signature header"
+        } else {
+            "missing webhookSecret"
+        };
+        // Without the legacy secret nothing else can authenticate, so a missing header is
+        // refused before the body is even parsed.
+        let Some(secrets) = &self.webhook_secrets else {
+            return Err(WebhookError::Unauthorized(failure));
+        };
+        let body = match parse_object(&request.body) {
+            Ok(body) => body,
+            // A signature was offered and failed: the body is not authentic, whatever it is.
+            Err(_) if signature_presented => return Err(WebhookError::Unauthorized(failure)),
+            // The secret lives in the body, so a body that is not a JSON object cannot be
+            // authenticated at all (as for the other body-secret providers): a 400.
+            Err(error) => return Err(error),
+        };
+        let received =
+            optional_str(&body, "webhookSecret").ok_or(WebhookError::Unauthorized(failure))?;
+        let position = secrets
+            .position_matching(|secret| bytes_equal(received.as_bytes(), secret.as_bytes()))
+            .ok_or(WebhookError::Unauthorized(if signature_presented {
+                failure
+            } else {
+                "webhookSecret mismatch"
+            }))?;
+        let offset = self.consumer_keys.as_ref().map_or(0, SecretList::len);
+        Ok(Proof::WebhookSecret(offset + position, body))
+    }
+}
+
+/// The position of the consumer key whose HMAC matches, over the raw body first and
+/// then over the canonical form.
+fn signature_position(keys: &SecretList, header: &str, body: &[u8]) -> Option<usize> {
+    let received = decode_signature(header)?;
+    keys.position_matching(|key| signature_matches(key, body, &received))
+        .or_else(|| {
+            let canonical = canonical_form(std::str::from_utf8(body).ok()?)?;
+            keys.position_matching(|key| signature_matches(key, canonical.as_bytes(), &received))
+        })
+}
+
+/// The envelope fields of an authenticated notification (400 when one is missing).
+fn draft(
+    body: &Map<String, Value>,
+    raw: &[u8],
+    signed: bool,
+    context: &VerifyContext,
+) -> Result<EventDraft, WebhookError> {
+    let id = optional_str(body, "webhookId")
+        .or_else(|| optional_str(body, "webookId"))
+        .ok_or_else(|| WebhookError::bad_request("missing or non-string field webhookId"))?;
+    let timestamp = required_str(body, "eventTimestamp")?;
+    let occurred_at = parse_rfc3339(timestamp)
+        .ok_or_else(|| WebhookError::bad_request("eventTimestamp is not RFC 3339"))?;
+    // Only a signature covers eventTimestamp; an unsigned timestamp is never grounds
+    // for refusal (contract), and the legacy secret signs nothing.
+    if signed {
+        context.freshness.check(occurred_at, context.now)?;
+    }
+    let event_type = required_str(body, "eventType")?;
+    let subject = SUBJECT_FIELDS
+        .iter()
+        .find_map(|field| optional_str(body, field))
+        .ok_or_else(|| WebhookError::bad_request("missing or non-string field userId"))?;
+    Ok(EventDraft {
+        id: id.to_owned(),
+        event_type: event_type.to_owned(),
+        subject: subject.to_owned(),
+        occurred_at,
+        payload: raw_payload(raw)?,
+    })
+}
+
+impl Provider for SnapTradeProvider {
+    const NAME: &'static str = "snaptrade";
+
+    fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
+        SnapTradeProvider::new(
+            config.optional_secret_list(CONSUMER_KEY_VARIABLE)?,
+            config.optional_secret_list(WEBHOOK_SECRET_VARIABLE)?,
+        )
+    }
+
+    fn verify(
+        &self,
+        request: &WebhookRequest,
+        context: &VerifyContext,
+    ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
+        let (body, signed, position) = match self.authenticate(request)? {
+            Proof::Signature(position) => (parse_object(&request.body)?, true, position),
+            Proof::WebhookSecret(position, body) => (body, false, position),
+        };
+        let draft = draft(&body, &request.body, signed, context)?;
+        Ok(Verified::new(vec![draft], position))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,712 @@
+use std::time::Duration;
+
+use time::macros::datetime;
+
+use super::*;
+use crate::verification::FreshnessPolicy;
+
+/// The USER_REGISTERED sample as SnapTrade's docs print it (key order and indentation kept).
+const DOC_USER_REGISTERED: &str = r#"{
+  "webhookId": "dbaee13a-1184-4677-9741-b6845e60ee3a",
+  "clientId": "phjBdpKfpN",
+  "eventTimestamp": "2022-05-31T11:16:54.658533+00:00",
+  "userId": "qQYISR9xcmR8ZtVHNgg1lbYgSQcxafPqPW0ZbE0yaA6ham6n54",
+  "eventType": "USER_REGISTERED",
+  "webhookSecret": "lgCQWztweEFcHvjdLhHc"
+}"#;
+
+/// The self-generated vector of providers.md §3.2 (not from SnapTrade): its canonical
+/// form and the signature under the key `CONSUMER_KEY`.
+const VECTOR_CANONICAL: &str = r#"{"clientId":"phjBdpKfpN","eventTimestamp":"2022-05-31T11:16:54.658533+00:00","eventType":"USER_REGISTERED","userId":"qQYISR9xcmR8ZtVHNgg1lbYgSQcxafPqPW0ZbE0yaA6ham6n54","webhookId":"dbaee13a-1184-4677-9741-b6845e60ee3a","webhookSecret":"lgCQWztweEFcHvjdLhHc"}"#;
+const VECTOR_SIGNATURE: &str = "6E3YbAOqD8pEDvN+B5jBBPwtEwadotgyvPB0zElVmQg=";
+const KEY: &str = "CONSUMER_KEY";
+const LEGACY: &str = "lgCQWztweEFcHvjdLhHc";
+
+fn provider(keys: Option<&str>, legacy: Option<&str>) -> SnapTradeProvider {
+    SnapTradeProvider::new(
+        keys.map(|k| SecretList::parse(k).unwrap()),
+        legacy.map(|s| SecretList::parse(s).unwrap()),
+    )
+    .unwrap()
+}
+
+fn keyed() -> SnapTradeProvider {
+    provider(Some(KEY), None)
+}
+
+fn context() -> VerifyContext {
+    VerifyContext {
+        now: datetime!(2022-05-31 11:20:00 UTC),
+        freshness: FreshnessPolicy::new(Some(Duration::from_secs(30 * 86400))),
+    }
+}
+
+fn unsigned(body: &str) -> WebhookRequest {
+    WebhookRequest::post("/webhooks/snaptrade", body)
+}
+
+fn with_signature(body: &str, signature: &str) -> WebhookRequest {
+    unsigned(body).with_header("Signature", signature)
+}
+
+/// Signed over the raw body.
+fn signed(body: &str, key: &str) -> WebhookRequest {
+    with_signature(body, &signature_base64(key, body.as_bytes()))
+}
+
+fn verify(
+    provider: &SnapTradeProvider,
+    request: &WebhookRequest,
+) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
+    provider.verify(request, &context())
+}
+
+fn outcome(provider: &SnapTradeProvider, request: &WebhookRequest) -> Result<usize, WebhookError> {
+    verify(provider, request).map(|v| v.matched_secret())
+}
+
+fn only_draft(verified: Verified<Vec<EventDraft>>) -> EventDraft {
+    let mut drafts = verified.into_value();
+    assert_eq!(drafts.len(), 1);
+    drafts.remove(0)
+}
+
+fn unauthorized(reason: &'static str) -> Result<usize, WebhookError> {
+    Err(WebhookError::Unauthorized(reason))
+}
+
+#[test]
+fn known_answer_vector() {
+    assert_eq!(
+        canonical_form(DOC_USER_REGISTERED).unwrap(),
+        VECTOR_CANONICAL
+    );
+    assert_eq!(
+        signature_base64(KEY, VECTOR_CANONICAL.as_bytes()),
+        VECTOR_SIGNATURE
+    );
+    // The docs' body as sent (pretty, unsorted) with the vector's signature verifies
+    // through the canonical form.
+    let verified = verify(
+        &keyed(),
+        &with_signature(DOC_USER_REGISTERED, VECTOR_SIGNATURE),
+    )
+    .unwrap();
+    assert_eq!(verified.matched_secret(), 0);
+    let draft = only_draft(verified);
+    assert_eq!(draft.id, "dbaee13a-1184-4677-9741-b6845e60ee3a");
+    assert_eq!(draft.event_type, "USER_REGISTERED");
+    assert_eq!(
+        draft.subject,
+        "qQYISR9xcmR8ZtVHNgg1lbYgSQcxafPqPW0ZbE0yaA6ham6n54"
+    );
+    assert_eq!(draft.occurred_at, datetime!(2022-05-31 11:16:54.658533 UTC));
+    assert_eq!(draft.payload.get(), DOC_USER_REGISTERED);
+}
+
+#[test]
+fn a_signature_over_the_raw_body_verifies() {
+    let request = signed(DOC_USER_REGISTERED, KEY);
+    assert_ne!(request.header("signature").unwrap(), VECTOR_SIGNATURE);
+    assert_eq!(outcome(&keyed(), &request), Ok(0));
+}
+
+const NON_ASCII: &str = r#"{
+  "webhookId": "0b6c7a4e-8f0e-4f1e-9d55-3f0b2f9a1c11",
+  "clientId": "PARTNERAPP",
+  "eventTimestamp": "2022-05-31T11:18:00.000001+00:00",
+  "userId": "Zoë-Ståhl-📈",
+  "eventType": "TRADE_DETECTION",
+  "accountId": "ad4202bb-eaf7-4c7c-a176-e8406612b1ca",
+  "details": {"orders": [{"legs": [{"instrument": {"description": "Société Générale – ADR"}}]}]}
+}"#;
+
+#[test]
+fn a_body_with_non_ascii_characters_verifies_signed_either_way() {
+    let canonical = canonical_form(NON_ASCII).unwrap();
+    assert!(canonical.contains(r#""userId":"Zo\u00eb-St\u00e5hl-\ud83d\udcc8""#));
+    assert!(
+        canonical.contains(r#""description":"Soci\u00e9t\u00e9 G\u00e9n\u00e9rale \u2013 ADR""#)
+    );
+    assert!(canonical.is_ascii());
+
+    let raw = signed(NON_ASCII, KEY);
+    let draft = only_draft(verify(&keyed(), &raw).unwrap());
+    assert_eq!(draft.subject, "ad4202bb-eaf7-4c7c-a176-e8406612b1ca");
+    assert_eq!(draft.payload.get(), NON_ASCII);
+
+    let over_canonical = with_signature(NON_ASCII, &signature_base64(KEY, canonical.as_bytes()));
+    assert_eq!(outcome(&keyed(), &over_canonical), Ok(0));
+
+    // serde_json's compact form (UTF-8 left unescaped) is not SnapTrade's form.
+    let value: Value = serde_json::from_str(NON_ASCII).unwrap();
+    let compact = serde_json::to_string(&value).unwrap();
+    assert_ne!(compact, canonical);
+    let over_compact = with_signature(NON_ASCII, &signature_base64(KEY, compact.as_bytes()));
+    assert_eq!(
+        outcome(&keyed(), &over_compact),
+        unauthorized("signature mismatch")
+    );
+}
+
+#[test]
+fn a_body_with_floats_verifies_over_python_float_formatting() {
+    let body = r#"{"webhookId": "w-float", "eventType": "TRADE_DETECTION", "userId": "u1",
+        "eventTimestamp": "2022-05-31T11:18:00+00:00",
+        "details": {"detection_lag_seconds": 0.00001, "total": 100.0, "big": 1e16, "lag": 5.276, "count": 3}}"#;
+    // What CPython prints for json.dumps(json.loads(body), separators=(",", ":"), sort_keys=True).
+    let python = r#"{"details":{"big":1e+16,"count":3,"detection_lag_seconds":1e-05,"lag":5.276,"total":100.0},"eventTimestamp":"2022-05-31T11:18:00+00:00","eventType":"TRADE_DETECTION","userId":"u1","webhookId":"w-float"}"#;
+    assert_eq!(canonical_form(body).unwrap(), python);
+    let request = with_signature(body, &signature_base64(KEY, python.as_bytes()));
+    assert_eq!(outcome(&keyed(), &request), Ok(0));
+}
+
+#[test]
+fn a_second_rotated_key_is_reported_by_position() {
+    let p = provider(Some("NEW_KEY,CONSUMER_KEY"), None);
+    assert_eq!(
+        outcome(&p, &with_signature(DOC_USER_REGISTERED, VECTOR_SIGNATURE)),
+        Ok(1)
+    );
+    assert_eq!(outcome(&p, &signed(DOC_USER_REGISTERED, "NEW_KEY")), Ok(0));
+}
+
+#[test]
+fn a_missing_header_without_legacy_secret_is_refused_before_the_body_is_read() {
+    for body in [DOC_USER_REGISTERED, "not json", ""] {
+        assert_eq!(
+            outcome(&keyed(), &unsigned(body)),
+            unauthorized("missing Signature header"),
+            "{body:?}"
+        );
+        assert_eq!(
+            outcome(&keyed(), &with_signature(body, "  ")),
+            unauthorized("missing Signature header"),
+            "{body:?}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_header_with_legacy_secret_falls_back_to_webhook_secret() {
+    let p = provider(Some("k1,k2"), Some(&format!("old,{LEGACY}")));
+    // Consumer keys count first: legacy position 1 is reported as 2 + 1.
+    assert_eq!(outcome(&p, &unsigned(DOC_USER_REGISTERED)), Ok(3));
+    let wrong = DOC_USER_REGISTERED.replace(LEGACY, "lgCQWztweEFcHvjdLhHd");
+    assert_eq!(
+        outcome(&p, &unsigned(&wrong)),
+        unauthorized("webhookSecret mismatch")
+    );
+    let without = DOC_USER_REGISTERED.replace(&format!(",\n  \"webhookSecret\": \"{LEGACY}\""), "");
+    assert_ne!(without, DOC_USER_REGISTERED);
+    assert_eq!(
+        outcome(&p, &unsigned(&without)),
+        unauthorized("missing Signature header")
+    );
+    assert_eq!(
+        outcome(&p, &unsigned("webhookSecret=x")),
+        Err(WebhookError::bad_request("body is not valid JSON"))
+    );
+}
+
+#[test]
+fn a_wrong_signature_with_the_right_legacy_secret_is_authentic() {
+    let p = provider(Some(KEY), Some(LEGACY));
+    let request = signed(DOC_USER_REGISTERED, "another-key");
+    assert_eq!(outcome(&p, &request), Ok(1));
+    // …but without it the signature failure is what is reported.
+    let wrong = DOC_USER_REGISTERED.replace(LEGACY, "nope");
+    assert_eq!(
+        outcome(&p, &signed(&wrong, "another-key")),
+        unauthorized("signature mismatch")
+    );
+    assert_eq!(
+        outcome(&p, &signed("not json", "another-key")),
+        unauthorized("signature mismatch")
+    );
+}
+
+#[test]
+fn legacy_only_ignores_the_header() {
+    let p = provider(None, Some(LEGACY));
+    assert_eq!(outcome(&p, &signed(DOC_USER_REGISTERED, "whatever")), Ok(0));
+    assert_eq!(outcome(&p, &unsigned(DOC_USER_REGISTERED)), Ok(0));
+    assert_eq!(
+        outcome(&p, &unsigned(r#"{"webhookId":"w","eventType":"X"}"#)),
+        unauthorized("missing webhookSecret")
+    );
+}
+
+#[test]
+fn signature_header_negatives() {
+    let body = DOC_USER_REGISTERED;
+    let good = signature_base64(KEY, body.as_bytes());
+    let mac = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &good).unwrap();
+    let cases = [
+        (
+            "wrong key",
+            signature_base64("consumer_key", body.as_bytes()),
+        ),
+        ("not base64", "!!!!".to_owned()),
+        ("truncated", good[..good.len() - 4].to_owned()),
+        ("unpadded", good.trim_end_matches('=').to_owned()),
+        ("hex instead of base64", hex::encode(&mac)),
+        ("two values", format!("{good}, {good}")),
+        (
+            "signature of another body",
+            VECTOR_SIGNATURE.replace('6', "7"),
+        ),
+    ];
+    for (name, signature) in cases {
+        assert_eq!(
+            outcome(&keyed(), &with_signature(body, &signature)),
+            unauthorized("signature mismatch"),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        outcome(&keyed(), &with_signature(body, &format!(" {good} "))),
+        Ok(0)
+    );
+}
+
+#[test]
+fn envelope_fields_follow_the_mapping() {
+    // (body fields, expected id, expected subject)
+    let base = r#""eventType":"X","eventTimestamp":"2022-05-31T16:46:54.5+05:30","userId":"user""#;
+    let cases = [
+        (r#""webhookId":"w1""#, "w1", "user"),
+        (r#""webookId":"typo""#, "typo", "user"),
+        (r#""webookId":"typo","webhookId":"w2""#, "w2", "user"),
+        (r#""webhookId":"","webookId":"typo""#, "typo", "user"),
+        (r#""webhookId":"w","connectionId":"conn""#, "w", "conn"),
+        (
+            r#""webhookId":"w","connectionId":"conn","brokerageAuthorizationId":"auth""#,
+            "w",
+            "auth",
+        ),
+        (
+            r#""webhookId":"w","accountId":"acct","brokerageAuthorizationId":"auth""#,
+            "w",
+            "acct",
+        ),
+        (
+            r#""webhookId":"w","accountId":null,"brokerageAuthorizationId":"auth""#,
+            "w",
+            "auth",
+        ),
+    ];
+    for (fields, id, subject) in cases {
+        let body = format!("{{{fields},{base}}}");
+        let draft = only_draft(verify(&keyed(), &signed(&body, KEY)).unwrap());
+        assert_eq!(
+            (draft.id.as_str(), draft.subject.as_str()),
+            (id, subject),
+            "{body}"
+        );
+        assert_eq!(draft.event_type, "X");
+        assert_eq!(draft.occurred_at, datetime!(2022-05-31 11:16:54.5 UTC));
+    }
+}
+
+#[test]
+fn body_shape_problems_after_authentication_are_400s() {
+    let bad = |reason: &str| Err(WebhookError::bad_request(reason));
+    let cases: Vec<(&str, String, Result<usize, WebhookError>)> = vec![
+        ("array", format!("[{DOC_USER_REGISTERED}]"), bad("body is not a JSON object")),
+        ("not json", "webhookId=1".to_owned(), bad("body is not valid JSON")),
+        (
+            "no id",
+            r#"{"eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
+            bad("missing or non-string field webhookId"),
+        ),
+        (
+            "numeric id",
+            r#"{"webhookId":7,"eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
+            bad("missing or non-string field webhookId"),
+        ),
+        (
+            "no timestamp",
+            r#"{"webhookId":"w","eventType":"X","userId":"u"}"#.to_owned(),
+            bad("missing or non-string field eventTimestamp"),
+        ),
+        (
+            "naive timestamp",
+            r#"{"webhookId":"w","eventType":"X","eventTimestamp":"2022-05-31 11:16:54","userId":"u"}"#.to_owned(),
+            bad("eventTimestamp is not RFC 3339"),
+        ),
+        (
+            "no type",
+            r#"{"webhookId":"w","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
+            bad("missing or non-string field eventType"),
+        ),
+        (
+            "no subject",
+            r#"{"webhookId":"w","eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z"}"#.to_owned(),
+            bad("missing or non-string field userId"),
+        ),
+    ];
+    for (name, body, expected) in cases {
+        assert_eq!(outcome(&keyed(), &signed(&body, KEY)), expected, "{name}");
+    }
+}
+
+#[test]
+fn signed_timestamps_are_held_to_the_freshness_rule_unsigned_ones_are_not() {
+    let request = signed(DOC_USER_REGISTERED, KEY);
+    let mut ctx = context();
+    // SnapTrade's sample would refuse after 300 s; a 30-minute-later retry is accepted.
+    ctx.now = datetime!(2022-05-31 11:47:00 UTC);
+    assert!(keyed().verify(&request, &ctx).is_ok());
+    ctx.now = datetime!(2022-07-01 00:00:00 UTC);
+    assert_eq!(
+        keyed().verify(&request, &ctx).map(|_| ()),
+        Err(WebhookError::Unauthorized("signed timestamp is too old"))
+    );
+    ctx.now = datetime!(2022-05-31 11:00:00 UTC);
+    assert_eq!(
+        keyed().verify(&request, &ctx).map(|_| ()),
+        Err(WebhookError::Unauthorized(
+            "signed timestamp is in the future"
+        ))
+    );
+    // The legacy secret covers nothing, so its eventTimestamp is not grounds for refusal.
+    ctx.now = datetime!(2022-07-01 00:00:00 UTC);
+    let legacy = provider(None, Some(LEGACY));
+    assert!(legacy.verify(&unsigned(DOC_USER_REGISTERED), &ctx).is_ok());
+}
+
+#[test]
+fn an_unknown_event_type_is_accepted_with_its_raw_payload() {
+    let body = r#"{"webhookId":"w-new","eventType":"SOMETHING_NEW","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u","novel":{"x":[1,2]}}"#;
+    let draft = only_draft(verify(&keyed(), &signed(body, KEY)).unwrap());
+    assert_eq!(draft.event_type, "SOMETHING_NEW");
+    assert_eq!(draft.payload.get(), body);
+    let model: SnapTradeWebhook = serde_json::from_str(draft.payload.get()).unwrap();
+    assert_eq!(model.event, SnapTradeEvent::Unknown);
+}
+
+#[test]
+fn configuration_needs_one_of_the_two_variables() {
+    let config =
+        ConfigSource::from_pairs([(CONSUMER_KEY_VARIABLE, " "), (WEBHOOK_SECRET_VARIABLE, "")]);
+    let error = SnapTradeProvider::from_config(&config).unwrap_err();
+    assert_eq!(error, ConfigError::Missing(EITHER_VARIABLE));
+    assert_eq!(
+        error.to_string(),
+        "required variable SNAPTRADE_CONSUMER_KEY or SNAPTRADE_WEBHOOK_SECRET is missing or empty"
+    );
+    assert_eq!(
+        SnapTradeProvider::from_config(&ConfigSource::from_pairs([(CONSUMER_KEY_VARIABLE, ",")]))
+            .unwrap_err(),
+        ConfigError::Missing(CONSUMER_KEY_VARIABLE)
+    );
+    let both = SnapTradeProvider::from_config(&ConfigSource::from_pairs([
+        (CONSUMER_KEY_VARIABLE, "a,b"),
+        (WEBHOOK_SECRET_VARIABLE, "c"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        format!("{both:?}"),
+        "SnapTradeProvider { consumer_keys: Some(SecretList(2 redacted)), webhook_secrets: Some(SecretList(1 redacted)) }"
+    );
+    let legacy_only = SnapTradeProvider::from_config(&ConfigSource::from_pairs([(
+        WEBHOOK_SECRET_VARIABLE,
+        LEGACY,
+    )]))
+    .unwrap();
+    assert_eq!(outcome(&legacy_only, &unsigned(DOC_USER_REGISTERED)), Ok(0));
+}
+
+mod models {
+    use super::*;
+
+    fn parse(body: &str) -> SnapTradeWebhook {
+        serde_json::from_str(body).unwrap()
+    }
+
+    #[test]
+    fn every_documented_event_type_has_its_variant() {
+        let connection = ConnectionRef {
+            brokerage_id: None,
+            brokerage_authorization_id: Some("auth".to_owned()),
+            connection_id: None,
+        };
+        let account = AccountRef {
+            account_id: Some("acct".to_owned()),
+            connection: connection.clone(),
+        };
+        let cases = [
+            ("USER_REGISTERED", SnapTradeEvent::UserRegistered),
+            ("USER_DELETED", SnapTradeEvent::UserDeleted),
+            (
+                "CONNECTION_ATTEMPTED",
+                SnapTradeEvent::ConnectionAttempted(ConnectionAttempt {
+                    connection: connection.clone(),
+                    ..ConnectionAttempt::default()
+                }),
+            ),
+            (
+                "CONNECTION_ADDED",
+                SnapTradeEvent::ConnectionAdded(connection.clone()),
+            ),
+            (
+                "CONNECTION_DELETED",
+                SnapTradeEvent::ConnectionDeleted(connection.clone()),
+            ),
+            (
+                "CONNECTION_BROKEN",
+                SnapTradeEvent::ConnectionBroken(connection.clone()),
+            ),
+            (
+                "CONNECTION_FIXED",
+                SnapTradeEvent::ConnectionFixed(connection.clone()),
+            ),
+            (
+                "CONNECTION_UPDATED",
+                SnapTradeEvent::ConnectionUpdated(connection.clone()),
+            ),
+            (
+                "CONNECTION_FAILED",
+                SnapTradeEvent::ConnectionFailed(connection.clone()),
+            ),
+            (
+                "NEW_ACCOUNT_AVAILABLE",
+                SnapTradeEvent::NewAccountAvailable(account.clone()),
+            ),
+            (
+                "ACCOUNT_TRANSACTIONS_INITIAL_UPDATE",
+                SnapTradeEvent::AccountTransactionsInitialUpdate(account.clone()),
+            ),
+            (
+                "ACCOUNT_TRANSACTIONS_UPDATED",
+                SnapTradeEvent::AccountTransactionsUpdated(account.clone()),
+            ),
+            (
+                "ACCOUNT_REMOVED",
+                SnapTradeEvent::AccountRemoved(account.clone()),
+            ),
+            (
+                "ACCOUNT_HOLDINGS_UPDATED",
+                SnapTradeEvent::AccountHoldingsUpdated(HoldingsUpdate {
+                    account: account.clone(),
+                    details: None,
+                }),
+            ),
+            (
+                "TRADE_DETECTION",
+                SnapTradeEvent::TradeDetection(TradeActivity {
+                    account: account.clone(),
+                    details: None,
+                }),
+            ),
+            (
+                "TRADE_UPDATE",
+                SnapTradeEvent::TradeUpdate(TradeActivity {
+                    account: account.clone(),
+                    details: None,
+                }),
+            ),
+            (
+                "TRADES_PLACED",
+                SnapTradeEvent::TradesPlaced(account.clone()),
+            ),
+            ("NOT_YET_INVENTED", SnapTradeEvent::Unknown),
+        ];
+        for (event_type, expected) in cases {
+            let body = format!(
+                r#"{{"webhookId":"w","eventType":"{event_type}","eventTimestamp":"t","userId":"u","accountId":"acct","brokerageAuthorizationId":"auth","unknownField":[1],"details":null}}"#
+            );
+            let model = parse(&body);
+            assert_eq!(model.event, expected, "{event_type}");
+            assert_eq!(model.user_id.as_deref(), Some("u"));
+        }
+    }
+
+    #[test]
+    fn holdings_details_and_connection_results_are_typed() {
+        let model = parse(
+            r#"{"userId":"60b9ad5f","clientId":"PARTNERAPP","accountId":"45a3g56a","eventType":"ACCOUNT_HOLDINGS_UPDATED",
+            "webhookId":"312a13f3","brokerageId":"905872ac","webhookSecret":"yfqvPlWrTFILBcjCERPh",
+            "eventTimestamp":"2024-03-01T14:38:13.111991+00:00","brokerageAuthorizationId":"6bb1ahb0",
+            "details":{"total_value":{"success":true,"error":null},"positions":{"success":false,"error":"brokerage down"},
+            "balances":{"success":true,"error":null},"orders":null}}"#,
+        );
+        let SnapTradeEvent::AccountHoldingsUpdated(update) = &model.event else {
+            panic!("{:?}", model.event);
+        };
+        assert_eq!(update.account.account_id.as_deref(), Some("45a3g56a"));
+        assert_eq!(update.account.connection.connection(), Some("6bb1ahb0"));
+        assert_eq!(
+            update.account.connection.brokerage_id.as_deref(),
+            Some("905872ac")
+        );
+        let details = update.details.as_ref().unwrap();
+        assert_eq!(details.positions.as_ref().unwrap().success, Some(false));
+        assert_eq!(
+            details.positions.as_ref().unwrap().error,
+            Some(Value::from("brokerage down"))
+        );
+        assert_eq!(details.orders, None);
+        assert!(!format!("{model:?}").contains("yfqvPlWrTFILBcjCERPh"));
+
+        let results = [
+            ("SUCCESS", ConnectionAttemptedResult::Success),
+            ("AUTH_EXPIRED", ConnectionAttemptedResult::AuthExpired),
+            (
+                "INVALID_AUTH_CODE",
+                ConnectionAttemptedResult::InvalidAuthCode,
+            ),
+            (
+                "AUTH_NOT_IN_PROGRESS",
+                ConnectionAttemptedResult::AuthNotInProgress,
+            ),
+            (
+                "DIFFERENT_ACCOUNT",
+                ConnectionAttemptedResult::DifferentAccount,
+            ),
+            ("UNCAUGHT_ERROR", ConnectionAttemptedResult::UncaughtError),
+            (
+                "INVALID_CREDENTIALS",
+                ConnectionAttemptedResult::InvalidCredentials,
+            ),
+            (
+                "INVALID_MFA_CODE",
+                ConnectionAttemptedResult::InvalidMfaCode,
+            ),
+            ("NO_DATA", ConnectionAttemptedResult::NoData),
+            ("SOMETHING_ELSE", ConnectionAttemptedResult::Unknown),
+        ];
+        for (text, expected) in results {
+            let model = parse(&format!(
+                r#"{{"schemaVersion":"oauth_v1","webhookId":"35a74573","oauthClientId":"portfolio-app",
+                "eventTimestamp":"2026-08-12T18:22:47.039837+00:00","userId":"e474391b","eventType":"CONNECTION_ATTEMPTED",
+                "brokerageId":"a7f51999","connectionId":"7c382af7","connectionAttemptedResult":"{text}",
+                "details":{{"sessionId":"04525fa4"}}}}"#
+            ));
+            assert!(model.is_oauth());
+            assert_eq!(model.oauth_client_id.as_deref(), Some("portfolio-app"));
+            let SnapTradeEvent::ConnectionAttempted(attempt) = &model.event else {
+                panic!("{:?}", model.event);
+            };
+            assert_eq!(
+                attempt.connection_attempted_result,
+                Some(expected),
+                "{text}"
+            );
+            assert_eq!(attempt.connection.connection(), Some("7c382af7"));
+            assert_eq!(attempt.details.as_ref().unwrap()["sessionId"], "04525fa4");
+        }
+    }
+
+    #[test]
+    fn trade_orders_are_typed_and_both_id_spellings_kept() {
+        let model = parse(
+            r#"{"userId":"60b9ad5f","details":{"orders":[{"legs":[{"action":"BUY_TO_OPEN","leg_id":null,"status":"EXECUTED",
+            "instrument":{"symbol":"AAPL  261218C00240000","figi_code":null,"asset_type":"OPTION","description":"AAPL CALL 7/17 240","exchange_mic_code":"OPRA"},
+            "total_quantity":"1.000000000","execution_price":"19.2000000000","filled_quantity":"1.000000000","canceled_quantity":null}],
+            "status":"EXECUTED","order_role":null,"order_type":"LIMIT","stop_price":"0.0000000000","limit_price":"19.2000000000",
+            "time_placed":"2026-05-08T18:52:02.810000Z","time_executed":"2026-05-08T18:52:02.848000Z","time_in_force":"DAY",
+            "trailing_stop":null,"price_currency":"USD","execution_price":"19.2000000000","brokerage_order_id":"124912433123",
+            "brokerage_group_order_id":null}],"detection_lag_seconds":5.276},
+            "clientId":"PARTNERAPP","webookId":"6963bc1c","accountId":"ad4202bb","eventType":"TRADE_DETECTION",
+            "webhookId":"763bc1cd","brokerageId":"02952334","eventTimestamp":"2026-05-08T18:52:08.123974+00:00",
+            "brokerageAuthorizationId":"6bb1ahb1"}"#,
+        );
+        assert_eq!(model.webhook_id.as_deref(), Some("763bc1cd"));
+        assert_eq!(model.webook_id.as_deref(), Some("6963bc1c"));
+        let SnapTradeEvent::TradeDetection(activity) = &model.event else {
+            panic!("{:?}", model.event);
+        };
+        let details = activity.details.as_ref().unwrap();
+        assert_eq!(details.detection_lag_seconds, Some(5.276));
+        let order = &details.orders.as_ref().unwrap()[0];
+        assert_eq!(order.limit_price.as_deref(), Some("19.2000000000"));
+        assert_eq!(order.brokerage_order_id.as_deref(), Some("124912433123"));
+        let leg = &order.legs.as_ref().unwrap()[0];
+        assert_eq!(leg.action.as_deref(), Some("BUY_TO_OPEN"));
+        assert_eq!(
+            leg.instrument.as_ref().unwrap().symbol.as_deref(),
+            Some("AAPL  261218C00240000")
+        );
+        assert_eq!(activity.account.account_id.as_deref(), Some("ad4202bb"));
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[ -~]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map("[ -~]{0,6}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512), header in "[ -~]{0,60}") {
+            let request = WebhookRequest::post("/", body).with_header("Signature", &header);
+            let _ = provider(Some(KEY), Some(LEGACY)).verify(&request, &context());
+            let _ = canonical_form(&String::from_utf8_lossy(&request.body));
+        }
+
+        #[test]
+        fn any_change_to_a_signed_body_is_rejected(position in 0usize..DOC_USER_REGISTERED.len(), replacement in any::<u8>()) {
+            let signature = signature_base64(KEY, DOC_USER_REGISTERED.as_bytes());
+            let mut body = DOC_USER_REGISTERED.as_bytes().to_vec();
+            prop_assume!(body[position] != replacement);
+            body[position] = replacement;
+            let request = WebhookRequest::post("/", body).with_header("Signature", &signature);
+            prop_assert_eq!(outcome(&keyed(), &request), unauthorized("signature mismatch"));
+        }
+
+        #[test]
+        fn any_change_to_the_signature_is_rejected(position in 0usize..43, replacement in "[A-Za-z0-9+/]") {
+            let mut signature = VECTOR_SIGNATURE.to_owned();
+            prop_assume!(&signature[position..position + 1] != replacement.as_str());
+            signature.replace_range(position..position + 1, &replacement);
+            let request = with_signature(DOC_USER_REGISTERED, &signature);
+            prop_assert_eq!(outcome(&keyed(), &request), unauthorized("signature mismatch"));
+        }
+
+        #[test]
+        fn valid_deliveries_always_verify(
+            user in "\\PC{1,20}",
+            extra in json_value(),
+            key in "[!-+\\--~]{1,40}",
+            over_canonical in any::<bool>(),
+            second in 0u8..60,
+        ) {
+            let payload = serde_json::json!({
+                "webhookId": "w", "eventType": "USER_REGISTERED", "userId": user,
+                "eventTimestamp": format!("2022-05-31T11:17:{second:02}.5+00:00"), "extra": extra,
+            });
+            let body = serde_json::to_string_pretty(&payload).unwrap();
+            let message = if over_canonical { canonical_form(&body).unwrap() } else { body.clone() };
+            let request = with_signature(&body, &signature_base64(&key, message.as_bytes()));
+            let p = provider(Some(&key), None);
+            let draft = only_draft(verify(&p, &request).unwrap());
+            prop_assert_eq!(&draft.subject, &user);
+            prop_assert_eq!(draft.payload.get(), body.as_str());
+        }
+
+        /// For printable-ASCII strings and integers Python and serde_json agree, so
+        /// serde_json's sorted compact output is an independent oracle there.
+        #[test]
+        fn canonical_form_matches_serde_json_on_ascii_and_integers(value in json_value()) {
+            let pretty = serde_json::to_string_pretty(&value).unwrap();
+            prop_assert_eq!(canonical_form(&pretty).unwrap(), value.to_string());
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! SnapTrade webhooks through the real pipeline, DynamoDB and SQS adapters and AWS SDK,
+//! against the local emulator the test command starts.
+
+use brokerhooks::config::ConfigSource;
+use brokerhooks::function::FunctionService;
+use brokerhooks::idempotency::DynamoDbStore;
+use brokerhooks::providers::snaptrade::{
+    SnapTradeEvent, SnapTradeProvider, SnapTradeWebhook, canonical_form, signature_base64,
+};
+use brokerhooks::queue::SqsQueue;
+use brokerhooks::secret_list::SecretList;
+use brokerhooks::{Answer, Envelope, Pipeline, Provider, WebhookRequest};
+use brokerhooks_testkit::emulator::{Emulator, test_settings};
+use brokerhooks_testkit::log_capture::CapturedLogs;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const KEY: &str = "integration-snaptrade-consumer-key";
+const LEGACY: &str = "integration-snaptrade-webhook-secret";
+const WEBHOOK_ID: &str = "6fe03e8c-201a-4c3f-92d0-acb825fc89cf";
+const ACCOUNT: &str = "ec20134b-72e7-4e72-9b4c-9c7ddd1c479c";
+
+fn payload(event_type: &str) -> Value {
+    json!({
+        "webhookId": WEBHOOK_ID, "clientId": "PARTNERAPP",
+        "eventTimestamp": "2026-11-22T09:30:00.250000+00:00", "userId": "user-0042",
+        "eventType": event_type, "webhookSecret": LEGACY, "accountId": ACCOUNT,
+        "brokerageAuthorizationId": "795de4e6-260e-45b3-815b-8f601c4cf448",
+    })
+}
+
+fn unsigned(body: &str) -> WebhookRequest {
+    WebhookRequest::post("/webhooks/snaptrade", body)
+}
+
+fn signed_over(body: &str, message: &str, key: &str) -> WebhookRequest {
+    unsigned(body).with_header("Signature", &signature_base64(key, message.as_bytes()))
+}
+
+fn raw_signed(body: &str) -> WebhookRequest {
+    signed_over(body, body, KEY)
+}
+
+type SnapTradePipeline = Pipeline<SnapTradeProvider, DynamoDbStore, SqsQueue>;
+
+async fn stack(legacy: bool) -> (Emulator, SnapTradePipeline, String, String) {
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    let (store, sqs) = emulator.adapters(&table, &queue);
+    let provider = SnapTradeProvider::new(
+        SecretList::parse(KEY),
+        legacy.then(|| SecretList::parse(LEGACY)).flatten(),
+    )
+    .unwrap();
+    let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
+    (emulator, pipeline, table, queue)
+}
+
+fn accepted(accepted: usize, duplicates: usize) -> Answer {
+    Answer {
+        status: 200,
+        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
+    }
+}
+
+fn refused(status: u16, reason: &str) -> Answer {
+    Answer {
+        status,
+        body: json!({ "error": reason }).to_string(),
+    }
+}
+
+/// The one envelope now on the queue, parsed.
+async fn only_envelope(emulator: &Emulator, queue: &str) -> Envelope {
+    let messages = emulator.drain(queue).await;
+    assert_eq!(messages.len(), 1);
+    serde_json::from_str(&messages[0].body).unwrap()
+}
+
+#[tokio::test]
+async fn a_raw_body_signature_becomes_exactly_one_message_and_no_secret_is_logged() {
+    let (logs, _guard) = CapturedLogs::install();
+    let (emulator, pipeline, table, queue) = stack(true).await;
+    let body = payload("NEW_ACCOUNT_AVAILABLE").to_string();
+    assert_eq!(pipeline.handle(&raw_signed(&body)).await, accepted(1, 0));
+
+    let messages = emulator.drain(&queue).await;
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    let envelope: Value = serde_json::from_str(&message.body).unwrap();
+    let received_at = envelope["received_at"].as_str().unwrap().to_owned();
+    assert_eq!(
+        envelope,
+        json!({
+            "id": WEBHOOK_ID, "provider": "snaptrade", "type": "NEW_ACCOUNT_AVAILABLE",
+            "subject": ACCOUNT, "occurred_at": "2026-11-22T09:30:00.25Z",
+            "received_at": received_at, "payload": payload("NEW_ACCOUNT_AVAILABLE"),
+        })
+    );
+    assert_eq!(
+        message.attributes.get("type").map(String::as_str),
+        Some("NEW_ACCOUNT_AVAILABLE")
+    );
+    assert_eq!(
+        message.group_id.as_deref(),
+        Some(format!("snaptrade:{ACCOUNT}").as_str())
+    );
+    assert_eq!(
+        message.dedup_id.as_deref(),
+        Some(hex::encode(Sha256::digest(format!("snaptrade:{WEBHOOK_ID}"))).as_str())
+    );
+    let items = emulator.table_items(&table).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["pk"], format!("snaptrade#{WEBHOOK_ID}"));
+    assert_eq!(items[0]["status"], "ENQUEUED");
+
+    // A legacy-authenticated delivery too: the secret never reaches the log.
+    let mut other = payload("ACCOUNT_REMOVED");
+    other["webhookId"] = json!("second-webhook");
+    assert_eq!(
+        pipeline.handle(&unsigned(&other.to_string())).await,
+        accepted(1, 0)
+    );
+    let text = logs.text();
+    assert!(
+        text.contains(WEBHOOK_ID) && text.contains("second-webhook"),
+        "{text}"
+    );
+    assert!(!text.contains(LEGACY), "{text}");
+    assert!(!text.contains("webhookSecret"), "{text}");
+    assert!(!text.contains("user-0042"), "{text}");
+}
+
+#[tokio::test]
+async fn canonical_form_and_non_ascii_signatures_are_accepted() {
+    let (emulator, pipeline, _, queue) = stack(false).await;
+    let mut value = payload("TRADE_DETECTION");
+    value["details"] = json!({
+        "orders": [{"legs": [{"instrument": {"description": "Société Générale – ADR 📈"}}]}],
+        "detection_lag_seconds": 0.00004,
+    });
+    // Sent pretty-printed with raw UTF-8, signed over SnapTrade's canonical form.
+    let body = serde_json::to_string_pretty(&value).unwrap();
+    let canonical = canonical_form(&body).unwrap();
+    assert!(canonical.contains(r#""detection_lag_seconds":4e-05"#));
+    assert!(canonical.contains(r#"Soci\u00e9t\u00e9 G\u00e9n\u00e9rale \u2013 ADR \ud83d\udcc8"#));
+    assert_eq!(
+        pipeline.handle(&signed_over(&body, &canonical, KEY)).await,
+        accepted(1, 0)
+    );
+    let envelope = only_envelope(&emulator, &queue).await;
+    assert_eq!(envelope.payload, value);
+    let model: SnapTradeWebhook = envelope.payload_as().unwrap();
+    let SnapTradeEvent::TradeDetection(activity) = model.event else {
+        panic!("{:?}", model.event);
+    };
+    let details = activity.details.unwrap();
+    assert_eq!(details.detection_lag_seconds, Some(0.00004));
+    let description = details.orders.unwrap()[0].legs.as_ref().unwrap()[0]
+        .instrument
+        .as_ref()
+        .unwrap()
+        .description
+        .clone();
+    assert_eq!(description.as_deref(), Some("Société Générale – ADR 📈"));
+
+    // The same non-ASCII body signed over its raw bytes (another notification).
+    value["webhookId"] = json!("raw-non-ascii");
+    let body = serde_json::to_string_pretty(&value).unwrap();
+    assert_eq!(pipeline.handle(&raw_signed(&body)).await, accepted(1, 0));
+    assert_eq!(only_envelope(&emulator, &queue).await.id, "raw-non-ascii");
+}
+
+#[tokio::test]
+async fn a_wrong_key_writes_nothing() {
+    let (emulator, pipeline, table, queue) = stack(true).await;
+    let mut value = payload("ACCOUNT_REMOVED");
+    value["webhookSecret"] = json!("not-the-secret");
+    let body = value.to_string();
+    assert_eq!(
+        pipeline
+            .handle(&signed_over(&body, &body, "another-consumer-key"))
+            .await,
+        refused(401, "signature mismatch")
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert!(emulator.drain(&queue).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_header_is_refused_unless_the_legacy_secret_is_configured() {
+    let body = payload("CONNECTION_BROKEN").to_string();
+
+    let (emulator, without_legacy, table, queue) = stack(false).await;
+    assert_eq!(
+        without_legacy.handle(&unsigned(&body)).await,
+        refused(401, "missing Signature header")
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert!(emulator.drain(&queue).await.is_empty());
+
+    let (emulator, with_legacy, table, queue) = stack(true).await;
+    let mut forged = payload("CONNECTION_BROKEN");
+    forged["webhookSecret"] = json!("guessed");
+    assert_eq!(
+        with_legacy.handle(&unsigned(&forged.to_string())).await,
+        refused(401, "webhookSecret mismatch")
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert_eq!(with_legacy.handle(&unsigned(&body)).await, accepted(1, 0));
+    let envelope = only_envelope(&emulator, &queue).await;
+    assert_eq!(
+        (envelope.id.as_str(), envelope.event_type.as_str()),
+        (WEBHOOK_ID, "CONNECTION_BROKEN")
+    );
+    assert_eq!(envelope.payload, payload("CONNECTION_BROKEN"));
+}
+
+#[tokio::test]
+async fn a_redelivered_webhook_id_with_a_changed_body_is_a_duplicate() {
+    let (emulator, pipeline, table, queue) = stack(false).await;
+    let first = payload("ACCOUNT_TRANSACTIONS_UPDATED").to_string();
+    assert_eq!(pipeline.handle(&raw_signed(&first)).await, accepted(1, 0));
+    // Same webhookId, different (authentic) content: the provider's id wins.
+    let mut changed = payload("ACCOUNT_TRANSACTIONS_UPDATED");
+    changed["eventTimestamp"] = json!("2026-11-22T10:00:00.000000+00:00");
+    changed["accountId"] = json!("another-account");
+    assert_eq!(
+        pipeline.handle(&raw_signed(&changed.to_string())).await,
+        accepted(0, 1)
+    );
+    let envelope = only_envelope(&emulator, &queue).await;
+    assert_eq!(envelope.subject, ACCOUNT);
+    assert_eq!(envelope.payload, payload("ACCOUNT_TRANSACTIONS_UPDATED"));
+    assert_eq!(emulator.table_items(&table).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_event_type_is_enqueued_with_its_raw_payload() {
+    let (emulator, pipeline, _, queue) = stack(false).await;
+    let body = r#"{"webhookId":"w-future","eventType":"PORTFOLIO_REBALANCED","eventTimestamp":"2026-11-22T09:31:00+00:00","userId":"user-0042","novel":{"weights":[0.25,0.75]}}"#;
+    assert_eq!(pipeline.handle(&raw_signed(body)).await, accepted(1, 0));
+    let messages = emulator.drain(&queue).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0].body,
+        format!(
+            r#"{{"id":"w-future","provider":"snaptrade","type":"PORTFOLIO_REBALANCED","subject":"user-0042","occurred_at":"2026-11-22T09:31:00Z","received_at":{},"payload":{body}}}"#,
+            serde_json::from_str::<Value>(&messages[0].body).unwrap()["received_at"]
+        )
+    );
+    let envelope: Envelope = serde_json::from_str(&messages[0].body).unwrap();
+    let model: SnapTradeWebhook = envelope.payload_as().unwrap();
+    assert_eq!(model.event, SnapTradeEvent::Unknown);
+}
+
+#[tokio::test]
+async fn neither_variable_makes_the_function_answer_500_and_name_both() {
+    let (logs, _guard) = CapturedLogs::install();
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    let base = [
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+        ("MAX_EVENT_AGE_SECONDS", "0"),
+    ];
+    let service = FunctionService::<SnapTradeProvider>::build(
+        ConfigSource::from_pairs(base),
+        &emulator.config,
+    )
+    .await;
+    let body = payload("USER_REGISTERED").to_string();
+    assert_eq!(
+        service.handle(&raw_signed(&body)).await,
+        refused(500, "function is misconfigured")
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert!(
+        logs.text().contains(
+            "required variable SNAPTRADE_CONSUMER_KEY or SNAPTRADE_WEBHOOK_SECRET is missing or empty"
+        ),
+        "{}",
+        logs.text()
+    );
+
+    // Only the legacy secret (comma-separated for rotation) is enough to serve.
+    let mut pairs = base.to_vec();
+    pairs.push((
+        "SNAPTRADE_WEBHOOK_SECRET",
+        "old-secret, integration-snaptrade-webhook-secret",
+    ));
+    let service = FunctionService::<SnapTradeProvider>::build(
+        ConfigSource::from_pairs(pairs),
+        &emulator.config,
+    )
+    .await;
+    assert_eq!(service.handle(&unsigned(&body)).await, accepted(1, 0));
+    assert_eq!(SnapTradeProvider::NAME, "snaptrade");
+}
