@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit tests, integration tests against the
-# local emulator, and end-to-end tests over HTTP against `cargo lambda watch`.
+# local emulator, end-to-end tests over HTTP against `cargo lambda watch`, then the
+# infrastructure checks (scripts/infra-checks.sh: cfn-lint, sam validate, sam build).
 # Starts and stops everything it needs; nothing reaches AWS.
 source "$(dirname "$0")/common.sh"
 trap stop_all EXIT
@@ -33,3 +34,5 @@ BROKERHOOKS_METRICS_OFF=1 cargo test --workspace 2>&1 | tee "$STATE/test-output.
 log "auditing the logs of the whole run for secrets, signatures and e-mail addresses"
 BROKERHOOKS_TEST_OUTPUT_LOG="$STATE/test-output.log" \
   cargo test --quiet -p brokerhooks-testkit --test log_audit -- --ignored
+log "infrastructure checks"
+bash "$ROOT/scripts/infra-checks.sh"

@@ -14,6 +14,22 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 960 * 1024;
 /// JSON object of variable name to value, e.g. `{"KITE_API_SECRET": "..."}`.
 pub const SECRET_ID_VARIABLE: &str = "BROKERHOOKS_SECRET_ID";
 
+/// Every variable a function reads besides its provider's own (`providers::variables`):
+/// the pipeline's settings, the secret id and the log level. `infra/template.yaml` must set
+/// each one (checked by tests/tests/infra_template.rs). The AWS runtime variables are
+/// Lambda's own; `BROKERHOOKS_METRICS_OFF` is a test switch and is never deployed.
+pub const PIPELINE_VARIABLES: &[&str] = &[
+    "EVENTS_TABLE",
+    "EVENTS_QUEUE_URL",
+    "DEDUPE_TTL_SECONDS",
+    "MAX_EVENT_AGE_SECONDS",
+    "CLAIM_LEASE_SECONDS",
+    "MAX_BODY_BYTES",
+    "WARM_CONNECTIONS",
+    SECRET_ID_VARIABLE,
+    "RUST_LOG",
+];
+
 /// Why a function refuses to serve. Names the variable, never its value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -238,6 +254,37 @@ mod tests {
         assert_eq!(settings.max_body_bytes, 983_040);
         assert!(settings.warm_connections);
         assert!(settings.queue_is_fifo());
+    }
+
+    #[test]
+    fn every_setting_comes_from_a_declared_variable() {
+        let values = [
+            ("EVENTS_TABLE", "t"),
+            ("EVENTS_QUEUE_URL", "http://q/000/events"),
+            ("DEDUPE_TTL_SECONDS", "100"),
+            ("MAX_EVENT_AGE_SECONDS", "50"),
+            ("CLAIM_LEASE_SECONDS", "7"),
+            ("MAX_BODY_BYTES", "9"),
+            ("WARM_CONNECTIONS", "false"),
+        ];
+        for (name, _) in values {
+            assert!(PIPELINE_VARIABLES.contains(&name), "{name} is not declared");
+        }
+        let settings = PipelineSettings::from_config(&ConfigSource::from_pairs(values)).unwrap();
+        assert_eq!(
+            settings,
+            PipelineSettings {
+                events_table: "t".to_owned(),
+                events_queue_url: "http://q/000/events".to_owned(),
+                dedupe_ttl: Duration::from_secs(100),
+                max_event_age: Some(Duration::from_secs(50)),
+                claim_lease: Duration::from_secs(7),
+                max_body_bytes: 9,
+                warm_connections: false,
+            }
+        );
+        assert!(PIPELINE_VARIABLES.contains(&SECRET_ID_VARIABLE));
+        assert!(PIPELINE_VARIABLES.contains(&"RUST_LOG"));
     }
 
     #[test]

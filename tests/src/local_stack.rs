@@ -1,5 +1,5 @@
 //! The resources the local stack creates: the same key schema, TTL attribute and queue
-//! type as `infra/template.yaml`.
+//! type as `infra/template.yaml` (tests/tests/infra_template.rs checks they agree).
 
 /// Partition key of the events table (String).
 pub const TABLE_PARTITION_KEY: &str = "pk";

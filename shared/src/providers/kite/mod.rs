@@ -25,6 +25,8 @@ use crate::timestamps::{IST, parse_naive};
 use crate::verification::Verified;
 
 pub const SECRET_VARIABLE: &str = "KITE_API_SECRET";
+/// Every variable `from_config` reads (see `providers::variables`).
+pub const VARIABLES: &[&str] = &[SECRET_VARIABLE];
 
 #[derive(Debug, Clone)]
 pub struct KiteProvider {

@@ -44,6 +44,8 @@ use crate::timestamps::parse_rfc3339;
 use crate::verification::Verified;
 
 pub const SECRET_VARIABLE: &str = "SMALLCASE_API_SECRET";
+/// Every variable `from_config` reads (checked against the template by tests/tests/infra_template.rs).
+pub const VARIABLES: &[&str] = &[SECRET_VARIABLE];
 
 #[derive(Debug, Clone)]
 pub struct SmallcaseProvider {

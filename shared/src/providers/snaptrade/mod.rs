@@ -38,6 +38,8 @@ use crate::verification::{Verified, bytes_equal};
 
 pub const CONSUMER_KEY_VARIABLE: &str = "SNAPTRADE_CONSUMER_KEY";
 pub const WEBHOOK_SECRET_VARIABLE: &str = "SNAPTRADE_WEBHOOK_SECRET";
+/// Every variable `from_config` reads (checked against the template by tests/tests/infra_template.rs).
+pub const VARIABLES: &[&str] = &[CONSUMER_KEY_VARIABLE, WEBHOOK_SECRET_VARIABLE];
 /// What a function with neither variable set names when it refuses to serve.
 pub const EITHER_VARIABLE: &str = "SNAPTRADE_CONSUMER_KEY or SNAPTRADE_WEBHOOK_SECRET";
 pub const SIGNATURE_HEADER: &str = "signature";

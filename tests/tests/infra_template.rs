@@ -1,0 +1,406 @@
+//! infra/template.yaml against the code: the table and queue the local stack creates,
+//! every function directory (function, route, secret, policy, alarms, URL), every
+//! variable a function reads, and the access log format.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use brokerhooks::config::PIPELINE_VARIABLES;
+use brokerhooks_testkit::local_stack::{LOCAL_QUEUE, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE};
+use serde_json::{Value, json};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The template as JSON, short-form tags expanded to the long form CloudFormation
+/// documents (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`).
+fn template() -> Value {
+    let text = std::fs::read_to_string(repo_root().join("infra/template.yaml")).unwrap();
+    to_json(serde_yaml_ng::from_str(&text).unwrap())
+}
+
+fn to_json(yaml: serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Yaml;
+    match yaml {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => serde_json::to_value(n).unwrap(),
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Yaml::Mapping(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.as_str().unwrap().to_owned(), to_json(v)))
+                .collect(),
+        ),
+        Yaml::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let tag = tag.trim_start_matches('!');
+            let value = to_json(tagged.value);
+            match (tag, value) {
+                ("Ref", value) => json!({ "Ref": value }),
+                ("GetAtt", Value::String(path)) => {
+                    let (resource, attribute) = path.split_once('.').unwrap();
+                    json!({ "Fn::GetAtt": [resource, attribute] })
+                }
+                (function, value) => json!({ format!("Fn::{function}"): value }),
+            }
+        }
+    }
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "Ref": name })
+}
+
+fn resource<'a>(template: &'a Value, id: &str) -> &'a Value {
+    let resource = &template["Resources"][id];
+    assert!(
+        resource.is_object(),
+        "no resource {id} in infra/template.yaml"
+    );
+    resource
+}
+
+/// The function directories: one Lambda binary each.
+fn function_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo_root().join("functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().unwrap().is_dir())
+        .map(|entry| entry.file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    names
+}
+
+/// The logical id prefix of a function's resources: `kite` → `Kite`.
+fn logical_prefix(name: &str) -> String {
+    let mut chars = name.chars();
+    let first = chars.next().unwrap().to_ascii_uppercase();
+    std::iter::once(first).chain(chars).collect()
+}
+
+#[test]
+fn table_and_queue_match_the_local_stack() {
+    let template = template();
+    let table = &resource(&template, "EventsTable")["Properties"];
+    assert_eq!(
+        table["KeySchema"],
+        json!([{ "AttributeName": TABLE_PARTITION_KEY, "KeyType": "HASH" }])
+    );
+    assert_eq!(
+        table["AttributeDefinitions"],
+        json!([{ "AttributeName": TABLE_PARTITION_KEY, "AttributeType": "S" }])
+    );
+    assert_eq!(
+        table["TimeToLiveSpecification"],
+        json!({ "AttributeName": TABLE_TTL_ATTRIBUTE, "Enabled": true })
+    );
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"],
+        json!({ "PointInTimeRecoveryEnabled": true })
+    );
+    assert_eq!(table["SSESpecification"], json!({ "SSEEnabled": true }));
+    assert_eq!(
+        table["DeletionProtectionEnabled"],
+        reference("TableDeletionProtection")
+    );
+
+    // The local stack's queue is FIFO, so the template's default must be too.
+    assert!(LOCAL_QUEUE.ends_with(".fifo"));
+    assert_eq!(template["Parameters"]["QueueType"]["Default"], "fifo");
+    assert_eq!(
+        template["Conditions"]["UseFifoQueue"],
+        json!({ "Fn::Equals": [reference("QueueType"), "fifo"] })
+    );
+    let fifo_only =
+        |value: Value| json!({ "Fn::If": ["UseFifoQueue", value, reference("AWS::NoValue")] });
+    for (id, name) in [
+        ("EventsQueue", "${AWS::StackName}-events.fifo"),
+        ("EventsDeadLetterQueue", "${AWS::StackName}-events-dlq.fifo"),
+    ] {
+        let queue = &resource(&template, id)["Properties"];
+        assert_eq!(queue["QueueName"], fifo_only(json!({ "Fn::Sub": name })));
+        assert_eq!(queue["FifoQueue"], fifo_only(json!(true)));
+        assert_eq!(queue["SqsManagedSseEnabled"], true);
+        assert_eq!(
+            queue["MessageRetentionPeriod"],
+            reference("QueueMessageRetentionSeconds")
+        );
+    }
+    let queue = &resource(&template, "EventsQueue")["Properties"];
+    assert_eq!(
+        queue["DeduplicationScope"],
+        fifo_only(json!("messageGroup"))
+    );
+    assert_eq!(
+        queue["FifoThroughputLimit"],
+        fifo_only(json!("perMessageGroupId"))
+    );
+    assert_eq!(queue["ContentBasedDeduplication"], fifo_only(json!(false)));
+    assert_eq!(
+        queue["RedrivePolicy"],
+        json!({
+            "deadLetterTargetArn": { "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"] },
+            "maxReceiveCount": reference("DeadLetterMaxReceiveCount"),
+        })
+    );
+}
+
+#[test]
+fn every_function_directory_is_deployed_with_its_route_secret_policy_and_alarms() {
+    let template = template();
+    let globals = &template["Globals"]["Function"];
+    assert_eq!(globals["Runtime"], "provided.al2023");
+    assert_eq!(globals["Architectures"], json!(["arm64"]));
+    assert_eq!(globals["Tracing"], "Active");
+    for name in function_names() {
+        let prefix = logical_prefix(&name);
+        let secret_id = format!("{prefix}Secret");
+        let function = resource(&template, &format!("{prefix}Function"));
+        assert_eq!(function["Type"], "AWS::Serverless::Function", "{name}");
+        assert_eq!(
+            function["Metadata"],
+            json!({ "BuildMethod": "rust-cargolambda", "BuildProperties": { "Binary": name } }),
+            "{name}"
+        );
+        let properties = &function["Properties"];
+        assert_eq!(
+            properties["Events"],
+            json!({ "Webhook": { "Type": "HttpApi", "Properties": {
+                "ApiId": reference("WebhookApi"),
+                "Method": "POST",
+                "Path": format!("/webhooks/{name}"),
+                "PayloadFormatVersion": "2.0",
+            } } }),
+            "{name}"
+        );
+        assert_eq!(
+            properties["Policies"],
+            json!([{ "Statement": [
+                {
+                    "Sid": "Claims",
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                    "Resource": { "Fn::GetAtt": ["EventsTable", "Arn"] },
+                },
+                {
+                    "Sid": "Enqueue",
+                    "Effect": "Allow",
+                    "Action": "sqs:SendMessage",
+                    "Resource": { "Fn::GetAtt": ["EventsQueue", "Arn"] },
+                },
+                {
+                    "Sid": "OwnSecret",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": reference(&secret_id),
+                },
+            ] }]),
+            "{name}: only its table, queue and own secret"
+        );
+        let log_group = format!("{prefix}LogGroup");
+        assert_eq!(
+            properties["LoggingConfig"],
+            json!({ "LogGroup": reference(&log_group) })
+        );
+        assert_eq!(
+            resource(&template, &log_group)["Properties"]["RetentionInDays"],
+            reference("LogRetentionDays")
+        );
+
+        // The secret: created empty, named after the stack and the provider.
+        let secret = resource(&template, &secret_id);
+        assert_eq!(secret["Type"], "AWS::SecretsManager::Secret");
+        let secret_properties = secret["Properties"].as_object().unwrap();
+        assert!(!secret_properties.contains_key("SecretString"), "{name}");
+        assert!(
+            !secret_properties.contains_key("GenerateSecretString"),
+            "{name}"
+        );
+        assert_eq!(
+            secret_properties["Name"],
+            json!({ "Fn::Sub": format!("${{AWS::StackName}}/{name}") })
+        );
+
+        assert_eq!(
+            template["Outputs"][format!("{prefix}WebhookUrl")]["Value"],
+            json!({ "Fn::Sub": format!(
+                "https://${{WebhookApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/webhooks/{name}"
+            ) })
+        );
+        assert_alarms(&template, &name, &prefix);
+    }
+}
+
+/// Errors, throttles, 5xx rate and 401 burst alarms exist for the function and its route.
+fn assert_alarms(template: &Value, name: &str, prefix: &str) {
+    let function =
+        json!([{ "Name": "FunctionName", "Value": reference(&format!("{prefix}Function")) }]);
+    for metric in ["Errors", "Throttles"] {
+        let alarm = &resource(template, &format!("{prefix}{metric}Alarm"))["Properties"];
+        assert_eq!(alarm["Namespace"], "AWS/Lambda");
+        assert_eq!(alarm["MetricName"], metric);
+        assert_eq!(alarm["Dimensions"], function, "{name} {metric}");
+    }
+    let route = json!([{ "Name": "route", "Value": format!("POST /webhooks/{name}") }]);
+    let unauthorized = &resource(template, &format!("{prefix}Unauthorized401Alarm"))["Properties"];
+    assert_eq!(unauthorized["MetricName"], "http_401");
+    assert_eq!(unauthorized["Dimensions"], route, "{name}");
+    let rate = &resource(template, &format!("{prefix}Http5xxRateAlarm"))["Properties"];
+    let metrics = rate["Metrics"].as_array().unwrap();
+    let by_name: BTreeMap<&str, &Value> = metrics
+        .iter()
+        .filter(|m| m.get("MetricStat").is_some())
+        .map(|m| {
+            let metric = &m["MetricStat"]["Metric"];
+            (
+                metric["MetricName"].as_str().unwrap(),
+                &metric["Dimensions"],
+            )
+        })
+        .collect();
+    assert_eq!(by_name.len(), 2, "{name}");
+    assert_eq!(by_name["http_5xx"], &route, "{name}");
+    assert_eq!(by_name["http_requests"], &route, "{name}");
+}
+
+#[test]
+fn every_variable_a_function_reads_is_set_by_the_template() {
+    let template = template();
+    let globals: BTreeMap<String, Value> =
+        serde_json::from_value(template["Globals"]["Function"]["Environment"]["Variables"].clone())
+            .unwrap();
+    for name in function_names() {
+        let prefix = logical_prefix(&name);
+        let function = resource(&template, &format!("{prefix}Function"));
+        let mut environment = globals.clone();
+        let own: BTreeMap<String, Value> =
+            serde_json::from_value(function["Properties"]["Environment"]["Variables"].clone())
+                .unwrap();
+        environment.extend(own);
+
+        let secret_id = format!("{prefix}Secret");
+        assert_eq!(
+            environment["BROKERHOOKS_SECRET_ID"],
+            reference(&secret_id),
+            "{name} reads its own secret"
+        );
+        let in_secret: BTreeSet<String> = serde_json::from_value(
+            resource(&template, &secret_id)["Metadata"]["SecretVariables"].clone(),
+        )
+        .unwrap();
+
+        let provider = brokerhooks::providers::variables(&name).unwrap_or_else(|| {
+            panic!(
+                "functions/{name}: declare the variables it reads as `pub const VARIABLES` in \
+                 shared/src/providers/{name}/ and add it to brokerhooks::providers::variables"
+            )
+        });
+        let declared: BTreeSet<&str> = PIPELINE_VARIABLES.iter().chain(provider).copied().collect();
+        for variable in &declared {
+            let set = environment.contains_key(*variable);
+            let secret = in_secret.contains(*variable);
+            assert!(
+                set != secret,
+                "{name}: {variable} must be set by exactly one of the environment \
+                 (set: {set}) or the secret's SecretVariables (listed: {secret})"
+            );
+        }
+        for variable in environment.keys().chain(&in_secret) {
+            assert!(
+                declared.contains(variable.as_str()),
+                "{name}: the template provides {variable}, which the code does not declare"
+            );
+        }
+        // Values come from parameters and resources, never literals (no secret can hide here).
+        for (variable, value) in &environment {
+            let intrinsic = value.as_object().is_some_and(|object| {
+                object.len() == 1 && (object.contains_key("Ref") || object.contains_key("Fn::Sub"))
+            });
+            assert!(intrinsic, "{name}: {variable} is a literal in the template");
+        }
+    }
+}
+
+#[test]
+fn the_function_times_out_before_its_claim_lease_ends() {
+    let parameters = &template()["Parameters"];
+    let timeout = &parameters["FunctionTimeoutSeconds"];
+    let lease = &parameters["ClaimLeaseSeconds"];
+    assert_eq!(timeout["Default"], 10);
+    assert_eq!(lease["Default"], 30);
+    // Whatever values a deployment picks, the timeout stays below the lease.
+    assert!(timeout["MaxValue"].as_u64().unwrap() < lease["MinValue"].as_u64().unwrap());
+    assert_eq!(
+        template()["Globals"]["Function"]["Timeout"],
+        reference("FunctionTimeoutSeconds")
+    );
+}
+
+#[test]
+fn access_logs_are_json_without_query_strings_headers_or_bodies() {
+    let template = template();
+    let settings = &resource(&template, "WebhookApi")["Properties"]["AccessLogSettings"];
+    let format = settings["Format"].as_str().unwrap();
+    // Variables that carry neither the query string (OneMetric's token), nor headers
+    // beyond the user agent, nor the body.
+    let allowed = [
+        "$context.requestId",
+        "$context.requestTime",
+        "$context.identity.sourceIp",
+        "$context.identity.userAgent",
+        "$context.routeKey",
+        "$context.status",
+        "$context.responseLength",
+        "$context.responseLatency",
+        "$context.integrationStatus",
+        "$context.integrationLatency",
+        "$context.error.message",
+        "$context.integrationErrorMessage",
+    ];
+    let used: Vec<&str> = format
+        .match_indices('$')
+        .map(|(start, _)| {
+            let rest = &format[start..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '$'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    assert!(used.contains(&"$context.routeKey"));
+    for variable in &used {
+        assert!(allowed.contains(variable), "access log uses {variable}");
+    }
+    // Valid JSON once API Gateway fills it in; `status` is a number for the metric filters.
+    let mut sample = format.to_owned();
+    for variable in allowed {
+        let value = if variable == "$context.status" {
+            "401"
+        } else {
+            "x"
+        };
+        sample = sample.replace(variable, value);
+    }
+    let record: Value = serde_json::from_str(&sample).unwrap();
+    assert_eq!(record["status"], 401);
+    assert_eq!(record["routeKey"], "x");
+
+    for (filter, pattern) in [
+        ("HttpRequestsMetricFilter", "{ $.status >= 100 }"),
+        ("Http5xxMetricFilter", "{ $.status >= 500 }"),
+        ("Http401MetricFilter", "{ $.status = 401 }"),
+    ] {
+        let properties = &resource(&template, filter)["Properties"];
+        assert_eq!(properties["LogGroupName"], reference("ApiAccessLogGroup"));
+        assert_eq!(properties["FilterPattern"], pattern);
+        assert_eq!(
+            properties["MetricTransformations"][0]["Dimensions"],
+            json!([{ "Key": "route", "Value": "$.routeKey" }])
+        );
+    }
+}
