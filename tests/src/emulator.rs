@@ -220,15 +220,8 @@ impl Emulator {
 
     /// Every item in a table, attributes as strings (numbers keep their text).
     pub async fn table_items(&self, table: &str) -> Vec<HashMap<String, String>> {
-        let output = self
-            .dynamodb
-            .scan()
-            .table_name(table)
-            .send()
+        self.scan_raw(table)
             .await
-            .expect("scan emulator table");
-        output
-            .items()
             .iter()
             .map(|item| {
                 item.iter()
@@ -313,14 +306,18 @@ pub async fn sdk_config_with_timeouts(
 impl Emulator {
     /// Every item of a table as stored (for snapshots).
     pub async fn scan_raw(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
-        let output = self
+        let pages: Vec<_> = self
             .dynamodb
             .scan()
             .table_name(table)
+            .into_paginator()
             .send()
-            .await
-            .expect("scan emulator table");
-        output.items().to_vec()
+            .collect::<Vec<_>>()
+            .await;
+        pages
+            .into_iter()
+            .flat_map(|page| page.expect("scan emulator table").items.unwrap_or_default())
+            .collect()
     }
 
     /// Writes items back (restoring a snapshot).

@@ -3,6 +3,7 @@
 //! signers that produce authentic sample deliveries, and replay over HTTP.
 
 pub mod api_gateway_event;
+pub mod distinct_events;
 pub mod e2e;
 pub mod emulator;
 pub mod fake_runtime_api;

@@ -23,7 +23,8 @@ const SECRET: &str = "faults-kite-secret";
 const DISTINCT: usize = 150;
 const COPIES: usize = 3;
 const SENDERS: usize = 16;
-const MAX_ATTEMPTS: usize = 200;
+/// How long one delivery may keep being retried (the restart takes a few seconds).
+const RETRY_FOR: Duration = Duration::from_secs(180);
 
 fn postback(n: usize) -> String {
     let order_id = format!("2611220{n:08}");
@@ -85,8 +86,12 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
                 done.clone(),
             );
             tokio::spawn(async move {
-                while let Some((index, body)) = work.lock().await.pop() {
+                loop {
+                    // Take the lock only to pop: a `while let` would hold it for the whole body.
+                    let next = work.lock().await.pop();
+                    let Some((index, body)) = next else { break };
                     let request = WebhookRequest::post("/webhooks/kite", body);
+                    let first_try = std::time::Instant::now();
                     let mut attempts = 0;
                     loop {
                         attempts += 1;
@@ -94,7 +99,7 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
                         *statuses.lock().await.entry(answer.status).or_default() += 1;
                         match answer.status {
                             200 => break,
-                            409 | 503 if attempts < MAX_ATTEMPTS => {
+                            409 | 503 if first_try.elapsed() < RETRY_FOR => {
                                 tokio::time::sleep(Duration::from_millis(
                                     50 + (index % 7) as u64 * 30,
                                 ))

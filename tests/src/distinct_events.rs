@@ -1,0 +1,67 @@
+//! Many distinct, authentic deliveries per provider, made from the sample templates in
+//! `events/<provider>/payloads/` by changing the field that identifies the event, then
+//! signing with the local secrets. Used by the duplicate storm and the benchmarks.
+
+use serde_json::{Value, json};
+
+use crate::api_gateway_event::Delivery;
+use crate::local_secrets::{LocalSecrets, repo_root};
+use crate::signers;
+
+/// The first payload template of a provider.
+pub fn first_template(provider: &str) -> Result<Value, String> {
+    let dir = repo_root().join("events").join(provider).join("payloads");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    let path = paths
+        .first()
+        .ok_or_else(|| format!("no templates in {}", dir.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// Makes `template` the `n`-th distinct event of `provider` (distinct id, same shape).
+pub fn vary(provider: &str, template: &Value, n: usize) -> Result<Value, String> {
+    let mut payload = template.clone();
+    match provider {
+        "kite" => payload["order_id"] = json!(format!("9{n:014}")),
+        "smallcase" => payload["transactionId"] = json!(format!("TRX_storm{n:024}")),
+        "snaptrade" => payload["webhookId"] = json!(format!("00000000-0000-4000-8000-{n:012}")),
+        "upvest" => {
+            let events = payload["payload"]
+                .as_array_mut()
+                .ok_or("upvest template lacks a payload array")?;
+            for (k, event) in events.iter_mut().enumerate() {
+                event["id"] = json!(format!("00000000-0000-4000-8000-{:012}", n * 100 + k));
+            }
+        }
+        "onemetric" => payload["details"]["storm_sequence"] = json!(n),
+        other => return Err(format!("no variation rule for provider {other}")),
+    }
+    Ok(payload)
+}
+
+/// How many events one delivery made from this template carries.
+pub fn events_per_delivery(provider: &str, template: &Value) -> usize {
+    match provider {
+        "upvest" => template["payload"].as_array().map_or(0, Vec::len),
+        _ => 1,
+    }
+}
+
+/// `count` distinct signed deliveries of `provider`.
+pub fn distinct_deliveries(
+    provider: &str,
+    count: usize,
+    secrets: &LocalSecrets,
+) -> Result<Vec<Delivery>, String> {
+    let template = first_template(provider)?;
+    (0..count)
+        .map(|n| signers::sign(provider, &vary(provider, &template, n)?, secrets))
+        .collect()
+}
