@@ -2,6 +2,7 @@
 
 pub mod json_body;
 pub mod kite;
+pub mod onemetric;
 pub mod smallcase;
 pub mod snaptrade;
 
@@ -14,6 +15,7 @@ use crate::provider::Provider;
 pub fn variables(provider: &str) -> Option<&'static [&'static str]> {
     match provider {
         kite::KiteProvider::NAME => Some(kite::VARIABLES),
+        onemetric::OneMetricProvider::NAME => Some(onemetric::VARIABLES),
         smallcase::SmallcaseProvider::NAME => Some(smallcase::VARIABLES),
         snaptrade::SnapTradeProvider::NAME => Some(snaptrade::VARIABLES),
         _ => None,

@@ -2,6 +2,7 @@
 //! provider would send it. Test and dev tooling only: never linked into a function.
 
 pub mod kite;
+pub mod onemetric;
 pub mod smallcase;
 pub mod snaptrade;
 
@@ -21,6 +22,10 @@ pub fn sign(provider: &str, payload: &Value, secrets: &LocalSecrets) -> Result<D
         "kite" => kite::sign(
             payload,
             secret(brokerhooks::providers::kite::SECRET_VARIABLE)?,
+        ),
+        "onemetric" => onemetric::sign(
+            payload,
+            secret(brokerhooks::providers::onemetric::TOKEN_VARIABLE)?,
         ),
         "smallcase" => smallcase::sign(
             payload,

@@ -1,0 +1,9 @@
+//! OneMetric webhook receiver: wires configuration, AWS clients and the OneMetric
+//! verifier into the shared pipeline.
+
+use brokerhooks::providers::onemetric::OneMetricProvider;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), brokerhooks::lambda_http::Error> {
+    brokerhooks::function::run::<OneMetricProvider>().await
+}

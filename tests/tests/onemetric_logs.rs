@@ -1,0 +1,93 @@
+//! What the OneMetric pipeline logs, captured: outcomes, never personal data or the token.
+//!
+//! Its own test binary on purpose: tracing caches per-callsite interest process-wide, so
+//! tests running in parallel threads without a subscriber can hide this test's
+//! `delivery not accepted` lines from its thread-local capture.
+
+use brokerhooks::providers::onemetric::OneMetricProvider;
+use brokerhooks::secret_list::SecretList;
+use brokerhooks::{Pipeline, WebhookRequest};
+use brokerhooks_testkit::emulator::{Emulator, test_settings};
+use brokerhooks_testkit::local_secrets::repo_root;
+use brokerhooks_testkit::log_capture::CapturedLogs;
+use serde_json::{Value, json};
+
+fn request(token: &str, body: &Value) -> WebhookRequest {
+    let mut request = WebhookRequest::post("/webhooks/onemetric", body.to_string());
+    request.query = Some(format!("token={token}"));
+    request.source_ip = Some("198.51.100.23".to_owned());
+    request
+}
+
+/// Every sample payload, then two refusals.
+#[tokio::test]
+async fn logs_carry_no_personal_data_and_no_token() {
+    let (logs, _guard) = CapturedLogs::install();
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    let (store, sqs) = emulator.adapters(&table, &queue);
+    let provider = OneMetricProvider::new(
+        SecretList::parse("integration-om-token,integration-om-token-next").unwrap(),
+        None,
+    );
+    let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
+
+    let dir = repo_root().join("events/onemetric/payloads");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 10);
+    let mut personal = Vec::new();
+    for file in &files {
+        let body: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        if let Some(user) = body.get("user") {
+            for field in ["name", "email"] {
+                personal.push(user[field].as_str().unwrap().to_owned());
+            }
+        }
+        let answer = pipeline
+            .handle(&request("integration-om-token-next", &body))
+            .await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (200, r#"{"accepted":1,"duplicates":0}"#),
+            "{}",
+            file.display()
+        );
+    }
+    let login = json!({
+        "event_type": "USER_ACTIVITY", "sub_type": "LOGIN", "time_stamp": "yesterday",
+        "user": {"id": "user_789012", "name": "Jane Smith", "email": "janesmith@example.com"},
+    });
+    let answer = pipeline
+        .handle(&request("integration-om-token", &login))
+        .await;
+    assert_eq!(answer.status, 400);
+    let answer = pipeline.handle(&request("wrong-token-value", &login)).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(emulator.drain(&queue).await.len(), 10);
+
+    let text = logs.text();
+    assert_eq!(text.matches("\"delivery accepted\"").count(), 10, "{text}");
+    assert_eq!(
+        text.matches("\"delivery not accepted\"").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("\"authenticated with a non-primary secret\"")
+            .count(),
+        10,
+        "{text}"
+    );
+    assert!(personal.contains(&"janesmith@example.com".to_owned()));
+    for value in personal.iter().map(String::as_str).chain([
+        "integration-om-token",
+        "wrong-token-value",
+        "yesterday",
+    ]) {
+        assert!(!text.contains(value), "logs contain {value}: {text}");
+    }
+}
