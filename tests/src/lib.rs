@@ -12,6 +12,7 @@ pub mod local_secrets;
 pub mod local_stack;
 pub mod log_audit;
 pub mod log_capture;
+pub mod memory_pipeline;
 pub mod moto_process;
 pub mod replay;
 pub mod signers;

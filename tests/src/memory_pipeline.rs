@@ -1,0 +1,64 @@
+//! Any provider's pipeline over the in-memory store and queue, configured the way the
+//! local stack configures the functions (events/local.env), for table-driven tests.
+
+use std::sync::Arc;
+
+use brokerhooks::config::{ConfigSource, PipelineSettings};
+use brokerhooks::idempotency::MemoryStore;
+use brokerhooks::providers::kite::KiteProvider;
+use brokerhooks::providers::onemetric::OneMetricProvider;
+use brokerhooks::providers::smallcase::SmallcaseProvider;
+use brokerhooks::providers::snaptrade::SnapTradeProvider;
+use brokerhooks::queue::MemoryQueue;
+use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
+
+/// What one delivery did: the answer and what it wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    pub answer: Answer,
+    pub store_items: usize,
+    pub store_calls: usize,
+    pub messages: usize,
+}
+
+/// Runs `requests` in order through a fresh in-memory pipeline of `provider`, configured
+/// from `config` plus pipeline defaults (age check off: the samples carry fixed dates).
+pub async fn handle_all(
+    provider: &str,
+    config: &[(String, String)],
+    requests: &[WebhookRequest],
+) -> Vec<Handled> {
+    let mut pairs: Vec<(String, String)> = config.to_vec();
+    pairs.extend([
+        ("EVENTS_TABLE".to_owned(), "memory".to_owned()),
+        ("EVENTS_QUEUE_URL".to_owned(), "memory.fifo".to_owned()),
+        ("MAX_EVENT_AGE_SECONDS".to_owned(), "0".to_owned()),
+    ]);
+    let config = ConfigSource::from_pairs(pairs);
+    match provider {
+        "kite" => run::<KiteProvider>(&config, requests).await,
+        "smallcase" => run::<SmallcaseProvider>(&config, requests).await,
+        "snaptrade" => run::<SnapTradeProvider>(&config, requests).await,
+        "onemetric" => run::<OneMetricProvider>(&config, requests).await,
+        other => panic!("no in-memory pipeline for provider {other}"),
+    }
+}
+
+async fn run<P: Provider>(config: &ConfigSource, requests: &[WebhookRequest]) -> Vec<Handled> {
+    let store = Arc::new(MemoryStore::new());
+    let queue = Arc::new(MemoryQueue::new());
+    let settings = PipelineSettings::from_config(config).expect("pipeline settings");
+    let provider = P::from_config(config).expect("provider configuration");
+    let pipeline = Pipeline::new(provider, store.clone(), queue.clone(), settings);
+    let mut handled = Vec::new();
+    for request in requests {
+        let answer = pipeline.handle(request).await;
+        handled.push(Handled {
+            answer,
+            store_items: store.len(),
+            store_calls: store.calls(),
+            messages: queue.messages().len(),
+        });
+    }
+    handled
+}
