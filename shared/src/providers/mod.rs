@@ -2,3 +2,4 @@
 
 pub mod json_body;
 pub mod kite;
+pub mod upvest;
