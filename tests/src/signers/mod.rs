@@ -2,6 +2,7 @@
 //! provider would send it. Test and dev tooling only: never linked into a function.
 
 pub mod kite;
+pub mod upvest;
 
 use serde_json::Value;
 
@@ -20,6 +21,7 @@ pub fn sign(provider: &str, payload: &Value, secrets: &LocalSecrets) -> Result<D
             payload,
             secret(brokerhooks::providers::kite::SECRET_VARIABLE)?,
         ),
+        "upvest" => upvest::sign(payload, secrets),
         other => Err(format!("no signer for provider {other}")),
     }
 }

@@ -654,7 +654,7 @@ fn any_label_that_verifies_is_enough() {
         "sig0=(\"@method\" \"@path\" \"digest\");keyid=\"unknown\";created={CREATED}, {}",
         &VECTOR_INPUT
     );
-    let parts = Parts::vector(&format!("sig0=:AAAA:, {}", &VECTOR_SIGNATURE_DER[..]))
+    let parts = Parts::vector(&format!("sig0=:AAAA:, {VECTOR_SIGNATURE_DER}"))
         .set("signature-input", &input);
     assert_eq!(verify_at(&provider(), &parts, CREATED).unwrap().len(), 1);
 }
