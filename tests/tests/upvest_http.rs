@@ -109,6 +109,26 @@ async fn upvest_over_http() {
     );
     assert_eq!(fresh[1]["occurred_at"], fresh[1]["received_at"]);
 
+    // A query string is signed as `@query` over the raw text, which reaches the function unchanged.
+    let mut with_query = Delivery::post(
+        "/webhooks/upvest",
+        r#"{"payload":[{"id":"e2e-query-1","type":"ORDER.NEW","object":{"id":"o-q"}}]}"#,
+    );
+    with_query.query = Some("tenant=a%20b&z=1&a=2".to_owned());
+    let with_query = signer.sign(with_query, now).unwrap();
+    assert!(
+        with_query
+            .header("signature-input")
+            .unwrap()
+            .contains("\"@query\""),
+        "the signer covers the query"
+    );
+    assert_eq!(
+        stack.send("upvest", &with_query).await,
+        (200, r#"{"accepted":1,"duplicates":0}"#.to_owned())
+    );
+    assert_eq!(stack.drain().await[0]["id"], "e2e-query-1");
+
     // Forged, tampered and misdirected requests are refused and write nothing.
     let items = stack.table_len().await;
     let one = read_event_file(&files[0]).unwrap();
@@ -123,6 +143,8 @@ async fn upvest_over_http() {
     moved.path = "/webhooks/other".to_owned();
     let mut get = one.clone();
     get.method = "GET".to_owned();
+    let mut query_added = one.clone();
+    query_added.query = Some("a=b".to_owned());
     let unsigned = Delivery {
         headers: vec![("content-type".to_owned(), "application/json".to_owned())],
         ..one.clone()

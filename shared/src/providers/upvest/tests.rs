@@ -659,6 +659,25 @@ fn any_label_that_verifies_is_enough() {
     assert_eq!(verify_at(&provider(), &parts, CREATED).unwrap().len(), 1);
 }
 
+#[test]
+fn only_the_first_labels_are_tried() {
+    let decoys: Vec<String> = (0..4)
+        .map(|n| {
+            format!("d{n}=(\"@method\" \"@path\" \"digest\");keyid=\"unknown\";created={CREATED}")
+        })
+        .collect();
+    let input = format!("{}, {VECTOR_INPUT}", decoys.join(", "));
+    let signature = format!("d0=:AAAA:, d1=:AAAA:, d2=:AAAA:, d3=:AAAA:, {VECTOR_SIGNATURE_DER}");
+    let parts = Parts::vector(&signature).set("signature-input", &input);
+    assert_eq!(
+        verify_at(&provider(), &parts, CREATED).map(|_| ()),
+        unauthorized("unknown keyid")
+    );
+    let three = format!("{}, {VECTOR_INPUT}", decoys[..3].join(", "));
+    let parts = Parts::vector(&signature).set("signature-input", &three);
+    assert!(verify_at(&provider(), &parts, CREATED).is_ok());
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
