@@ -17,7 +17,9 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// `NAME=value` lines; `#` comments and blank lines skipped; values are taken verbatim.
+/// `NAME=value` lines; `#` comments and blank lines skipped; values are taken verbatim,
+/// except that a value wrapped in single quotes (dotenv's literal form, needed for JSON
+/// such as `UPVEST_VERIFY_KEYS`) loses the quotes.
 #[derive(Debug, Clone, Default)]
 pub struct LocalSecrets {
     values: HashMap<String, String>,
@@ -38,7 +40,7 @@ impl LocalSecrets {
             .map(str::trim)
             .filter(|line| !line.is_empty() && !line.starts_with('#'))
             .filter_map(|line| line.split_once('='))
-            .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+            .map(|(k, v)| (k.trim().to_owned(), unquote(v).to_owned()))
             .collect();
         LocalSecrets { values }
     }
@@ -57,5 +59,50 @@ impl LocalSecrets {
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+fn unquote(value: &str) -> &str {
+    value
+        .strip_prefix('\'')
+        .and_then(|rest| rest.strip_suffix('\''))
+        .unwrap_or(value)
+}
+
+/// `NAME=value` for an env file read by dotenv-style parsers (`cargo lambda watch
+/// --env-file`): a value with quotes, `#`, `\\` or whitespace is written in single quotes,
+/// which those parsers take literally.
+pub fn env_file_line(name: &str, value: &str) -> String {
+    let needs_quotes = value
+        .chars()
+        .any(|c| matches!(c, '"' | '\'' | '#' | '\\' | '$') || c.is_whitespace());
+    if needs_quotes && !value.contains('\'') {
+        format!("{name}='{value}'")
+    } else {
+        format!("{name}={value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_json_survives_a_round_trip() {
+        let text = "# c\nPLAIN=a,b\nJSON='{\"keys\":[{\"kid\":\"k\"}]}'\nLONE='\n";
+        let secrets = LocalSecrets::parse(text);
+        assert_eq!(secrets.get("PLAIN"), Some("a,b"));
+        assert_eq!(secrets.get("JSON"), Some(r#"{"keys":[{"kid":"k"}]}"#));
+        assert_eq!(secrets.get("LONE"), Some("'"));
+        assert_eq!(env_file_line("PLAIN", "a,b"), "PLAIN=a,b");
+        assert_eq!(
+            env_file_line("JSON", r#"{"keys":[]}"#),
+            r#"JSON='{"keys":[]}'"#
+        );
+        let line = env_file_line("JSON", r#"{"keys":[{"kid":"k"}]}"#);
+        assert_eq!(
+            LocalSecrets::parse(&line).get("JSON"),
+            Some(r#"{"keys":[{"kid":"k"}]}"#)
+        );
     }
 }

@@ -10,7 +10,7 @@ pub const LOCAL_TABLE: &str = "brokerhooks-events";
 /// The local queue's name: FIFO, like the template's default.
 pub const LOCAL_QUEUE: &str = "brokerhooks-events.fifo";
 /// Every function binary and the path it is served under.
-pub const PROVIDERS: &[&str] = &["kite", "onemetric", "smallcase", "snaptrade"];
+pub const PROVIDERS: &[&str] = &["kite", "onemetric", "smallcase", "snaptrade", "upvest"];
 
 /// The local URL for a provider under `cargo lambda watch` (which strips `/lambda-url/<fn>`).
 pub fn webhook_url(base: &str, provider: &str) -> String {

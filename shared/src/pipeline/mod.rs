@@ -18,7 +18,7 @@ use crate::request::WebhookRequest;
 use crate::verification::FreshnessPolicy;
 
 /// Longest event id accepted (the DynamoDB key must stay small).
-const MAX_EVENT_ID_BYTES: usize = 512;
+pub const MAX_EVENT_ID_BYTES: usize = 512;
 
 /// The HTTP answer: a status and a short JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]

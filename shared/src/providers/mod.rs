@@ -18,6 +18,7 @@ pub fn variables(provider: &str) -> Option<&'static [&'static str]> {
         onemetric::OneMetricProvider::NAME => Some(onemetric::VARIABLES),
         smallcase::SmallcaseProvider::NAME => Some(smallcase::VARIABLES),
         snaptrade::SnapTradeProvider::NAME => Some(snaptrade::VARIABLES),
+        upvest::UpvestProvider::NAME => Some(upvest::VARIABLES),
         _ => None,
     }
 }
@@ -54,3 +55,4 @@ mod tests {
         assert_eq!(variables("nobody"), None);
     }
 }
+pub mod upvest;

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use brokerhooks_testkit::emulator::Emulator;
-use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
+use brokerhooks_testkit::local_secrets::{LocalSecrets, env_file_line, repo_root};
 use brokerhooks_testkit::local_stack::{LOCAL_QUEUE, LOCAL_TABLE, PROVIDERS};
 use brokerhooks_testkit::replay;
 
@@ -54,7 +54,7 @@ async fn create(endpoint: &str, env_file: &str) -> Result<(), String> {
     let mut local: Vec<_> = secrets.iter().collect();
     local.sort();
     for (name, value) in local {
-        let _ = writeln!(env, "{name}={value}");
+        let _ = writeln!(env, "{}", env_file_line(name, value));
     }
     std::fs::write(env_file, env).map_err(|e| format!("{env_file}: {e}"))?;
     println!("table {LOCAL_TABLE}, queue {queue_url}");

@@ -5,6 +5,7 @@ pub mod kite;
 pub mod onemetric;
 pub mod smallcase;
 pub mod snaptrade;
+pub mod upvest;
 
 use serde_json::Value;
 
@@ -36,6 +37,7 @@ pub fn sign(provider: &str, payload: &Value, secrets: &LocalSecrets) -> Result<D
             secret(brokerhooks::providers::snaptrade::CONSUMER_KEY_VARIABLE)?,
             secrets.primary(brokerhooks::providers::snaptrade::WEBHOOK_SECRET_VARIABLE),
         ),
+        "upvest" => upvest::sign(payload, secrets),
         other => Err(format!("no signer for provider {other}")),
     }
 }

@@ -1,0 +1,9 @@
+//! Upvest Investment API webhook receiver: wires configuration, AWS clients and the
+//! Upvest verifier into the shared pipeline.
+
+use brokerhooks::providers::upvest::UpvestProvider;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), brokerhooks::lambda_http::Error> {
+    brokerhooks::function::run::<UpvestProvider>().await
+}

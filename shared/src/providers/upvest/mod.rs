@@ -1,0 +1,87 @@
+//! Upvest Investment API webhooks.
+//!
+//! Authentication: HTTP Message Signatures in Upvest's v6 variant (draft -06 with
+//! unquoted component names in the base), ECDSA P-521 with SHA-512, keys from the JWKS
+//! of `GET /auth/verify_keys` chosen by `keyid`. The body is covered through the `digest`
+//! header. A delivery is a batch, `{"payload": [event, …]}`; each event is one envelope.
+
+mod batch;
+mod body_digest;
+mod event;
+mod message_signature;
+mod signature_base;
+mod signature_headers;
+mod verify_keys;
+
+pub use batch::{UNPARSED_SUBJECT, UNPARSED_TYPE, event_drafts};
+pub use body_digest::{digest_header, digest_matches};
+pub use event::{DecimalText, EventCategory, EventType, Execution, Order, UpvestEvent};
+pub use message_signature::{ALGORITHM, TimePolicy, verify_message};
+pub use signature_base::signature_base;
+pub use signature_headers::{
+    SignatureInput, SignatureValue, parse_signature, parse_signature_input,
+};
+pub use verify_keys::{VerifyKeys, VerifyKeysError};
+
+use std::time::Duration;
+
+use crate::config::{ConfigError, ConfigSource};
+use crate::envelope::EventDraft;
+use crate::error::WebhookError;
+use crate::provider::{Provider, VerifyContext};
+use crate::request::WebhookRequest;
+use crate::verification::Verified;
+
+/// The JWKS document (`{"keys": [...]}`) with Upvest's webhook verification keys.
+pub const VERIFY_KEYS_VARIABLE: &str = "UPVEST_VERIFY_KEYS";
+/// Seconds a signature stays acceptable after its `expires`; 0 is strict expiry.
+pub const GRACE_VARIABLE: &str = "UPVEST_SIGNATURE_GRACE_SECONDS";
+pub const DEFAULT_GRACE_SECONDS: u64 = 300;
+/// Every variable `from_config` reads (checked against the template by tests/tests/infra_template.rs).
+pub const VARIABLES: &[&str] = &[VERIFY_KEYS_VARIABLE, GRACE_VARIABLE];
+
+#[derive(Debug, Clone)]
+pub struct UpvestProvider {
+    keys: VerifyKeys,
+    expiry_grace: Duration,
+}
+
+impl UpvestProvider {
+    pub fn new(keys: VerifyKeys, expiry_grace: Duration) -> Self {
+        UpvestProvider { keys, expiry_grace }
+    }
+}
+
+impl Provider for UpvestProvider {
+    const NAME: &'static str = "upvest";
+
+    fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
+        let keys =
+            VerifyKeys::parse_jwks(config.required(VERIFY_KEYS_VARIABLE)?).map_err(|error| {
+                ConfigError::Invalid {
+                    name: VERIFY_KEYS_VARIABLE,
+                    reason: error.to_string(),
+                }
+            })?;
+        let grace = config.u64_or(GRACE_VARIABLE, DEFAULT_GRACE_SECONDS)?;
+        Ok(UpvestProvider::new(keys, Duration::from_secs(grace)))
+    }
+
+    fn verify(
+        &self,
+        request: &WebhookRequest,
+        context: &VerifyContext,
+    ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
+        let time = TimePolicy {
+            now: context.now,
+            freshness: context.freshness,
+            expiry_grace: self.expiry_grace,
+        };
+        let matched_key = verify_message(request, &self.keys, &time)?;
+        let drafts = event_drafts(&request.body, context.now)?;
+        Ok(Verified::new(drafts, matched_key))
+    }
+}
+
+#[cfg(test)]
+mod tests;
