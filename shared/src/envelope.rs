@@ -75,6 +75,21 @@ pub struct OutgoingMessage {
     pub(crate) body: String,
 }
 
+/// SQS limits a MessageGroupId to 128 characters of `[!-~]` (visible ASCII).
+const MAX_GROUP_ID: usize = 128;
+
+/// `provider:subject`, or `provider:` + hex SHA-256 of the subject when the subject would
+/// make an id SQS refuses (too long, spaces, non-ASCII): a refused send would answer 503
+/// on every retry and block the provider.
+fn fifo_group_id(provider: &str, subject: &str) -> String {
+    let plain = format!("{provider}:{subject}");
+    if plain.len() <= MAX_GROUP_ID && plain.bytes().all(|b| b.is_ascii_graphic()) {
+        plain
+    } else {
+        format!("{provider}:{}", hex::encode(Sha256::digest(subject.as_bytes())))
+    }
+}
+
 impl OutgoingMessage {
     pub(crate) fn new(
         provider: &'static str,
@@ -93,7 +108,7 @@ impl OutgoingMessage {
         Ok(OutgoingMessage {
             provider,
             event_type: draft.event_type.clone(),
-            group_id: format!("{provider}:{}", draft.subject),
+            group_id: fifo_group_id(provider, &draft.subject),
             dedup_id: hex::encode(Sha256::digest(format!("{provider}:{}", draft.id))),
             body,
         })
@@ -121,6 +136,16 @@ impl OutgoingMessage {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn group_ids_stay_within_what_sqs_accepts() {
+        assert_eq!(fifo_group_id("kite", "220303000308932"), "kite:220303000308932");
+        let hashed = format!("onemetric:{}", hex::encode(Sha256::digest("NIFTY 50")));
+        assert_eq!(fifo_group_id("onemetric", "NIFTY 50"), hashed);
+        assert_eq!(fifo_group_id("upvest", &"a".repeat(200)).len(), "upvest:".len() + 64);
+        assert!(fifo_group_id("x", "é").is_ascii());
+        assert_eq!(fifo_group_id("p", &"b".repeat(126)), format!("p:{}", "b".repeat(126)));
+    }
 
     #[test]
     fn wire_form_has_exactly_the_seven_keys_and_raw_payload() {

@@ -9,6 +9,7 @@ use brokerhooks::providers::kite::KiteProvider;
 use brokerhooks::providers::onemetric::OneMetricProvider;
 use brokerhooks::providers::smallcase::SmallcaseProvider;
 use brokerhooks::providers::snaptrade::SnapTradeProvider;
+use brokerhooks::providers::upvest::UpvestProvider;
 use brokerhooks::queue::MemoryQueue;
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
 
@@ -40,6 +41,7 @@ pub async fn handle_all(
         "smallcase" => run::<SmallcaseProvider>(&config, requests).await,
         "snaptrade" => run::<SnapTradeProvider>(&config, requests).await,
         "onemetric" => run::<OneMetricProvider>(&config, requests).await,
+        "upvest" => run::<UpvestProvider>(&config, requests).await,
         other => panic!("no in-memory pipeline for provider {other}"),
     }
 }

@@ -8,6 +8,8 @@ use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::handle_all;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
+use brokerhooks_testkit::signers::upvest::UpvestSigner;
+use p521::ecdsa::SigningKey;
 use serde_json::Value;
 
 /// Where a provider's proof of authenticity travels.
@@ -17,6 +19,8 @@ enum Slot {
     BodyField(&'static str),
     /// A header (base64 HMAC).
     Header(&'static str),
+    /// A structured-field header `label=:base64:` (HTTP message signatures).
+    SignatureMember(&'static str),
     /// A query parameter (URL token).
     Query(&'static str),
 }
@@ -38,7 +42,9 @@ fn get(delivery: &Delivery, slot: Slot) -> Option<String> {
         Slot::BodyField(field) => serde_json::from_slice::<Value>(&delivery.body).ok()?[field]
             .as_str()
             .map(str::to_owned),
-        Slot::Header(name) => delivery.header(name).map(str::to_owned),
+        Slot::Header(name) | Slot::SignatureMember(name) => {
+            delivery.header(name).map(str::to_owned)
+        }
         Slot::Query(name) => delivery.to_request().query_param(name),
     }
 }
@@ -57,7 +63,7 @@ fn with_proof(delivery: &Delivery, slot: Slot, value: Option<&str>) -> Delivery 
             }
             out.body = body.to_string().into_bytes();
         }
-        Slot::Header(name) => {
+        Slot::Header(name) | Slot::SignatureMember(name) => {
             out.headers.retain(|(n, _)| n != name);
             if let Some(v) = value {
                 out.headers.push((name.to_owned(), v.to_owned()));
@@ -73,6 +79,10 @@ fn re_encoded(value: &str, slot: Slot) -> String {
     match slot {
         Slot::BodyField(_) => STANDARD.encode(hex::decode(value).unwrap()),
         Slot::Header(_) => hex::encode(STANDARD.decode(value).unwrap()),
+        Slot::SignatureMember(_) => {
+            let inner = value.trim_start_matches("sig1=:").trim_end_matches(':');
+            format!("sig1=:{}:", hex::encode(STANDARD.decode(inner).unwrap()))
+        }
         Slot::Query(_) => STANDARD.encode(value),
     }
 }
@@ -104,6 +114,14 @@ fn fixtures() -> Vec<Fixture> {
     let smallcase = first_sample("smallcase");
     let snaptrade = first_sample("snaptrade");
     let onemetric = first_sample("onemetric");
+    let upvest = first_sample("upvest");
+    // Same kid, another key: what a forger without Upvest's private key can do.
+    let forger = UpvestSigner::new(
+        SigningKey::from_slice(&[1u8; 66]).unwrap(),
+        UpvestSigner::local(&LocalSecrets::load_default().unwrap())
+            .unwrap()
+            .kid(),
+    );
     vec![
         Fixture {
             provider: "kite",
@@ -163,8 +181,27 @@ fn fixtures() -> Vec<Fixture> {
             }),
             empty_body_status: 400,
         },
+        Fixture {
+            provider: "upvest",
+            slot: Slot::SignatureMember("signature"),
+            wrong_secret: forger
+                .sign_body(upvest.body.clone(), UPVEST_CREATED)
+                .unwrap(),
+            valid: upvest,
+            sign_bytes: Some(|body, secrets| {
+                UpvestSigner::local(secrets)
+                    .unwrap()
+                    .sign_body(body.to_vec(), UPVEST_CREATED)
+                    .unwrap()
+            }),
+            // The signed digest no longer matches the (empty) body.
+            empty_body_status: 401,
+        },
     ]
 }
+
+/// A fixed signing time (2026-01-01); the local stack's configuration ignores expiry.
+const UPVEST_CREATED: i64 = 1_767_225_600;
 
 /// The function configuration: events/local.env, legacy SnapTrade secret off (with it on,
 /// a body carrying the shared secret is authentic whatever its signature).

@@ -29,6 +29,17 @@ pub fn event_drafts(
     body: &[u8],
     received_at: OffsetDateTime,
 ) -> Result<Vec<EventDraft>, WebhookError> {
+    // serde would also read a struct from a JSON array (`[[…]]` as `{"payload": […]}`):
+    // only an object is a batch.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(
+            // `Value` (unlike `IgnoredAny`) enforces serde_json's nesting limit.
+            match serde_json::from_slice::<Value>(body) {
+                Ok(_) => WebhookError::bad_request("body has no payload array"),
+                Err(_) => WebhookError::bad_request("body is not valid JSON"),
+            },
+        );
+    }
     let batch: Batch = serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
             WebhookError::bad_request("body has no payload array")
@@ -81,5 +92,33 @@ fn event_draft(position: usize, raw: Box<RawValue>, received_at: OffsetDateTime)
                 payload: raw,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn only_an_object_is_a_batch() {
+        let at = datetime!(2026-01-01 00:00:00 UTC);
+        for body in [&b"[[]]"[..], b" [{\"id\":\"a\",\"type\":\"T\"}]", b"null"] {
+            assert_eq!(
+                event_drafts(body, at).map(|d| d.len()),
+                Err(WebhookError::bad_request("body has no payload array")),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        assert_eq!(
+            event_drafts(deep.as_bytes(), at).map(|d| d.len()),
+            Err(WebhookError::bad_request("body is not valid JSON"))
+        );
+        assert_eq!(
+            event_drafts(b" {\"payload\":[]}", at).map(|d| d.len()),
+            Ok(0)
+        );
     }
 }
