@@ -86,7 +86,10 @@ fn fifo_group_id(provider: &str, subject: &str) -> String {
     if plain.len() <= MAX_GROUP_ID && plain.bytes().all(|b| b.is_ascii_graphic()) {
         plain
     } else {
-        format!("{provider}:{}", hex::encode(Sha256::digest(subject.as_bytes())))
+        format!(
+            "{provider}:{}",
+            hex::encode(Sha256::digest(subject.as_bytes()))
+        )
     }
 }
 
@@ -139,12 +142,21 @@ mod tests {
 
     #[test]
     fn group_ids_stay_within_what_sqs_accepts() {
-        assert_eq!(fifo_group_id("kite", "220303000308932"), "kite:220303000308932");
+        assert_eq!(
+            fifo_group_id("kite", "220303000308932"),
+            "kite:220303000308932"
+        );
         let hashed = format!("onemetric:{}", hex::encode(Sha256::digest("NIFTY 50")));
         assert_eq!(fifo_group_id("onemetric", "NIFTY 50"), hashed);
-        assert_eq!(fifo_group_id("upvest", &"a".repeat(200)).len(), "upvest:".len() + 64);
+        assert_eq!(
+            fifo_group_id("upvest", &"a".repeat(200)).len(),
+            "upvest:".len() + 64
+        );
         assert!(fifo_group_id("x", "é").is_ascii());
-        assert_eq!(fifo_group_id("p", &"b".repeat(126)), format!("p:{}", "b".repeat(126)));
+        assert_eq!(
+            fifo_group_id("p", &"b".repeat(126)),
+            format!("p:{}", "b".repeat(126))
+        );
     }
 
     #[test]

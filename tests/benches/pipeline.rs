@@ -1,58 +1,73 @@
 #![recursion_limit = "256"]
 //! In-process cost per event: verification + parsing + envelope + in-memory store and
-//! queue, for each provider. Run with `cargo bench -p brokerhooks --bench pipeline`;
-//! results are recorded in BENCHMARKS.md.
+//! queue, for each provider, with realistic bodies (a ~2 KB Kite postback, the largest
+//! sample of each other provider, a 10-event Upvest batch).
+//! Run: `cargo bench -p brokerhooks-testkit --bench pipeline`; results in BENCHMARKS.md.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use brokerhooks::config::PipelineSettings;
+use brokerhooks::config::{ConfigSource, PipelineSettings};
 use brokerhooks::idempotency::MemoryStore;
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
+use brokerhooks::providers::onemetric::OneMetricProvider;
+use brokerhooks::providers::smallcase::SmallcaseProvider;
+use brokerhooks::providers::snaptrade::SnapTradeProvider;
+use brokerhooks::providers::upvest::UpvestProvider;
 use brokerhooks::queue::MemoryQueue;
-use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Pipeline, Provider, WebhookRequest};
+use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
+use brokerhooks_testkit::replay::read_event_file;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-
-fn settings() -> PipelineSettings {
-    PipelineSettings {
-        events_table: "bench".to_owned(),
-        events_queue_url: "bench.fifo".to_owned(),
-        dedupe_ttl: Duration::from_secs(2_592_000),
-        max_event_age: None,
-        claim_lease: Duration::from_secs(30),
-        max_body_bytes: 983_040,
-        warm_connections: false,
-    }
-}
 
 type MemoryPipeline<P> = Pipeline<P, Arc<MemoryStore>, Arc<MemoryQueue>>;
 
-fn pipeline<P: Provider + Clone>(provider: &P) -> MemoryPipeline<P> {
+fn config() -> ConfigSource {
+    let secrets = LocalSecrets::load_default().expect("events/local.env");
+    let mut pairs: Vec<(String, String)> = secrets
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    pairs.extend([
+        ("EVENTS_TABLE".to_owned(), "bench".to_owned()),
+        ("EVENTS_QUEUE_URL".to_owned(), "bench.fifo".to_owned()),
+        // Samples carry fixed dates.
+        ("MAX_EVENT_AGE_SECONDS".to_owned(), "0".to_owned()),
+    ]);
+    ConfigSource::from_pairs(pairs)
+}
+
+fn pipeline<P: Provider + Clone>(provider: &P, settings: &PipelineSettings) -> MemoryPipeline<P> {
     Pipeline::new(
         provider.clone(),
         Arc::new(MemoryStore::new()),
         Arc::new(MemoryQueue::new()),
-        settings(),
+        settings.clone(),
     )
 }
 
-/// Benchmarks a new delivery (all events new) and a redelivery (all duplicates).
+/// A new delivery (every event new: claim, envelope, send, complete) and a redelivery
+/// (every event a duplicate: verify, parse, one claim each).
 fn bench_provider<P: Provider + Clone>(
     c: &mut Criterion,
     name: &str,
-    provider: P,
     request: WebhookRequest,
     events: u64,
 ) {
+    let config = config();
+    let provider = P::from_config(&config).expect("provider config");
+    let settings = PipelineSettings::from_config(&config).expect("settings");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
+    eprintln!(
+        "{name}: {} bytes, {events} events per delivery",
+        request.body.len()
+    );
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(events));
     group.bench_function("new", |b| {
         b.to_async(&runtime).iter_batched(
-            || pipeline(&provider),
+            || pipeline(&provider, &settings),
             |p| {
                 let request = &request;
                 async move {
@@ -64,7 +79,7 @@ fn bench_provider<P: Provider + Clone>(
             BatchSize::SmallInput,
         )
     });
-    let warmed = pipeline(&provider);
+    let warmed = pipeline(&provider, &settings);
     runtime.block_on(warmed.handle(&request));
     group.bench_function("duplicate", |b| {
         b.to_async(&runtime).iter(|| async {
@@ -75,13 +90,14 @@ fn bench_provider<P: Provider + Clone>(
     group.finish();
 }
 
-/// A realistic Kite postback of about 2 KB.
+/// A realistic Kite postback of about 2 KB, signed with the local secret.
 fn kite_request() -> WebhookRequest {
-    let (order_id, ts, secret) = (
-        "261122000112233",
-        "2026-11-22 09:15:02",
-        "bench-kite-secret",
-    );
+    let (order_id, ts) = ("261122000112233", "2026-11-22 09:15:02");
+    let secret = LocalSecrets::load_default()
+        .unwrap()
+        .primary("KITE_API_SECRET")
+        .unwrap()
+        .to_owned();
     let body = serde_json::json!({
         "user_id": "AB1234", "app_id": 1234, "placed_by": "AB1234", "order_id": order_id,
         "exchange_order_id": "1100000012345678", "parent_order_id": null, "status": "COMPLETE",
@@ -95,21 +111,43 @@ fn kite_request() -> WebhookRequest {
         "guid": "84931Xq2kT7pLmN",
         "meta": {"iceberg": {"leg": 1, "legs": 1, "leg_quantity": 10, "total_quantity": 10, "remaining_quantity": 0},
                  "notes": "x".repeat(900)},
-        "checksum": checksum_hex(order_id, ts, secret),
+        "checksum": checksum_hex(order_id, ts, &secret),
     })
     .to_string();
     WebhookRequest::post("/webhooks/kite", body)
 }
 
+fn sample(provider: &str, file: &str) -> WebhookRequest {
+    read_event_file(&repo_root().join("events").join(provider).join(file))
+        .expect("sample event")
+        .to_request()
+}
+
 fn providers(c: &mut Criterion) {
-    let kite = kite_request();
-    eprintln!("kite body: {} bytes", kite.body.len());
-    bench_provider(
+    bench_provider::<KiteProvider>(c, "kite", kite_request(), 1);
+    bench_provider::<SmallcaseProvider>(
         c,
-        "kite",
-        KiteProvider::new(SecretList::parse("bench-kite-secret").expect("secret")),
-        kite,
+        "smallcase",
+        sample("smallcase", "04-order-completed.json"),
         1,
+    );
+    bench_provider::<SnapTradeProvider>(
+        c,
+        "snaptrade",
+        sample("snaptrade", "16-trade-update.json"),
+        1,
+    );
+    bench_provider::<OneMetricProvider>(
+        c,
+        "onemetric",
+        sample("onemetric", "05-transaction-new-purchase.json"),
+        1,
+    );
+    bench_provider::<UpvestProvider>(
+        c,
+        "upvest-batch-10",
+        sample("upvest", "03-orders-and-executions.json"),
+        10,
     );
 }
 
