@@ -13,6 +13,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 960 * 1024;
 /// Names the Secrets Manager secret (id or ARN) that holds this function's secrets as a
 /// JSON object of variable name to value, e.g. `{"KITE_API_SECRET": "..."}`.
 pub const SECRET_ID_VARIABLE: &str = "BROKERHOOKS_SECRET_ID";
+/// `true` trusts the system CA store for AWS endpoints instead of the bundled Amazon roots.
+pub const TLS_SYSTEM_ROOTS_VARIABLE: &str = "TLS_SYSTEM_ROOTS";
 
 /// Every variable a function reads besides its provider's own (`providers::variables`):
 /// the pipeline's settings, the secret id and the log level. `infra/template.yaml` must set
@@ -26,6 +28,7 @@ pub const PIPELINE_VARIABLES: &[&str] = &[
     "CLAIM_LEASE_SECONDS",
     "MAX_BODY_BYTES",
     "WARM_CONNECTIONS",
+    TLS_SYSTEM_ROOTS_VARIABLE,
     SECRET_ID_VARIABLE,
     "RUST_LOG",
 ];
@@ -186,6 +189,8 @@ pub struct PipelineSettings {
     /// Open the DynamoDB and SQS connections (TLS handshake included) during init, so the
     /// first webhook does not pay for them.
     pub warm_connections: bool,
+    /// Trust the system CA store rather than the bundled Amazon roots (see `aws_client`).
+    pub tls_system_roots: bool,
 }
 
 impl PipelineSettings {
@@ -223,6 +228,7 @@ impl PipelineSettings {
             claim_lease: Duration::from_secs(claim_lease),
             max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
             warm_connections: config.bool_or("WARM_CONNECTIONS", true)?,
+            tls_system_roots: config.bool_or(TLS_SYSTEM_ROOTS_VARIABLE, false)?,
         })
     }
 
@@ -266,6 +272,7 @@ mod tests {
             ("CLAIM_LEASE_SECONDS", "7"),
             ("MAX_BODY_BYTES", "9"),
             ("WARM_CONNECTIONS", "false"),
+            ("TLS_SYSTEM_ROOTS", "true"),
         ];
         for (name, _) in values {
             assert!(PIPELINE_VARIABLES.contains(&name), "{name} is not declared");
@@ -281,6 +288,7 @@ mod tests {
                 claim_lease: Duration::from_secs(7),
                 max_body_bytes: 9,
                 warm_connections: false,
+                tls_system_roots: true,
             }
         );
         assert!(PIPELINE_VARIABLES.contains(&SECRET_ID_VARIABLE));

@@ -1,11 +1,8 @@
 //! Running a provider as a Lambda function: configuration once at cold start, AWS
 //! clients built once, then one pipeline call per request.
 
-use std::time::Duration;
-
-use aws_config::BehaviorVersion;
-
-use crate::config::{ConfigError, ConfigSource, PipelineSettings};
+use crate::aws_client;
+use crate::config::{ConfigError, ConfigSource, PipelineSettings, TLS_SYSTEM_ROOTS_VARIABLE};
 use crate::error::WebhookError;
 use crate::idempotency::DynamoDbStore;
 use crate::lambda_adapter;
@@ -61,36 +58,16 @@ impl<P: Provider> FunctionService<P> {
     }
 }
 
-/// Each AWS call attempt may take this long (DynamoDB and SQS answer in milliseconds).
-pub const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
-/// Each AWS call, retries included, may take this long. A delivery makes at most three
-/// sequential calls per event (claim, send, complete), so it answers 503 well within the
-/// function timeout instead of being cut off while holding claims.
-pub const AWS_OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// Loads the AWS config (honouring `AWS_ENDPOINT_URL` and the usual variables), with
-/// timeouts and retries bounded to fit inside a webhook request.
-pub async fn aws_config() -> aws_config::SdkConfig {
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_timeout(AWS_OPERATION_TIMEOUT)
-        .build();
-    let retries = aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(3)
-        .with_max_backoff(Duration::from_secs(1));
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(retries)
-        .load()
-        .await
-}
-
 /// The whole Lambda main for provider `P`.
 pub async fn run<P: Provider>() -> Result<(), lambda_http::Error> {
     crate::logging::init();
-    let aws = aws_config().await;
-    let service = FunctionService::<P>::build(ConfigSource::from_process_env(), &aws).await;
+    let config = ConfigSource::from_process_env();
+    // An invalid value is reported by FunctionService::build, which parses it again.
+    let system_roots = config
+        .bool_or(TLS_SYSTEM_ROOTS_VARIABLE, false)
+        .unwrap_or(false);
+    let aws = aws_client::aws_config(system_roots).await;
+    let service = FunctionService::<P>::build(config, &aws).await;
     let service = &service;
     lambda_http::run(lambda_http::service_fn(move |request| async move {
         let request = lambda_adapter::webhook_request(request);

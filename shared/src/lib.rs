@@ -10,6 +10,7 @@
 //! - `envelope` — the normalized queue message ([`Envelope`]) consumers deserialize.
 //! - `config`, `function`, `lambda_adapter`, `logging`, `metrics` — running as a Lambda.
 
+pub mod aws_client;
 pub mod canonical_json;
 pub mod clock;
 pub mod config;

@@ -19,6 +19,8 @@ pub struct Handled {
     pub answer: Answer,
     pub store_items: usize,
     pub store_calls: usize,
+    /// Queue requests (a batch of up to ten messages is one request, as in SQS).
+    pub queue_requests: usize,
     pub messages: usize,
 }
 
@@ -59,6 +61,7 @@ async fn run<P: Provider>(config: &ConfigSource, requests: &[WebhookRequest]) ->
             answer,
             store_items: store.len(),
             store_calls: store.calls(),
+            queue_requests: queue.requests(),
             messages: queue.messages().len(),
         });
     }

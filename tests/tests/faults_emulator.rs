@@ -51,6 +51,7 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
         claim_lease: Duration::from_secs(2),
         max_body_bytes: 983_040,
         warm_connections: false,
+        tls_system_roots: false,
     };
     let pipeline = Arc::new(Pipeline::new(
         KiteProvider::new(SecretList::parse(SECRET).unwrap()),

@@ -67,6 +67,7 @@ fn harness() -> Harness {
         claim_lease: Duration::from_secs(30),
         max_body_bytes: 1024,
         warm_connections: false,
+        tls_system_roots: false,
     };
     let pipeline = Pipeline::new(TestProvider, store.clone(), queue.clone(), settings)
         .with_clock(clock.clone());

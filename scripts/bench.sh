@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Reproduces the numbers in BENCHMARKS.md (not part of `make test`; takes several minutes):
+#   1. in-process cost per event (criterion),
+#   2. cold start, invocation latency and peak RSS of each release binary against the
+#      fake Lambda Runtime API (tests/src/fake_runtime_api.rs), with and without
+#      WARM_CONNECTIONS, the functions pointed at a local moto server,
+#   3. binary and zip size per function as deployed (release profile, arm64).
+# The end-to-end storm figures come from `make test` (.local/storm-report.json).
+source "$(dirname "$0")/common.sh"
+trap stop_all EXIT
+cd "$ROOT"
+ensure_tools
+
+log "1. criterion: cargo bench -p brokerhooks-testkit --bench pipeline"
+cargo bench -p brokerhooks-testkit --bench pipeline -- --noplot 2>&1 | grep -E "^[a-z0-9-]+/|time:|thrpt:|bytes," || true
+
+log "2. cold start (release, this machine's architecture)"
+cargo build --release --quiet $(function_names | sed 's/^/-p /')
+cargo build --quiet -p brokerhooks-testkit --bin cold-start --bin local-stack
+start_emulator "$(free_port)"
+env_file="$STATE/bench-functions.env"
+local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file"
+binaries=()
+for name in $(function_names); do binaries+=("target/release/$name"); done
+for warm in true false; do
+  grep -v '^WARM_CONNECTIONS=' "$env_file" > "$env_file.$warm"
+  echo "WARM_CONNECTIONS=$warm" >> "$env_file.$warm"
+  echo "WARM_CONNECTIONS=$warm"
+  for name in $(function_names); do
+    event="$(ls events/"$name"/*.json | head -n 1)"
+    target/debug/cold-start --runs 20 --invocations 20 --env-file "$env_file.$warm" --event "$event" "target/release/$name" | tail -n +$([ "$name" = "$(function_names | head -n 1)" ] && echo 1 || echo 3)
+  done
+done
+
+log "3. size: cargo lambda build --release --arm64 (the deployed profile)"
+cargo lambda build --release --arm64 --output-format zip --quiet $(function_names | sed 's/^/--bin /') >/dev/null 2>&1 \
+  || cargo lambda build --release --arm64 --output-format zip $(function_names | sed 's/^/--bin /')
+for name in $(function_names); do
+  zip="target/lambda/$name/bootstrap.zip"
+  unzip -o -q "$zip" -d "$STATE/size-$name"
+  printf '%-10s bootstrap %8d bytes   zip %8d bytes\n' "$name" "$(stat -c %s "$STATE/size-$name/bootstrap")" "$(stat -c %s "$zip")"
+done
