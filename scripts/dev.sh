@@ -4,6 +4,7 @@
 # through them, the queue printed — then it keeps serving until Ctrl-C.
 source "$(dirname "$0")/common.sh"
 trap stop_all EXIT
+trap 'exit 130' INT TERM
 cd "$ROOT"
 
 EMULATOR_PORT="${EMULATOR_PORT:-5050}"
@@ -27,7 +28,10 @@ local_stack drain "$BROKERHOOKS_EMULATOR_URL" "$queue_url"
 echo
 log "serving; webhook URLs:"
 for name in $(function_names); do
-  echo "    $name: $BROKERHOOKS_WATCH_URL/lambda-url/$name/webhooks/$name"
+  suffix=""
+  # OneMetric authenticates by a token in the URL (events/local.env holds the local one).
+  [ "$name" = onemetric ] && suffix="?token=<ONEMETRIC_TOKEN from events/local.env>"
+  echo "    $name: $BROKERHOOKS_WATCH_URL/lambda-url/$name/webhooks/$name$suffix"
 done
 echo "    emulator: $BROKERHOOKS_EMULATOR_URL   queue: $queue_url"
 echo "    function logs: .local/dev-watch.log   (Ctrl-C to stop)"

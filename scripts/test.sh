@@ -5,6 +5,7 @@
 # Starts and stops everything it needs; nothing reaches AWS.
 source "$(dirname "$0")/common.sh"
 trap stop_all EXIT
+trap 'exit 130' INT TERM
 cd "$ROOT"
 
 ensure_tools
