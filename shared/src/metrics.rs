@@ -1,59 +1,59 @@
 //! CloudWatch embedded-metric-format counters: one line per delivery on stdout.
 
-use serde_json::json;
+use std::io::Write;
+use std::sync::OnceLock;
 
 use crate::pipeline::Tally;
 
 /// Namespace of every brokerhooks metric.
 pub const NAMESPACE: &str = "brokerhooks";
 
+/// Metric definitions of every line: constant, so written once as text.
+const METRICS: &str = r#"[{"Name":"accepted","Unit":"Count"},{"Name":"duplicate","Unit":"Count"},{"Name":"rejected","Unit":"Count"},{"Name":"failed","Unit":"Count"},{"Name":"in_progress","Unit":"Count"},{"Name":"latency","Unit":"Milliseconds"}]"#;
+
+/// `BROKERHOOKS_METRICS_OFF` (any value) silences the lines; read once.
+fn enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("BROKERHOOKS_METRICS_OFF").is_none())
+}
+
 /// Emits counters per provider and outcome (accepted, duplicate, rejected, failed) and
 /// the delivery latency. Lambda ships stdout to CloudWatch, which extracts the metrics.
 pub fn emit_delivery(provider: &str, tally: &Tally, rejected: bool, latency_ms: f64) {
-    if std::env::var_os("BROKERHOOKS_METRICS_OFF").is_some() {
+    if !enabled() {
         return;
     }
-    println!(
-        "{}",
-        delivery_record(provider, tally, rejected, latency_ms, now_millis())
-    );
+    let line = delivery_line(provider, tally, rejected, latency_ms, now_millis());
+    let _ = std::io::stdout().lock().write_all(line.as_bytes());
 }
 
 fn now_millis() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-pub(crate) fn delivery_record(
+/// One EMF line, newline-terminated. Written by hand: it is on every request's path.
+pub(crate) fn delivery_line(
     provider: &str,
     tally: &Tally,
     rejected: bool,
     latency_ms: f64,
     timestamp_ms: i64,
-) -> serde_json::Value {
-    json!({
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["provider"]],
-                "Metrics": [
-                    {"Name": "accepted", "Unit": "Count"},
-                    {"Name": "duplicate", "Unit": "Count"},
-                    {"Name": "rejected", "Unit": "Count"},
-                    {"Name": "failed", "Unit": "Count"},
-                    {"Name": "in_progress", "Unit": "Count"},
-                    {"Name": "latency", "Unit": "Milliseconds"}
-                ]
-            }]
-        },
-        "provider": provider,
-        "accepted": tally.accepted,
-        "duplicate": tally.duplicates,
-        "rejected": u8::from(rejected),
-        "failed": tally.failed,
-        "in_progress": tally.in_progress,
-        "latency": latency_ms,
-    })
+) -> String {
+    let provider = serde_json::to_string(provider).unwrap_or_else(|_| "\"unknown\"".to_owned());
+    let latency = if latency_ms.is_finite() {
+        latency_ms
+    } else {
+        0.0
+    };
+    format!(
+        "{{\"_aws\":{{\"Timestamp\":{timestamp_ms},\"CloudWatchMetrics\":[{{\"Namespace\":\"{NAMESPACE}\",\"Dimensions\":[[\"provider\"]],\"Metrics\":{METRICS}}}]}},\
+         \"provider\":{provider},\"accepted\":{},\"duplicate\":{},\"rejected\":{},\"failed\":{},\"in_progress\":{},\"latency\":{latency:.3}}}\n",
+        tally.accepted,
+        tally.duplicates,
+        u8::from(rejected),
+        tally.failed,
+        tally.in_progress,
+    )
 }
 
 #[cfg(test)]
@@ -68,14 +68,21 @@ mod tests {
             in_progress: 0,
             failed: 0,
         };
-        let record = delivery_record("upvest", &tally, false, 1.5, 1_700_000_000_000);
+        let line = delivery_line("upvest", &tally, false, 1.5, 1_700_000_000_000);
+        assert!(line.ends_with("}\n") && !line[..line.len() - 1].contains('\n'));
+        let record: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(record["provider"], "upvest");
         assert_eq!(record["accepted"], 2);
         assert_eq!(record["duplicate"], 1);
         assert_eq!(record["rejected"], 0);
+        assert_eq!(record["latency"], 1.5);
+        let metrics = &record["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(metrics["Namespace"], "brokerhooks");
+        assert_eq!(metrics["Dimensions"], serde_json::json!([["provider"]]));
+        assert_eq!(metrics["Metrics"].as_array().unwrap().len(), 6);
         assert_eq!(
-            record["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
-            json!([["provider"]])
+            metrics["Metrics"][5],
+            serde_json::json!({"Name": "latency", "Unit": "Milliseconds"})
         );
         assert_eq!(record["_aws"]["Timestamp"], 1_700_000_000_000i64);
     }

@@ -283,17 +283,23 @@ fn log_event(provider: &str, draft: &EventDraft, outcome: &str) {
     tracing::info!(provider, event_id = %draft.id, event_type = %draft.event_type, outcome, "event");
 }
 
-/// 128 random bits, hex. Falls back to time and a counter if the OS refuses randomness.
+/// Unique per claim attempt: 128 random bits drawn once per process, then a counter.
+/// (One getrandom call per cold start instead of one per event.) Falls back to the
+/// start time if the OS refuses randomness, which keeps tokens unique per process.
 fn new_claim_token() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
-        bytes[..8].copy_from_slice(&nanos.to_le_bytes());
-        bytes[8..].copy_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    }
-    hex::encode(bytes)
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PROCESS: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let process = PROCESS.get_or_init(|| {
+        let mut bytes = [0u8; 16];
+        if getrandom::fill(&mut bytes).is_err() {
+            let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+            bytes = nanos.to_le_bytes();
+        }
+        hex::encode(bytes)
+    });
+    format!("{process}{:016x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 #[cfg(test)]

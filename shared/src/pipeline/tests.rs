@@ -284,3 +284,13 @@ async fn concurrent_identical_deliveries_enqueue_once() {
     }
     assert_eq!(h.queue.messages().len(), 1);
 }
+
+#[test]
+fn claim_tokens_are_unique_and_random_per_process() {
+    let a = new_claim_token();
+    let b = new_claim_token();
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 48);
+    assert_eq!(a[..32], b[..32], "same process prefix");
+    assert_ne!(&a[..32], "0".repeat(32));
+}

@@ -11,9 +11,7 @@ mod postback;
 pub use checksum::{checksum_hex, checksum_matches};
 pub use postback::KitePostback;
 
-use serde_json::Value;
-
-use crate::canonical_json::content_id;
+use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
@@ -76,7 +74,7 @@ impl Provider for KiteProvider {
             .and_then(|t| parse_naive(t, IST))
             .unwrap_or(placed_at);
         let draft = EventDraft {
-            id: content_id(&Value::Object(body.clone())),
+            id: object_content_id(&body),
             event_type: status.to_owned(),
             subject: order_id.to_owned(),
             occurred_at,

@@ -22,7 +22,7 @@ pub use token::{TOKEN_PARAMETER, matching_token};
 use serde_json::{Map, Value};
 use time::UtcOffset;
 
-use crate::canonical_json::content_id;
+use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
@@ -111,7 +111,7 @@ impl Provider for OneMetricProvider {
             .unwrap_or_else(|| UNKNOWN_SUBJECT.to_owned());
 
         let draft = EventDraft {
-            id: content_id(&Value::Object(body.clone())),
+            id: object_content_id(&body),
             event_type: format!("{event_type}.{sub_type}"),
             subject,
             occurred_at,

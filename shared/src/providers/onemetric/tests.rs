@@ -1,3 +1,4 @@
+use crate::canonical_json::content_id;
 use std::time::Duration;
 
 use time::macros::datetime;
