@@ -2,6 +2,7 @@
 //! the emulator (moto server) through the real AWS SDK, API Gateway v2 event files,
 //! signers that produce authentic sample deliveries, and replay over HTTP.
 
+pub mod answers;
 pub mod api_gateway_event;
 pub mod distinct_events;
 pub mod e2e;

@@ -11,6 +11,7 @@ use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
+use brokerhooks_testkit::answers::accepted;
 use brokerhooks_testkit::emulator::{Emulator, sdk_config, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
@@ -42,13 +43,6 @@ async fn stack(fifo: bool) -> (Emulator, KitePipeline, String, String) {
     let provider = KiteProvider::new(SecretList::parse(SECRET).unwrap());
     let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
     (emulator, pipeline, table, queue)
-}
-
-fn accepted(accepted: usize, duplicates: usize) -> Answer {
-    Answer {
-        status: 200,
-        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
-    }
 }
 
 #[tokio::test]

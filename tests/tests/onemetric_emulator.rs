@@ -8,7 +8,8 @@ use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::onemetric::{IpAllowlist, OneMetricEvent, OneMetricProvider};
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
-use brokerhooks::{Answer, Envelope, Pipeline, WebhookRequest};
+use brokerhooks::{Envelope, Pipeline, WebhookRequest};
+use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
@@ -81,20 +82,6 @@ fn default_settings(table: &str, queue_url: &str) -> PipelineSettings {
         ("EVENTS_QUEUE_URL", queue_url),
     ]))
     .unwrap()
-}
-
-fn accepted(accepted: usize, duplicates: usize) -> Answer {
-    Answer {
-        status: 200,
-        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
-    }
-}
-
-fn refused(status: u16, reason: &str) -> Answer {
-    Answer {
-        status,
-        body: json!({ "error": reason }).to_string(),
-    }
 }
 
 /// Drains the queue; envelopes sorted by occurred_at, then type.

@@ -9,7 +9,8 @@ use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::smallcase::{SmallcaseProvider, checksum_hex};
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
-use brokerhooks::{Answer, Pipeline, WebhookRequest};
+use brokerhooks::{Pipeline, WebhookRequest};
+use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::local_secrets::repo_root;
 use brokerhooks_testkit::signers::smallcase::sign;
@@ -44,20 +45,6 @@ async fn stack(secrets: &str) -> (Emulator, SmallcasePipeline, String, String) {
     let provider = SmallcaseProvider::new(SecretList::parse(secrets).unwrap());
     let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
     (emulator, pipeline, table, queue)
-}
-
-fn accepted(accepted: usize, duplicates: usize) -> Answer {
-    Answer {
-        status: 200,
-        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
-    }
-}
-
-fn refused(status: u16, reason: &str) -> Answer {
-    Answer {
-        status,
-        body: json!({ "error": reason }).to_string(),
-    }
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@ use brokerhooks::providers::snaptrade::{
 };
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
-use brokerhooks::{Answer, Envelope, Pipeline, Provider, WebhookRequest};
+use brokerhooks::{Envelope, Pipeline, Provider, WebhookRequest};
+use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
@@ -54,20 +55,6 @@ async fn stack(legacy: bool) -> (Emulator, SnapTradePipeline, String, String) {
     .unwrap();
     let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
     (emulator, pipeline, table, queue)
-}
-
-fn accepted(accepted: usize, duplicates: usize) -> Answer {
-    Answer {
-        status: 200,
-        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
-    }
-}
-
-fn refused(status: u16, reason: &str) -> Answer {
-    Answer {
-        status,
-        body: json!({ "error": reason }).to_string(),
-    }
 }
 
 /// The one envelope now on the queue, parsed.

@@ -19,6 +19,7 @@ use brokerhooks::providers::upvest::{
 };
 use brokerhooks::queue::{EventQueue, QueueError, SqsQueue};
 use brokerhooks::{Answer, Pipeline, WebhookRequest};
+use brokerhooks_testkit::answers::accepted;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::local_secrets::LocalSecrets;
@@ -63,13 +64,6 @@ fn now() -> i64 {
 fn batch(events: &[&str]) -> Delivery {
     let body = format!("{{\"payload\": [{}]}}", events.join(",\n  "));
     signer().sign_body(body, now()).unwrap()
-}
-
-fn accepted(accepted: usize, duplicates: usize) -> Answer {
-    Answer {
-        status: 200,
-        body: format!(r#"{{"accepted":{accepted},"duplicates":{duplicates}}}"#),
-    }
 }
 
 /// Records which SQS operations the queue adapter calls, and with how many entries.
