@@ -16,8 +16,8 @@ use crate::local_stack::{TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE};
 
 pub const EMULATOR_URL_VARIABLE: &str = "BROKERHOOKS_EMULATOR_URL";
 
-/// An SDK config for `endpoint` with dummy credentials: nothing can reach AWS.
-pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+/// A config loader for `endpoint` with dummy credentials: nothing can reach AWS.
+fn emulator_loader(endpoint: &str) -> aws_config::ConfigLoader {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
@@ -28,8 +28,11 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
             None,
             "brokerhooks-test",
         ))
-        .load()
-        .await
+}
+
+/// An SDK config for `endpoint` with dummy credentials: nothing can reach AWS.
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    emulator_loader(endpoint).load().await
 }
 
 /// The emulator the test command started.
@@ -281,16 +284,7 @@ pub async fn sdk_config_with_timeouts(
         .operation_attempt_timeout(attempt)
         .operation_timeout(attempt * 4)
         .build();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "brokerhooks-test",
-        ))
+    emulator_loader(endpoint)
         .timeout_config(timeouts)
         // Fast retries: the default back-off (up to 20 s) would make fault tests crawl.
         .retry_config(
