@@ -5,6 +5,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::fallback::Fallbacks;
 use crate::timestamps::format_rfc3339;
 
 /// What a provider's verifier extracts from one event of a verified delivery.
@@ -18,6 +19,8 @@ pub struct EventDraft {
     pub occurred_at: OffsetDateTime,
     /// The provider's event JSON, unchanged.
     pub payload: Box<RawValue>,
+    /// Envelope fields that could not be read and were given stand-in values.
+    pub fallback: Fallbacks,
 }
 
 /// A queue message as downstream consumers read it.
@@ -72,6 +75,8 @@ pub struct OutgoingMessage {
     pub(crate) group_id: String,
     /// FIFO deduplication id: hex SHA-256 of provider + ":" + event id.
     pub(crate) dedup_id: String,
+    /// The `fallback` attribute: tokens of the stand-in fields, `None` when there are none.
+    pub(crate) fallback: Option<String>,
     pub(crate) body: String,
 }
 
@@ -113,6 +118,7 @@ impl OutgoingMessage {
             event_type: draft.event_type.clone(),
             group_id: fifo_group_id(provider, &draft.subject),
             dedup_id: hex::encode(Sha256::digest(format!("{provider}:{}", draft.id))),
+            fallback: (!draft.fallback.is_empty()).then(|| draft.fallback.to_string()),
             body,
         })
     }
@@ -128,6 +134,10 @@ impl OutgoingMessage {
     }
     pub fn dedup_id(&self) -> &str {
         &self.dedup_id
+    }
+    /// The `fallback` message attribute, when the event needed one.
+    pub fn fallback(&self) -> Option<&str> {
+        self.fallback.as_deref()
     }
     /// The envelope JSON.
     pub fn body(&self) -> &str {
@@ -167,6 +177,7 @@ mod tests {
             subject: "42".to_owned(),
             occurred_at: datetime!(2022-03-03 03:54:25 UTC),
             payload: RawValue::from_string(r#"{"b":1.50, "a":"x"}"#.to_owned()).unwrap(),
+            fallback: Fallbacks::NONE,
         };
         let message =
             OutgoingMessage::new("kite", &draft, datetime!(2022-03-03 03:54:26.5 UTC)).unwrap();
@@ -176,6 +187,7 @@ mod tests {
         );
         assert_eq!(message.group_id(), "kite:42");
         assert_eq!(message.dedup_id(), hex::encode(Sha256::digest(b"kite:abc")));
+        assert_eq!(message.fallback(), None);
         let parsed: Envelope = serde_json::from_str(message.body()).unwrap();
         assert_eq!(parsed.subject, "42");
         assert_eq!(parsed.occurred_at, datetime!(2022-03-03 03:54:25 UTC));

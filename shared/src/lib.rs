@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod fallback;
 pub mod function;
 pub mod idempotency;
 pub mod lambda_adapter;
@@ -32,6 +33,7 @@ pub mod verification;
 
 pub use envelope::Envelope;
 pub use error::WebhookError;
+pub use fallback::{Fallback, Fallbacks};
 pub use pipeline::{Answer, Pipeline, Tally};
 pub use provider::{Provider, VerifyContext};
 pub use request::WebhookRequest;

@@ -9,7 +9,7 @@ use crate::pipeline::Tally;
 pub const NAMESPACE: &str = "brokerhooks";
 
 /// Metric definitions of every line: constant, so written once as text.
-const METRICS: &str = r#"[{"Name":"accepted","Unit":"Count"},{"Name":"duplicate","Unit":"Count"},{"Name":"rejected","Unit":"Count"},{"Name":"failed","Unit":"Count"},{"Name":"in_progress","Unit":"Count"},{"Name":"latency","Unit":"Milliseconds"}]"#;
+const METRICS: &str = r#"[{"Name":"accepted","Unit":"Count"},{"Name":"duplicate","Unit":"Count"},{"Name":"rejected","Unit":"Count"},{"Name":"failed","Unit":"Count"},{"Name":"in_progress","Unit":"Count"},{"Name":"unparsed","Unit":"Count"},{"Name":"latency","Unit":"Milliseconds"}]"#;
 
 /// `BROKERHOOKS_METRICS_OFF` (any value) silences the lines; read once.
 fn enabled() -> bool {
@@ -47,12 +47,13 @@ pub(crate) fn delivery_line(
     };
     format!(
         "{{\"_aws\":{{\"Timestamp\":{timestamp_ms},\"CloudWatchMetrics\":[{{\"Namespace\":\"{NAMESPACE}\",\"Dimensions\":[[\"provider\"]],\"Metrics\":{METRICS}}}]}},\
-         \"provider\":{provider},\"accepted\":{},\"duplicate\":{},\"rejected\":{},\"failed\":{},\"in_progress\":{},\"latency\":{latency:.3}}}\n",
+         \"provider\":{provider},\"accepted\":{},\"duplicate\":{},\"rejected\":{},\"failed\":{},\"in_progress\":{},\"unparsed\":{},\"latency\":{latency:.3}}}\n",
         tally.accepted,
         tally.duplicates,
         u8::from(rejected),
         tally.failed,
         tally.in_progress,
+        tally.unparsed,
     )
 }
 
@@ -67,6 +68,7 @@ mod tests {
             duplicates: 1,
             in_progress: 0,
             failed: 0,
+            unparsed: 1,
         };
         let line = delivery_line("upvest", &tally, false, 1.5, 1_700_000_000_000);
         assert!(line.ends_with("}\n") && !line[..line.len() - 1].contains('\n'));
@@ -75,13 +77,14 @@ mod tests {
         assert_eq!(record["accepted"], 2);
         assert_eq!(record["duplicate"], 1);
         assert_eq!(record["rejected"], 0);
+        assert_eq!(record["unparsed"], 1);
         assert_eq!(record["latency"], 1.5);
         let metrics = &record["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(metrics["Namespace"], "brokerhooks");
         assert_eq!(metrics["Dimensions"], serde_json::json!([["provider"]]));
-        assert_eq!(metrics["Metrics"].as_array().unwrap().len(), 6);
+        assert_eq!(metrics["Metrics"].as_array().unwrap().len(), 7);
         assert_eq!(
-            metrics["Metrics"][5],
+            metrics["Metrics"][6],
             serde_json::json!({"Name": "latency", "Unit": "Milliseconds"})
         );
         assert_eq!(record["_aws"]["Timestamp"], 1_700_000_000_000i64);

@@ -54,6 +54,9 @@ pub struct Tally {
     pub in_progress: usize,
     #[serde(skip)]
     pub failed: usize,
+    /// Of `accepted`, how many were enqueued with a fallback (see `fallback`).
+    #[serde(skip)]
+    pub unparsed: usize,
 }
 
 /// One provider's pipeline over an idempotency store and a queue.
@@ -249,6 +252,10 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                             Err(error) => tracing::warn!(provider = P::NAME, event_id = %draft.id, error = %error, "could not mark enqueued"),
                         }
                         log_event(P::NAME, draft, "accepted");
+                        if !draft.fallback.is_empty() {
+                            // Authentic but not as documented: delivered anyway, drift made visible.
+                            tracing::warn!(provider = P::NAME, event_id = %draft.id, fallback = %draft.fallback, "event enqueued with a fallback");
+                        }
                         true
                     }
                     Err(error) => {
@@ -261,9 +268,12 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                 }
             }
         });
-        for accepted in join_all(completions).await {
+        for (accepted, (index, _)) in join_all(completions).await.into_iter().zip(&to_send) {
             if accepted {
                 tally.accepted += 1;
+                if !unique[*index].fallback.is_empty() {
+                    tally.unparsed += 1;
+                }
             } else {
                 tally.failed += 1;
             }

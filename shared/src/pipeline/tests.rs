@@ -7,12 +7,13 @@ use time::macros::datetime;
 use super::*;
 use crate::clock::ManualClock;
 use crate::config::{ConfigError, ConfigSource};
+use crate::fallback::{Fallback, Fallbacks};
 use crate::idempotency::{MemoryStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoredClaim};
 use crate::queue::MemoryQueue;
 use crate::verification::Verified;
 
 /// A provider for pipeline tests: header `x-test-auth: ok` authenticates; the body is
-/// a JSON array of event ids.
+/// a JSON array of event ids. An id starting with `drift-` is drafted with a type fallback.
 struct TestProvider;
 
 impl Provider for TestProvider {
@@ -39,6 +40,11 @@ impl Provider for TestProvider {
                 subject: format!("subject-{id}"),
                 event_type: "TEST.EVENT".to_owned(),
                 occurred_at: context.now,
+                fallback: if id.starts_with("drift-") {
+                    Fallbacks::NONE.with(Fallback::EventType)
+                } else {
+                    Fallbacks::NONE
+                },
                 id,
             })
             .collect();
@@ -127,6 +133,25 @@ async fn new_event_costs_three_calls_and_a_duplicate_one() {
         4,
         "a duplicate costs one claim"
     );
+}
+
+#[tokio::test]
+async fn a_fallback_is_delivered_counted_and_named_on_the_message() {
+    let h = harness();
+    let (answer, tally) = match h.pipeline.process(&delivery(&["drift-1", "e2"])).await {
+        Ok(tally) => (200, tally),
+        Err((error, tally)) => (error.status(), tally),
+    };
+    assert_eq!((answer, tally.accepted, tally.unparsed), (200, 2, 1));
+    let messages = h.queue.messages();
+    let fallbacks: Vec<Option<&str>> = messages.iter().map(|m| m.fallback.as_deref()).collect();
+    assert_eq!(fallbacks, [Some("type"), None]);
+    // A duplicate of the drifted event is not counted again.
+    let (_, tally) = match h.pipeline.process(&delivery(&["drift-1"])).await {
+        Ok(tally) => (200, tally),
+        Err((error, tally)) => (error.status(), tally),
+    };
+    assert_eq!((tally.duplicates, tally.unparsed), (1, 0));
 }
 
 #[tokio::test]

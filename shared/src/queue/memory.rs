@@ -12,6 +12,8 @@ pub struct SentMessage {
     pub event_type: String,
     pub group_id: String,
     pub dedup_id: String,
+    /// The `fallback` attribute, when set.
+    pub fallback: Option<String>,
 }
 
 /// In-memory queue for tests and benchmarks. Counts requests as SQS would bill them.
@@ -67,6 +69,7 @@ impl EventQueue for MemoryQueue {
                     event_type: message.event_type().to_owned(),
                     group_id: message.group_id().to_owned(),
                     dedup_id: message.dedup_id().to_owned(),
+                    fallback: message.fallback().map(str::to_owned),
                 });
                 Ok(())
             })

@@ -4,6 +4,7 @@ use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 
 use super::{EventQueue, QueueError};
 use crate::envelope::OutgoingMessage;
+use crate::fallback::FALLBACK_ATTRIBUTE;
 
 /// SQS allows ten entries per batch request.
 const MAX_BATCH_ENTRIES: usize = 10;
@@ -47,6 +48,9 @@ impl SqsQueue {
             .message_body(message.body())
             .message_attributes("provider", attribute(message.provider())?)
             .message_attributes("type", attribute(message.event_type())?);
+        if let Some(fallback) = message.fallback() {
+            request = request.message_attributes(FALLBACK_ATTRIBUTE, attribute(fallback)?);
+        }
         if self.fifo {
             request = request
                 .message_group_id(message.group_id())
@@ -69,6 +73,9 @@ impl SqsQueue {
                     .message_body(message.body())
                     .message_attributes("provider", attribute(message.provider())?)
                     .message_attributes("type", attribute(message.event_type())?);
+                if let Some(fallback) = message.fallback() {
+                    entry = entry.message_attributes(FALLBACK_ATTRIBUTE, attribute(fallback)?);
+                }
                 if self.fifo {
                     entry = entry
                         .message_group_id(message.group_id())

@@ -79,6 +79,7 @@ impl Provider for KiteProvider {
             subject: order_id.to_owned(),
             occurred_at,
             payload: raw_payload(&request.body)?,
+            fallback: crate::fallback::Fallbacks::NONE,
         };
         Ok(Verified::new(vec![draft], matched))
     }

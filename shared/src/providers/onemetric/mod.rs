@@ -116,6 +116,7 @@ impl Provider for OneMetricProvider {
             subject,
             occurred_at,
             payload: raw_payload(&request.body)?,
+            fallback: crate::fallback::Fallbacks::NONE,
         };
         Ok(Verified::new(vec![draft], matched))
     }

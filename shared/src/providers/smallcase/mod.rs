@@ -102,6 +102,7 @@ impl Provider for SmallcaseProvider {
             subject: subject.to_owned(),
             occurred_at: signed_at,
             payload: raw_payload(&request.body)?,
+            fallback: crate::fallback::Fallbacks::NONE,
         };
         Ok(Verified::new(vec![draft], matched))
     }

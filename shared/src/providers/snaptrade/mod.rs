@@ -167,6 +167,7 @@ fn draft(
         subject: subject.to_owned(),
         occurred_at,
         payload: raw_payload(raw)?,
+        fallback: crate::fallback::Fallbacks::NONE,
     })
 }
 

@@ -80,6 +80,7 @@ fn event_draft(position: usize, raw: Box<RawValue>, received_at: OffsetDateTime)
             id,
             event_type,
             payload: raw,
+            fallback: crate::fallback::Fallbacks::NONE,
         },
         _ => {
             let id = content_id(&value);
@@ -90,6 +91,7 @@ fn event_draft(position: usize, raw: Box<RawValue>, received_at: OffsetDateTime)
                 subject: UNPARSED_SUBJECT.to_owned(),
                 occurred_at: received_at,
                 payload: raw,
+                fallback: crate::fallback::Fallbacks::NONE,
             }
         }
     }
