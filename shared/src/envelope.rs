@@ -8,10 +8,20 @@ use time::OffsetDateTime;
 use crate::fallback::Fallbacks;
 use crate::timestamps::format_rfc3339;
 
+/// Longest event id accepted (the DynamoDB key must stay small). Providers fall back to
+/// the content hash (64 hex characters) for an id that is missing, empty or longer.
+pub const MAX_EVENT_ID_BYTES: usize = 512;
+
+/// Whether `id` can key an event: non-empty and at most [`MAX_EVENT_ID_BYTES`] bytes.
+pub fn is_usable_event_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_EVENT_ID_BYTES
+}
+
 /// What a provider's verifier extracts from one event of a verified delivery.
 #[derive(Debug, Clone)]
 pub struct EventDraft {
-    /// The provider's own event id, or the content-derived id (see `canonical_json`).
+    /// The provider's own event id, or the content-derived id (see `canonical_json`);
+    /// always usable ([`is_usable_event_id`]).
     pub id: String,
     pub event_type: String,
     /// The entity the event is about (order, transaction, account, user…).

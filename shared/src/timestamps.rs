@@ -22,6 +22,12 @@ pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
         .map(|t| t.to_offset(UtcOffset::UTC))
 }
 
+/// Parses `YYYY-MM-DD HH:MM:SS` as wall-clock time at `zone`, or else RFC 3339 (ISO 8601
+/// with a zone, e.g. `2024-10-01T10:20:00Z`), returned in UTC.
+pub fn parse_naive_or_rfc3339(text: &str, zone: UtcOffset) -> Option<OffsetDateTime> {
+    parse_naive(text, zone).or_else(|| parse_rfc3339(text))
+}
+
 /// RFC 3339 in UTC with a `Z`, as the envelope carries it.
 pub fn format_rfc3339(t: OffsetDateTime) -> String {
     // Formatting a UTC time with a four-digit year cannot fail; years outside that are
@@ -44,6 +50,28 @@ mod tests {
         );
         assert_eq!(parse_naive("2022-03-03T09:24:25", IST), None);
         assert_eq!(parse_naive("2022-13-03 09:24:25", IST), None);
+    }
+
+    #[test]
+    fn either_format_is_read() {
+        let at = datetime!(2024-10-01 10:20:00 UTC);
+        assert_eq!(
+            parse_naive_or_rfc3339("2024-10-01 10:20:00", UtcOffset::UTC),
+            Some(at)
+        );
+        assert_eq!(
+            parse_naive_or_rfc3339("2024-10-01T10:20:00Z", UtcOffset::UTC),
+            Some(at)
+        );
+        assert_eq!(
+            parse_naive_or_rfc3339("2024-10-01T15:50:00+05:30", UtcOffset::UTC),
+            Some(at)
+        );
+        assert_eq!(parse_naive_or_rfc3339("2024-10-01", UtcOffset::UTC), None);
+        assert_eq!(
+            parse_naive_or_rfc3339("2024-10-01T10:20:00", UtcOffset::UTC),
+            None
+        );
     }
 
     #[test]

@@ -281,18 +281,23 @@ async fn partial_redelivery_enqueues_only_the_missing() {
 }
 
 #[tokio::test]
-async fn empty_and_oversized_ids_are_rejected() {
+async fn an_unusable_id_is_never_a_400_and_the_other_events_are_enqueued() {
     let h = harness();
+    let unavailable = error(503, "storage or queue unavailable; retry later");
+    assert_eq!(h.pipeline.handle(&delivery(&[""])).await, unavailable);
+    let long = "x".repeat(MAX_EVENT_ID_BYTES + 1);
     assert_eq!(
-        h.pipeline.handle(&delivery(&[""])).await,
-        error(400, "event id is empty")
+        h.pipeline.handle(&delivery(&["e1", &long])).await,
+        unavailable
     );
-    let long = "x".repeat(513);
-    assert_eq!(
-        h.pipeline.handle(&delivery(&[&long])).await,
-        error(400, "event id is too long")
-    );
-    assert!(h.store.is_empty());
+    assert_eq!(h.store.len(), 1);
+    assert!(h.store.item("test#e1").is_some());
+    let bodies: Vec<String> = h.queue.messages().into_iter().map(|m| m.body).collect();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].starts_with(r#"{"id":"e1""#));
+    // The longest usable id is enqueued.
+    let longest = "y".repeat(MAX_EVENT_ID_BYTES);
+    assert_eq!(h.pipeline.handle(&delivery(&[&longest])).await, ok(1, 0));
 }
 
 #[tokio::test]

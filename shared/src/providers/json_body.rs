@@ -42,3 +42,12 @@ pub fn optional_str<'a>(object: &'a Map<String, Value>, field: &str) -> Option<&
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
 }
+
+/// An optional object field: `None` when absent or of any other type (a shape the
+/// envelope cannot read is never a reason to refuse an authentic event).
+pub fn optional_object<'a>(
+    object: &'a Map<String, Value>,
+    field: &str,
+) -> Option<&'a Map<String, Value>> {
+    object.get(field).and_then(Value::as_object)
+}

@@ -4,6 +4,10 @@
 //! SHA-256 of `order_id + order_timestamp + api_secret` (plain SHA-256, not HMAC).
 //! The checksum covers neither status nor quantities, so each postback is identified
 //! by its whole content (canonical JSON), and several postbacks per order are distinct.
+//!
+//! Kite never retries, so an authentic postback is never refused for its shape: a
+//! missing `status` or an `order_timestamp` in another format is enqueued with a
+//! fallback (see `crate::fallback`).
 
 mod checksum;
 mod postback;
@@ -15,11 +19,12 @@ use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
+use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
 use crate::provider::{Provider, VerifyContext};
 use crate::providers::json_body::{optional_str, parse_object, raw_payload, required_str};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
-use crate::timestamps::{IST, parse_naive};
+use crate::timestamps::{IST, parse_naive_or_rfc3339};
 use crate::verification::Verified;
 
 pub const SECRET_VARIABLE: &str = "KITE_API_SECRET";
@@ -63,23 +68,33 @@ impl Provider for KiteProvider {
             })
             .ok_or(WebhookError::Unauthorized("checksum mismatch"))?;
 
-        let placed_at = parse_naive(order_timestamp, IST).ok_or_else(|| {
-            WebhookError::bad_request("order_timestamp is not YYYY-MM-DD HH:MM:SS")
-        })?;
-        // order_timestamp is covered by the checksum, so it is subject to freshness.
-        context.freshness.check(placed_at, context.now)?;
-
-        let status = required_str(&body, "status")?;
+        let mut fallback = Fallbacks::NONE;
+        // order_timestamp is covered by the checksum, so it is subject to freshness,
+        // whenever it can be read.
+        let placed_at = parse_naive_or_rfc3339(order_timestamp, IST);
+        match placed_at {
+            Some(placed_at) => context.freshness.check(placed_at, context.now)?,
+            None => fallback.insert(Fallback::SignedTimestamp),
+        }
+        let event_type = optional_str(&body, "status").unwrap_or_else(|| {
+            fallback.insert(Fallback::EventType);
+            UNPARSED_TYPE
+        });
         let occurred_at = optional_str(&body, "exchange_update_timestamp")
-            .and_then(|t| parse_naive(t, IST))
-            .unwrap_or(placed_at);
+            .and_then(|t| parse_naive_or_rfc3339(t, IST))
+            .or(placed_at)
+            .unwrap_or_else(|| {
+                fallback.insert(Fallback::OccurredAt);
+                context.now
+            });
         let draft = EventDraft {
             id: object_content_id(&body),
-            event_type: status.to_owned(),
+            event_type: event_type.to_owned(),
+            // Needed by the checksum, so always present.
             subject: order_id.to_owned(),
             occurred_at,
             payload: raw_payload(&request.body)?,
-            fallback: crate::fallback::Fallbacks::NONE,
+            fallback,
         };
         Ok(Verified::new(vec![draft], matched))
     }

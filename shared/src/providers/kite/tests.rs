@@ -62,6 +62,7 @@ fn the_mock_postback_verifies_and_normalizes() {
     assert_eq!(draft.occurred_at, datetime!(2022-03-03 03:54:26 UTC));
     assert_eq!(draft.payload.get(), postback(VECTOR_CHECKSUM));
     assert_eq!(draft.id.len(), 64);
+    assert_eq!(draft.fallback, crate::fallback::Fallbacks::NONE);
     let model: KitePostback = serde_json::from_str(draft.payload.get()).unwrap();
     assert_eq!(model.tradingsymbol.as_deref(), Some("SBIN"));
     assert_eq!(model.average_price, Some(470.0));
@@ -199,14 +200,163 @@ fn negative_cases() {
     }
 }
 
+/// The mock postback edited, then signed again with `API_SECRET`: authentic drift.
+fn drifted(edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -> String {
+    let mut body: serde_json::Value = serde_json::from_str(&postback(VECTOR_CHECKSUM)).unwrap();
+    let object = body.as_object_mut().unwrap();
+    edit(object);
+    let field = |name: &str| object[name].as_str().unwrap().to_owned();
+    let checksum = checksum_hex(&field("order_id"), &field("order_timestamp"), "API_SECRET");
+    object.insert("checksum".to_owned(), checksum.into());
+    body.to_string()
+}
+
+fn only_draft(body: &str, context: &VerifyContext) -> EventDraft {
+    let request = WebhookRequest::post("/webhooks/kite", body);
+    let mut drafts = provider("API_SECRET")
+        .verify(&request, context)
+        .unwrap()
+        .into_value();
+    assert_eq!(drafts.len(), 1);
+    drafts.remove(0)
+}
+
 #[test]
-fn missing_status_after_valid_checksum_is_a_400() {
-    let body = postback(VECTOR_CHECKSUM).replace(r#""status":"COMPLETE","#, "");
+fn authentic_drift_is_enqueued_with_its_fallbacks() {
+    use crate::fallback::{Fallback, Fallbacks};
+    let now = context().now;
+    let stamp_drift = |body: &mut serde_json::Map<String, serde_json::Value>| {
+        body.insert("order_timestamp".into(), "03-03-2022 09:24:25".into());
+    };
+    // Name, body, type, occurred_at, fallbacks.
+    let cases = [
+        (
+            "no status",
+            drifted(|b| {
+                b.remove("status");
+            }),
+            "UNPARSED",
+            datetime!(2022-03-03 03:54:26 UTC),
+            Fallbacks::NONE.with(Fallback::EventType),
+        ),
+        (
+            "numeric status",
+            drifted(|b| {
+                b.insert("status".into(), 5.into());
+            }),
+            "UNPARSED",
+            datetime!(2022-03-03 03:54:26 UTC),
+            Fallbacks::NONE.with(Fallback::EventType),
+        ),
+        (
+            "an unknown status is no fallback",
+            drifted(|b| {
+                b.insert("status".into(), "PARTIALLY EXPIRED".into());
+            }),
+            "PARTIALLY EXPIRED",
+            datetime!(2022-03-03 03:54:26 UTC),
+            Fallbacks::NONE,
+        ),
+        (
+            "order_timestamp in another format, exchange time readable",
+            drifted(stamp_drift),
+            "COMPLETE",
+            datetime!(2022-03-03 03:54:26 UTC),
+            Fallbacks::NONE.with(Fallback::SignedTimestamp),
+        ),
+        (
+            "order_timestamp in another format, no exchange time",
+            drifted(|b| {
+                stamp_drift(b);
+                b.insert("exchange_update_timestamp".into(), serde_json::Value::Null);
+            }),
+            "COMPLETE",
+            now,
+            Fallbacks::NONE
+                .with(Fallback::OccurredAt)
+                .with(Fallback::SignedTimestamp),
+        ),
+        (
+            "both timestamps in another format, no status",
+            drifted(|b| {
+                stamp_drift(b);
+                b.insert("exchange_update_timestamp".into(), "yesterday".into());
+                b.remove("status");
+            }),
+            "UNPARSED",
+            now,
+            Fallbacks::NONE
+                .with(Fallback::EventType)
+                .with(Fallback::OccurredAt)
+                .with(Fallback::SignedTimestamp),
+        ),
+        (
+            "RFC 3339 timestamps are read",
+            drifted(|b| {
+                b.insert("order_timestamp".into(), "2022-03-03T09:24:25+05:30".into());
+                b.insert(
+                    "exchange_update_timestamp".into(),
+                    "2022-03-03T03:54:27Z".into(),
+                );
+            }),
+            "COMPLETE",
+            datetime!(2022-03-03 03:54:27 UTC),
+            Fallbacks::NONE,
+        ),
+    ];
+    for (name, body, event_type, occurred_at, fallback) in cases {
+        let draft = only_draft(&body, &context());
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            draft.id,
+            crate::canonical_json::content_id(&value),
+            "{name}"
+        );
+        assert_eq!(draft.event_type, event_type, "{name}");
+        assert_eq!(draft.subject, "220303000308932", "{name}");
+        assert_eq!(draft.occurred_at, occurred_at, "{name}");
+        assert_eq!(draft.fallback, fallback, "{name}");
+        assert_eq!(draft.payload.get(), body, "{name}");
+
+        // Tampered copies stay refused: another order id, or another secret's checksum.
+        let forged = body.replace("220303000308932", "220303000308933");
+        assert_eq!(
+            verify(&provider("API_SECRET"), &forged).map(|_| ()),
+            Err(WebhookError::Unauthorized("checksum mismatch")),
+            "{name}"
+        );
+        assert_eq!(
+            verify(&provider("OTHER"), &body).map(|_| ()),
+            Err(WebhookError::Unauthorized("checksum mismatch")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_signed_timestamp_skips_freshness_and_a_readable_one_does_not() {
+    let mut late = context();
+    late.now = datetime!(2030-01-01 00:00:00 UTC);
+    let drift = drifted(|b| {
+        b.insert("order_timestamp".into(), "03-03-2022 09:24:25".into());
+    });
     assert_eq!(
-        verify(&provider("API_SECRET"), &body).map(|_| ()),
-        Err(WebhookError::bad_request(
-            "missing or non-string field status"
-        ))
+        only_draft(&drift, &late).occurred_at,
+        datetime!(2022-03-03 03:54:26 UTC)
+    );
+    let iso = drifted(|b| {
+        b.insert("order_timestamp".into(), "2022-03-03T09:24:25+05:30".into());
+    });
+    assert_eq!(
+        verify(&provider("API_SECRET"), &iso).map(|_| ()),
+        Ok(()),
+        "within the window"
+    );
+    assert_eq!(
+        provider("API_SECRET")
+            .verify(&WebhookRequest::post("/", iso), &late)
+            .map(|_| ()),
+        Err(WebhookError::Unauthorized("signed timestamp is too old"))
     );
 }
 

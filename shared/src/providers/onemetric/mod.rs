@@ -1,15 +1,22 @@
 //! OneMetric webhooks.
 //!
-//! OneMetric signs nothing and registration takes only a URL, so the registered URL
-//! carries the secret: `<base>/webhooks/onemetric?token=<ONEMETRIC_TOKEN>`. Checks, in
-//! order: the `token` query parameter against every configured token (401), then the
-//! optional source-IP allowlist (403), then the body's structure (400). The token is
-//! checked first so that a caller without it learns nothing, not even whether its
-//! address would be allowed.
+//! OneMetric signs nothing, so a secret token we choose authenticates a delivery. Its
+//! registration takes only a URL, so the registered URL carries it:
+//! `<base>/webhooks/onemetric?token=<ONEMETRIC_TOKEN>`; OneMetric's second webhook document
+//! speaks of "API key or Token in the headers", so an `Authorization` header (`Bearer
+//! <token>` or the bare token) or an `X-API-Key` header is accepted too. Checks, in
+//! order: the token against every configured token (401), then the optional source-IP
+//! allowlist (403), then that the body is a JSON object (400). The token is checked first
+//! so that a caller without it learns nothing, not even whether its address would be
+//! allowed.
 //!
-//! `time_stamp` is not signed, so it is never a reason to refuse (no freshness rule):
-//! a replay with the token is a duplicate only if it repeats an event's content.
-//! There is no event id: events are identified by their content (canonical JSON).
+//! OneMetric publishes two documents that disagree (`time_stamp` as `YYYY-MM-DD
+//! HH:MM:SS` or ISO 8601 with `Z`; `NEWS_ALERT` without `sub_type`; `user` absent), so
+//! both are read, and an authentic object is never refused for its shape: what cannot be
+//! read falls back (see `crate::fallback`). `time_stamp` is not signed, so it is never a
+//! reason to refuse (no freshness rule): a replay with the token is a duplicate only if
+//! it repeats an event's content. There is no event id: events are identified by their
+//! content (canonical JSON).
 
 mod event;
 mod ip_allowlist;
@@ -17,29 +24,33 @@ mod token;
 
 pub use event::{EventKind, MarketDetails, OneMetricEvent, OneMetricUser};
 pub use ip_allowlist::{AllowlistError, CidrBlock, IpAllowlist};
-pub use token::{TOKEN_PARAMETER, matching_token};
+pub use token::{
+    API_KEY_HEADER, AUTHORIZATION_HEADER, TOKEN_PARAMETER, matching_any, matching_token,
+    presented_tokens,
+};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use time::UtcOffset;
 
 use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
+use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
 use crate::provider::{Provider, VerifyContext};
-use crate::providers::json_body::{optional_str, parse_object, raw_payload, required_str};
+use crate::providers::json_body::{optional_object, optional_str, parse_object, raw_payload};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
-use crate::timestamps::parse_naive;
+use crate::timestamps::parse_naive_or_rfc3339;
 use crate::verification::Verified;
 
 pub const TOKEN_VARIABLE: &str = "ONEMETRIC_TOKEN";
 pub const ALLOWED_IPS_VARIABLE: &str = "ONEMETRIC_ALLOWED_IPS";
 /// Every variable `from_config` reads (checked against the template by tests/tests/infra_template.rs).
 pub const VARIABLES: &[&str] = &[TOKEN_VARIABLE, ALLOWED_IPS_VARIABLE];
-/// The envelope subject of an event with neither `user.id` nor `details.symbol` (a pair
-/// OneMetric may add later): it is still authentic, so it is enqueued, not refused.
-pub const UNKNOWN_SUBJECT: &str = "unknown";
+/// The envelope subject of an event with neither `user.id` nor `details.symbol`: it is
+/// still authentic, so it is enqueued (with a subject fallback), not refused.
+pub use crate::fallback::UNKNOWN_SUBJECT;
 
 #[derive(Debug, Clone)]
 pub struct OneMetricProvider {
@@ -78,13 +89,13 @@ impl Provider for OneMetricProvider {
     fn verify(
         &self,
         request: &WebhookRequest,
-        _context: &VerifyContext,
+        context: &VerifyContext,
     ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
-        let received = request
-            .query_param(TOKEN_PARAMETER)
-            .filter(|token| !token.is_empty())
-            .ok_or(WebhookError::Unauthorized("missing token"))?;
-        let matched = matching_token(&self.tokens, &received)
+        let presented = presented_tokens(request);
+        if presented.is_empty() {
+            return Err(WebhookError::Unauthorized("missing token"));
+        }
+        let matched = matching_any(&self.tokens, &presented)
             .ok_or(WebhookError::Unauthorized("token mismatch"))?;
         if let Some(allowlist) = &self.allowlist
             && !allowlist.allows(request.source_ip.as_deref())
@@ -93,46 +104,57 @@ impl Provider for OneMetricProvider {
         }
 
         let body = parse_object(&request.body)?;
-        let event_type = required_str(&body, "event_type")?;
-        let sub_type = required_str(&body, "sub_type")?;
-        let time_stamp = required_str(&body, "time_stamp")?;
-        let occurred_at = parse_naive(time_stamp, UtcOffset::UTC)
-            .ok_or_else(|| WebhookError::bad_request("time_stamp is not YYYY-MM-DD HH:MM:SS"))?;
-        let details = optional_object(&body, "details")?;
-        let user = optional_object(&body, "user")?;
-        let subject = user
+        let mut fallback = Fallbacks::NONE;
+        // An event without `sub_type` (the second document's NEWS_ALERT) is typed by its
+        // `event_type` alone: a documented shape, not a fallback.
+        let event_type = match (
+            optional_str(&body, "event_type"),
+            optional_str(&body, "sub_type"),
+        ) {
+            (Some(event_type), Some(sub_type)) => format!("{event_type}.{sub_type}"),
+            (Some(event_type), None) => event_type.to_owned(),
+            (None, _) => {
+                fallback.insert(Fallback::EventType);
+                UNPARSED_TYPE.to_owned()
+            }
+        };
+        let occurred_at = optional_str(&body, "time_stamp")
+            .and_then(|t| parse_naive_or_rfc3339(t, UtcOffset::UTC))
+            .unwrap_or_else(|| {
+                fallback.insert(Fallback::OccurredAt);
+                context.now
+            });
+        let subject = optional_object(&body, "user")
             .and_then(|user| user.get("id"))
-            .and_then(event::id_text)
+            .and_then(id_text)
             .or_else(|| {
-                details
-                    .and_then(|d| optional_str(d, "symbol"))
+                optional_object(&body, "details")
+                    .and_then(|details| optional_str(details, "symbol"))
                     .map(str::to_owned)
             })
-            .unwrap_or_else(|| UNKNOWN_SUBJECT.to_owned());
+            .unwrap_or_else(|| {
+                fallback.insert(Fallback::Subject);
+                UNKNOWN_SUBJECT.to_owned()
+            });
 
         let draft = EventDraft {
             id: object_content_id(&body),
-            event_type: format!("{event_type}.{sub_type}"),
+            event_type,
             subject,
             occurred_at,
             payload: raw_payload(&request.body)?,
-            fallback: crate::fallback::Fallbacks::NONE,
+            fallback,
         };
         Ok(Verified::new(vec![draft], matched))
     }
 }
 
-/// An optional object field: absent or null is `None`; any other non-object is a 400.
-fn optional_object<'a>(
-    object: &'a Map<String, Value>,
-    field: &str,
-) -> Result<Option<&'a Map<String, Value>>, WebhookError> {
-    match object.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(inner)) => Ok(Some(inner)),
-        Some(_) => Err(WebhookError::bad_request(format!(
-            "field {field} is not an object"
-        ))),
+/// A user id as text: a non-empty string as it is, a number as its JSON text.
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

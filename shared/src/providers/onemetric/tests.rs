@@ -5,6 +5,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::config::DEFAULT_DEDUPE_TTL_SECONDS;
+use crate::fallback::Fallbacks;
 use crate::verification::FreshnessPolicy;
 
 const TOKEN: &str = "om-token-4f1c";
@@ -89,6 +90,7 @@ fn the_seed_examples_verify_with_the_default_freshness_window() {
         assert_eq!(draft.event_type, event_type);
         assert_eq!(draft.subject, subject);
         assert_eq!(draft.occurred_at, occurred_at);
+        assert_eq!(draft.fallback, Fallbacks::NONE);
         assert_eq!(draft.payload.get(), body);
         assert_eq!(draft.id, content_id(&serde_json::from_str(body).unwrap()));
     }
@@ -198,33 +200,339 @@ fn negative_cases() {
     let unauthorized = |reason| Err(WebhookError::Unauthorized(reason));
     let bad = |reason: &str| Err(WebhookError::bad_request(reason));
     let cases: Vec<NegativeCase> = vec![
-        ("no query", None, SEED_LOGIN.to_owned(), unauthorized("missing token")),
-        ("empty token", Some("token=".into()), SEED_LOGIN.to_owned(), unauthorized("missing token")),
-        ("other parameter", Some(format!("tok={TOKEN}")), SEED_LOGIN.to_owned(), unauthorized("missing token")),
-        ("malformed escape", Some("token=%zz".into()), SEED_LOGIN.to_owned(), unauthorized("missing token")),
-        ("wrong token", Some("token=om-token-4f1d".into()), SEED_LOGIN.to_owned(), unauthorized("token mismatch")),
-        ("prefix of the token", Some("token=om-token-4f1".into()), SEED_LOGIN.to_owned(), unauthorized("token mismatch")),
-        ("token plus suffix", Some(format!("token={TOKEN}x")), SEED_LOGIN.to_owned(), unauthorized("token mismatch")),
-        ("upper-cased token", Some(format!("token={}", TOKEN.to_uppercase())), SEED_LOGIN.to_owned(), unauthorized("token mismatch")),
-        ("wrong token and bad body", Some("token=nope".into()), "{".to_owned(), unauthorized("token mismatch")),
-        ("not json", Some(good_query.clone()), "event_type=LOGIN".to_owned(), bad("body is not valid JSON")),
-        ("empty body", Some(good_query.clone()), String::new(), bad("body is not valid JSON")),
-        ("array", Some(good_query.clone()), format!("[{SEED_LOGIN}]"), bad("body is not a JSON object")),
-        ("missing event_type", Some(good_query.clone()), SEED_LOGIN.replace(r#""event_type":"USER_ACTIVITY","#, ""), bad("missing or non-string field event_type")),
-        ("numeric event_type", Some(good_query.clone()), SEED_LOGIN.replace(r#""USER_ACTIVITY""#, "7"), bad("missing or non-string field event_type")),
-        ("missing sub_type", Some(good_query.clone()), SEED_LOGIN.replace(r#""sub_type":"LOGIN","#, ""), bad("missing or non-string field sub_type")),
-        ("missing time_stamp", Some(good_query.clone()), SEED_LOGIN.replace(r#""time_stamp":"2024-10-01 11:45:00","#, ""), bad("missing or non-string field time_stamp")),
-        ("ISO time_stamp", Some(good_query.clone()), SEED_LOGIN.replace("2024-10-01 11:45:00", "2024-10-01T11:45:00Z"), bad("time_stamp is not YYYY-MM-DD HH:MM:SS")),
-        ("impossible date", Some(good_query.clone()), SEED_LOGIN.replace("2024-10-01 11:45:00", "2024-02-30 11:45:00"), bad("time_stamp is not YYYY-MM-DD HH:MM:SS")),
-        ("date only", Some(good_query.clone()), SEED_LOGIN.replace("2024-10-01 11:45:00", "2024-10-01"), bad("time_stamp is not YYYY-MM-DD HH:MM:SS")),
-        ("epoch time_stamp", Some(good_query.clone()), SEED_LOGIN.replace(r#""2024-10-01 11:45:00""#, "1727783100"), bad("missing or non-string field time_stamp")),
-        ("details not an object", Some(good_query.clone()), SEED_PRICE_ALERT.replace(r#""details":{"ltp":30,"close":20,"symbol":"ABC","alert_threshold":25,"price_change_percentage":10.0}"#, r#""details":"ABC""#), bad("field details is not an object")),
-        ("user not an object", Some(good_query.clone()), SEED_LOGIN.replace(r#""user":{"id":"user_789012","name":"Jane Smith","email":"janesmith@example.com"}"#, r#""user":["user_789012"]"#), bad("field user is not an object")),
+        (
+            "no query",
+            None,
+            SEED_LOGIN.to_owned(),
+            unauthorized("missing token"),
+        ),
+        (
+            "empty token",
+            Some("token=".into()),
+            SEED_LOGIN.to_owned(),
+            unauthorized("missing token"),
+        ),
+        (
+            "other parameter",
+            Some(format!("tok={TOKEN}")),
+            SEED_LOGIN.to_owned(),
+            unauthorized("missing token"),
+        ),
+        (
+            "malformed escape",
+            Some("token=%zz".into()),
+            SEED_LOGIN.to_owned(),
+            unauthorized("missing token"),
+        ),
+        (
+            "wrong token",
+            Some("token=om-token-4f1d".into()),
+            SEED_LOGIN.to_owned(),
+            unauthorized("token mismatch"),
+        ),
+        (
+            "prefix of the token",
+            Some("token=om-token-4f1".into()),
+            SEED_LOGIN.to_owned(),
+            unauthorized("token mismatch"),
+        ),
+        (
+            "token plus suffix",
+            Some(format!("token={TOKEN}x")),
+            SEED_LOGIN.to_owned(),
+            unauthorized("token mismatch"),
+        ),
+        (
+            "upper-cased token",
+            Some(format!("token={}", TOKEN.to_uppercase())),
+            SEED_LOGIN.to_owned(),
+            unauthorized("token mismatch"),
+        ),
+        (
+            "wrong token and bad body",
+            Some("token=nope".into()),
+            "{".to_owned(),
+            unauthorized("token mismatch"),
+        ),
+        (
+            "not json",
+            Some(good_query.clone()),
+            "event_type=LOGIN".to_owned(),
+            bad("body is not valid JSON"),
+        ),
+        (
+            "empty body",
+            Some(good_query.clone()),
+            String::new(),
+            bad("body is not valid JSON"),
+        ),
+        (
+            "array",
+            Some(good_query.clone()),
+            format!("[{SEED_LOGIN}]"),
+            bad("body is not a JSON object"),
+        ),
     ];
     for (name, query, body, expected) in cases {
         let result = verify_with(&provider(TOKEN), query.as_deref(), &body).map(|_| ());
         assert_eq!(result, expected, "case: {name}");
     }
+}
+
+/// The second document's example (OneMetric's `onemetric-webhook-docs`), verbatim apart
+/// from whitespace: ISO `time_stamp`, a new sub-type, integer prices, no user, no symbol.
+const DOC2_PREV_HIGH: &str = r#"{"event_type":"MARKET_GENERATED_ALERT","sub_type":"MARKET_PREV_HIGH_ALERT","time_stamp":"2024-10-01T10:20:00Z","details":{"ltp":30,"close":20,"high":35,"low":15}}"#;
+/// A NEWS_ALERT as the second document describes it (no `sub_type`); constructed, as the
+/// document shows no example of one.
+const DOC2_NEWS: &str = r#"{"event_type":"NEWS_ALERT","time_stamp":"2024-10-02T08:15:30Z","details":{"symbol":"INFY","headline":"Quarterly results announced"}}"#;
+
+/// Name, body, type, subject, occurred_at (`None`: the receive time), fallbacks.
+type DriftCase = (
+    &'static str,
+    String,
+    &'static str,
+    &'static str,
+    Option<time::OffsetDateTime>,
+    Fallbacks,
+);
+
+#[test]
+fn both_documents_shapes_and_drift_are_enqueued_with_their_fallbacks() {
+    use crate::fallback::Fallback::{EventType, OccurredAt, Subject};
+    let now = context().now;
+    let none = Fallbacks::NONE;
+    let at = |t| Some(t);
+    let login_at = at(datetime!(2024-10-01 11:45:00 UTC));
+    let cases: Vec<DriftCase> = vec![
+        (
+            "second document: ISO time_stamp, no user, no symbol",
+            DOC2_PREV_HIGH.to_owned(),
+            "MARKET_GENERATED_ALERT.MARKET_PREV_HIGH_ALERT",
+            "unknown",
+            at(datetime!(2024-10-01 10:20:00 UTC)),
+            none.with(Subject),
+        ),
+        (
+            "second document: NEWS_ALERT without sub_type",
+            DOC2_NEWS.to_owned(),
+            "NEWS_ALERT",
+            "INFY",
+            at(datetime!(2024-10-02 08:15:30 UTC)),
+            none,
+        ),
+        (
+            "ISO time_stamp with an offset",
+            SEED_LOGIN.replace("2024-10-01 11:45:00", "2024-10-01T17:15:00+05:30"),
+            "USER_ACTIVITY.LOGIN",
+            "user_789012",
+            login_at,
+            none,
+        ),
+        (
+            "missing event_type",
+            SEED_LOGIN.replace(r#""event_type":"USER_ACTIVITY","#, ""),
+            "UNPARSED",
+            "user_789012",
+            login_at,
+            none.with(EventType),
+        ),
+        (
+            "numeric event_type",
+            SEED_LOGIN.replace(r#""USER_ACTIVITY""#, "7"),
+            "UNPARSED",
+            "user_789012",
+            login_at,
+            none.with(EventType),
+        ),
+        (
+            "missing sub_type",
+            SEED_LOGIN.replace(r#""sub_type":"LOGIN","#, ""),
+            "USER_ACTIVITY",
+            "user_789012",
+            login_at,
+            none,
+        ),
+        (
+            "missing time_stamp",
+            SEED_LOGIN.replace(r#""time_stamp":"2024-10-01 11:45:00","#, ""),
+            "USER_ACTIVITY.LOGIN",
+            "user_789012",
+            None,
+            none.with(OccurredAt),
+        ),
+        (
+            "impossible date",
+            SEED_LOGIN.replace("2024-10-01 11:45:00", "2024-02-30 11:45:00"),
+            "USER_ACTIVITY.LOGIN",
+            "user_789012",
+            None,
+            none.with(OccurredAt),
+        ),
+        (
+            "date only",
+            SEED_LOGIN.replace("2024-10-01 11:45:00", "2024-10-01"),
+            "USER_ACTIVITY.LOGIN",
+            "user_789012",
+            None,
+            none.with(OccurredAt),
+        ),
+        (
+            "epoch time_stamp",
+            SEED_LOGIN.replace(r#""2024-10-01 11:45:00""#, "1727783100"),
+            "USER_ACTIVITY.LOGIN",
+            "user_789012",
+            None,
+            none.with(OccurredAt),
+        ),
+        (
+            "details not an object",
+            SEED_PRICE_ALERT.replace(
+                r#""details":{"ltp":30,"close":20,"symbol":"ABC","alert_threshold":25,"price_change_percentage":10.0}"#,
+                r#""details":"ABC""#,
+            ),
+            "MARKET_GENERATED_ALERT.PRICE_ALERT",
+            "unknown",
+            at(datetime!(2024-10-01 10:20:00 UTC)),
+            none.with(Subject),
+        ),
+        (
+            "user not an object, symbol in details",
+            SEED_STOCK_ADDED.replace(
+                r#""user":{"id":"user_123456","name":"John Doe","email":"johndoe@example.com"}"#,
+                r#""user":["user_123456"]"#,
+            ),
+            "STOCK_WATCHLIST.STOCK_ADDED",
+            "DEF",
+            at(datetime!(2024-10-01 12:00:00 UTC)),
+            none,
+        ),
+        (
+            "nothing readable",
+            r#"{"kind":"ping"}"#.to_owned(),
+            "UNPARSED",
+            "unknown",
+            None,
+            none.with(EventType).with(Subject).with(OccurredAt),
+        ),
+    ];
+    let good_query = format!("token={TOKEN}");
+    for (name, body, event_type, subject, occurred_at, fallback) in cases {
+        let draft = single(&body);
+        assert_eq!(draft.event_type, event_type, "{name}");
+        assert_eq!(draft.subject, subject, "{name}");
+        assert_eq!(draft.occurred_at, occurred_at.unwrap_or(now), "{name}");
+        assert_eq!(draft.fallback, fallback, "{name}");
+        assert_eq!(
+            draft.id,
+            content_id(&serde_json::from_str(&body).unwrap()),
+            "{name}"
+        );
+        assert_eq!(draft.payload.get(), body, "{name}");
+        // Without the right token the same body is refused.
+        assert_eq!(
+            verify_with(&provider(TOKEN), Some("token=om-token-4f1d"), &body).map(|_| ()),
+            Err(WebhookError::Unauthorized("token mismatch")),
+            "{name}"
+        );
+        assert_eq!(
+            verify_with(&provider(TOKEN), None, &body).map(|_| ()),
+            Err(WebhookError::Unauthorized("missing token")),
+            "{name}"
+        );
+        assert!(verify_with(&provider(TOKEN), Some(&good_query), &body).is_ok());
+    }
+}
+
+fn with_headers(query: Option<&str>, headers: &[(&str, &str)]) -> WebhookRequest {
+    headers
+        .iter()
+        .fold(request(query, SEED_LOGIN), |request, (name, value)| {
+            request.with_header(name, value)
+        })
+}
+
+#[test]
+fn the_token_is_also_accepted_from_an_authorization_or_api_key_header() {
+    let p = provider("om-token-next,om-token-4f1c");
+    let bearer = format!("Bearer {TOKEN}");
+    let lower = format!("bearer  {TOKEN}");
+    let accepted: [(&str, &[(&str, &str)]); 5] = [
+        ("Authorization: Bearer", &[("Authorization", &bearer)]),
+        (
+            "lower-case scheme, two spaces",
+            &[("authorization", &lower)],
+        ),
+        ("bare Authorization", &[("Authorization", TOKEN)]),
+        ("X-API-Key", &[("X-API-Key", TOKEN)]),
+        (
+            "one of several carries it",
+            &[
+                ("Authorization", "Basic dXNlcjpwYXNz"),
+                ("X-API-Key", TOKEN),
+            ],
+        ),
+    ];
+    for (name, headers) in accepted {
+        let verified = p.verify(&with_headers(None, headers), &context());
+        assert_eq!(verified.map(|v| v.matched_secret()), Ok(1), "{name}");
+    }
+    let wrong_query = p.verify(
+        &with_headers(Some("token=nope"), &[("X-API-Key", "om-token-next")]),
+        &context(),
+    );
+    assert_eq!(wrong_query.map(|v| v.matched_secret()), Ok(0));
+
+    type Refused<'a> = (&'static str, &'a [(&'a str, &'a str)], &'static str);
+    let refused: [Refused; 7] = [
+        ("no header", &[], "missing token"),
+        ("empty X-API-Key", &[("X-API-Key", "")], "missing token"),
+        (
+            "wrong bearer token",
+            &[("Authorization", "Bearer om-token-4f1d")],
+            "token mismatch",
+        ),
+        (
+            "bearer without token",
+            &[("Authorization", "Bearer")],
+            "token mismatch",
+        ),
+        (
+            "other scheme",
+            &[("Authorization", &format!("Token {TOKEN}"))],
+            "token mismatch",
+        ),
+        (
+            "token as a prefix",
+            &[("X-API-Key", &format!("{TOKEN}x"))],
+            "token mismatch",
+        ),
+        ("another header", &[("X-Token", TOKEN)], "missing token"),
+    ];
+    for (name, headers, reason) in refused {
+        assert_eq!(
+            p.verify(&with_headers(None, headers), &context())
+                .map(|_| ()),
+            Err(WebhookError::Unauthorized(reason)),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_header_token_still_comes_before_the_allowlist() {
+    let p = with_allowlist("198.51.100.0/24");
+    let mut outside = with_headers(None, &[("X-API-Key", TOKEN)]);
+    outside.source_ip = Some("192.0.2.1".to_owned());
+    assert_eq!(
+        p.verify(&outside, &context()).map(|_| ()),
+        Err(WebhookError::Forbidden("source IP not allowed"))
+    );
+    let mut wrong = with_headers(None, &[("X-API-Key", "nope")]);
+    wrong.source_ip = Some("192.0.2.1".to_owned());
+    assert_eq!(
+        p.verify(&wrong, &context()).map(|_| ()),
+        Err(WebhookError::Unauthorized("token mismatch"))
+    );
 }
 
 #[test]

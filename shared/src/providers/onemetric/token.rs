@@ -1,12 +1,42 @@
-//! The URL token: OneMetric signs nothing, so the registered URL carries a secret.
+//! The shared token: OneMetric signs nothing, so the registered URL (or, per OneMetric's
+//! second webhook document, a request header) carries a secret we chose.
 
 use sha2::{Digest, Sha256};
 
+use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
 use crate::verification::bytes_equal;
 
 /// The query parameter that carries the token.
 pub const TOKEN_PARAMETER: &str = "token";
+/// A header that carries the token as `Bearer <token>` or as the bare token.
+pub const AUTHORIZATION_HEADER: &str = "authorization";
+/// A header that carries the bare token.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// Every token the request presents, in this order: the `token` query parameter, the
+/// `Authorization` header (the `Bearer` scheme is dropped, any case), the `X-API-Key`
+/// header. Empty values are not presented.
+pub fn presented_tokens(request: &WebhookRequest) -> Vec<String> {
+    let authorization =
+        request
+            .header(AUTHORIZATION_HEADER)
+            .map(|value| match value.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                    token.trim_start().to_owned()
+                }
+                _ => value,
+            });
+    [
+        request.query_param(TOKEN_PARAMETER),
+        authorization,
+        request.header(API_KEY_HEADER),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|token| !token.is_empty())
+    .collect()
+}
 
 /// Position of the configured token equal to `received`, if any.
 ///
@@ -16,4 +46,13 @@ pub const TOKEN_PARAMETER: &str = "token";
 pub fn matching_token(tokens: &SecretList, received: &str) -> Option<usize> {
     let received = Sha256::digest(received.as_bytes());
     tokens.position_matching(|token| bytes_equal(&Sha256::digest(token.as_bytes()), &received))
+}
+
+/// Position of the configured token that any presented token equals. Every presented
+/// token is compared, so the time taken does not say which place carried the match.
+pub fn matching_any(tokens: &SecretList, presented: &[String]) -> Option<usize> {
+    presented
+        .iter()
+        .map(|received| matching_token(tokens, received))
+        .fold(None, |found, next| found.or(next))
 }

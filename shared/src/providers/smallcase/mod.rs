@@ -3,9 +3,13 @@
 //!
 //! Authentication: the body's `checksum` must equal the lowercase hex HMAC-SHA256, keyed
 //! with the partner API secret, of the body's `timestamp` string immediately followed by
-//! one id, which depends on the kind (see [`ChecksumInput`]); only that one string is
-//! tried. The checksum covers no order data and is shared by different deliveries, so
-//! each delivery is identified by its whole content (canonical JSON).
+//! one id, which depends on the kind (see [`SignedFields::candidates`]). The checksum
+//! covers no order data and is shared by different deliveries, so each delivery is
+//! identified by its whole content (canonical JSON).
+//!
+//! Once authenticated, a body is never refused for its shape: the envelope fields that
+//! cannot be read fall back (see `crate::fallback`), and payloads are not checked against
+//! the models; reading them is the consumer's job.
 
 mod checksum;
 mod holdings_import;
@@ -22,6 +26,7 @@ pub use holdings_import::{
 };
 pub use kind::{
     ChecksumInput, PENDING_ACTIONS_EVENT_TYPE, SignedFields, SmallcaseEventKind, classify,
+    envelope_type,
 };
 pub use mf_holdings_import::MfHoldingsImport;
 pub use order_batch::{OrderBatch, SecurityOrder};
@@ -29,15 +34,13 @@ pub use pending_actions::{
     FixAction, PendingActions, PendingActionsData, PendingInvestment, RebalanceAction, SipAction,
 };
 
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-
-use crate::canonical_json::content_id;
+use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
+use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
 use crate::provider::{Provider, VerifyContext};
-use crate::providers::json_body::{optional_str, parse_object, raw_payload, required_str};
+use crate::providers::json_body::{optional_str, parse_object, raw_payload};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
 use crate::timestamps::parse_rfc3339;
@@ -74,68 +77,45 @@ impl Provider for SmallcaseProvider {
         let body = parse_object(&request.body)?;
         let received = optional_str(&body, "checksum")
             .ok_or(WebhookError::Unauthorized("missing checksum"))?;
-        let signed = SignedFields::locate(&body)?;
-        let matched = self
-            .secrets
-            .position_matching(|secret| {
-                checksum_matches(signed.timestamp, signed.id, secret, received)
+        // The first candidate whose checksum verifies, under any configured secret.
+        let (signed, matched) = SignedFields::candidates(&body)?
+            .into_iter()
+            .find_map(|signed| {
+                self.secrets
+                    .position_matching(|secret| {
+                        checksum_matches(signed.timestamp, signed.id, secret, received)
+                    })
+                    .map(|position| (signed, position))
             })
             .ok_or(WebhookError::Unauthorized("checksum mismatch"))?;
 
-        let signed_at = parse_rfc3339(signed.timestamp)
-            .ok_or_else(|| WebhookError::bad_request("timestamp is not RFC 3339"))?;
-        context.freshness.check(signed_at, context.now)?;
-
-        let kind = classify(&body, signed.input)?;
-        let subject = match kind {
-            SmallcaseEventKind::SecuritiesOrder | SmallcaseEventKind::HoldingsImport => {
-                required_str(&body, "transactionId")?
-            }
-            // Both are signed ids, already checked to be non-empty strings.
-            SmallcaseEventKind::MfHoldingsImport | SmallcaseEventKind::PendingActions => signed.id,
-        };
-        let event = Value::Object(body.clone());
-        conforms_to_model(kind, &event)?;
+        let mut fallback = Fallbacks::NONE;
+        // `timestamp` is signed: the freshness rule applies whenever it can be read.
+        let signed_at = parse_rfc3339(signed.timestamp);
+        match signed_at {
+            Some(signed_at) => context.freshness.check(signed_at, context.now)?,
+            None => fallback.insert(Fallback::SignedTimestamp),
+        }
+        let occurred_at = signed_at.unwrap_or_else(|| {
+            fallback.insert(Fallback::OccurredAt);
+            context.now
+        });
+        let event_type = envelope_type(&body, signed.input).unwrap_or_else(|| {
+            fallback.insert(Fallback::EventType);
+            UNPARSED_TYPE
+        });
+        // The transaction, else the user or transaction the checksum was made with (the
+        // signed id is always a non-empty string, so no `unknown` is ever needed).
+        let subject = optional_str(&body, "transactionId").unwrap_or(signed.id);
         let draft = EventDraft {
-            id: content_id(&event),
-            event_type: kind.event_type().to_owned(),
+            id: object_content_id(&body),
+            event_type: event_type.to_owned(),
             subject: subject.to_owned(),
-            occurred_at: signed_at,
+            occurred_at,
             payload: raw_payload(&request.body)?,
-            fallback: crate::fallback::Fallbacks::NONE,
+            fallback,
         };
         Ok(Verified::new(vec![draft], matched))
-    }
-}
-
-/// Checks that the event deserializes into its kind's model, so every enqueued payload
-/// can be read back with `Envelope::payload_as`. Reasons are fixed texts, never values.
-fn conforms_to_model(kind: SmallcaseEventKind, event: &Value) -> Result<(), WebhookError> {
-    fn parses<T: DeserializeOwned>(event: &Value) -> bool {
-        T::deserialize(event).is_ok()
-    }
-    let (fits, reason) = match kind {
-        SmallcaseEventKind::SecuritiesOrder => (
-            parses::<OrderBatch>(event),
-            "body does not match the securities order shape",
-        ),
-        SmallcaseEventKind::HoldingsImport => (
-            parses::<HoldingsImport>(event),
-            "body does not match the holdings import shape",
-        ),
-        SmallcaseEventKind::MfHoldingsImport => (
-            parses::<MfHoldingsImport>(event),
-            "body does not match the mutual-fund holdings import shape",
-        ),
-        SmallcaseEventKind::PendingActions => (
-            parses::<PendingActions>(event),
-            "body does not match the pending actions shape",
-        ),
-    };
-    if fits {
-        Ok(())
-    } else {
-        Err(WebhookError::bad_request(reason))
     }
 }
 

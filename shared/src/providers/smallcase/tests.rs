@@ -1,10 +1,12 @@
 use std::time::Duration;
 
-use serde_json::{Map, json};
+use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 use super::*;
+use crate::canonical_json::content_id;
+use crate::fallback::Fallbacks;
 use crate::verification::FreshnessPolicy;
 
 /// Self-generated vector from providers.md §1.2 (not from smallcase): key `API_SECRET`,
@@ -202,6 +204,7 @@ fn every_sample_verifies_with_its_type_subject_and_time() {
         assert_eq!(draft.event_type, event_type, "{name}");
         assert_eq!(draft.subject, subject, "{name}");
         assert_eq!(draft.occurred_at, occurred_at, "{name}");
+        assert_eq!(draft.fallback, Fallbacks::NONE, "{name}");
         assert_eq!(draft.payload.get(), body, "{name}: payload unchanged");
         let value: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(draft.id, content_id(&value), "{name}");
@@ -454,7 +457,6 @@ fn edited(body: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
 
 #[test]
 fn negative_cases() {
-    let order = sample("01-order-placed");
     let good = signed_sample("01-order-placed");
     // The first sample's signed fields are the known-answer vector's.
     assert!(good.contains(VECTOR_CHECKSUM));
@@ -524,11 +526,26 @@ fn negative_cases() {
             bad("missing field smallcaseAuthId or transactionId"),
         ),
         (
-            "unsupported eventType",
+            "unknown eventType signed over none of its ids",
             json!({"eventType": "USER.SOMETHING", "timestamp": "2022-12-31T05:38:37.595Z",
-                   "checksum": VECTOR_CHECKSUM, "data": {"smallcaseAuthId": "5ef33705f610f80b5453b319"}})
+                   "checksum": VECTOR_CHECKSUM, "data": {"smallcaseAuthId": "5ef33705f610f80b5453b318"},
+                   "smallcaseAuthId": "5ef33705f610f80b5453b317", "transactionId": "TRX_1"})
                 .to_string(),
-            bad("unsupported eventType"),
+            unauthorized("checksum mismatch"),
+        ),
+        (
+            "unknown eventType without any signed id",
+            json!({"eventType": "USER.SOMETHING", "timestamp": "2022-12-31T05:38:37.595Z",
+                   "checksum": VECTOR_CHECKSUM, "data": {"smallcaseAuthId": 5}, "transactionId": ""})
+                .to_string(),
+            bad("missing field data.smallcaseAuthId, smallcaseAuthId or transactionId"),
+        ),
+        (
+            "unknown eventType without timestamp",
+            json!({"eventType": "USER.SOMETHING", "checksum": VECTOR_CHECKSUM,
+                   "data": {"smallcaseAuthId": "5ef33705f610f80b5453b319"}})
+                .to_string(),
+            bad("missing or non-string field timestamp"),
         ),
         (
             "pending actions without data.smallcaseAuthId",
@@ -536,61 +553,6 @@ fn negative_cases() {
                    "checksum": VECTOR_CHECKSUM, "smallcaseAuthId": "5ef33705f610f80b5453b319"})
                 .to_string(),
             bad("missing or non-string field data.smallcaseAuthId"),
-        ),
-        // Authentic checksums from here on: the body shape is what fails.
-        (
-            "matches no kind",
-            resigned(json!({"smallcaseAuthId": "u1", "timestamp": "2022-12-31T05:38:37.595Z", "transactionId": "TRX_1"}), |_| {}),
-            bad("body matches no smallcase event kind"),
-        ),
-        (
-            "order and holdings markers together",
-            resigned(order.clone(), |o| {
-                o.insert("securities".into(), json!([]));
-            }),
-            bad("body matches no smallcase event kind"),
-        ),
-        (
-            "order without transactionId",
-            resigned(order.clone(), |o| {
-                o.remove("transactionId");
-            }),
-            bad("missing or non-string field transactionId"),
-        ),
-        (
-            "orders is not an array",
-            resigned(order.clone(), |o| {
-                o.insert("orders".into(), json!("RELIANCE"));
-            }),
-            bad("body does not match the securities order shape"),
-        ),
-        (
-            "order quantity is text",
-            resigned(order.clone(), |o| {
-                o.insert("quantity".into(), json!("two"));
-            }),
-            bad("body does not match the securities order shape"),
-        ),
-        (
-            "securities in a third shape",
-            resigned(sample("08-holdings-import-holdings-list"), |o| {
-                o.insert("securities".into(), json!("INFY"));
-            }),
-            bad("body does not match the holdings import shape"),
-        ),
-        (
-            "investments is not an array",
-            resigned(sample("10-pending-actions"), |o| {
-                o["data"]["investments"] = json!({});
-            }),
-            bad("body does not match the pending actions shape"),
-        ),
-        (
-            "signed timestamp is not RFC 3339",
-            resigned(order.clone(), |o| {
-                o.insert("timestamp".into(), json!("31/12/2022 05:38"));
-            }),
-            bad("timestamp is not RFC 3339"),
         ),
     ];
     for (name, body, expected) in cases {
@@ -602,6 +564,285 @@ fn negative_cases() {
         let result = verify(&provider(secret), &body).map(|_| ());
         assert_eq!(result, expected, "case: {name}");
     }
+}
+
+/// A body signed with `timestamp + id` under [`SECRET`], whatever its shape.
+fn signed_with(mut body: Value, timestamp: &str, id: &str) -> String {
+    body["checksum"] = json!(checksum_hex(timestamp, id, SECRET));
+    body.to_string()
+}
+
+/// A drifted body: its envelope and its tampered copies.
+struct Drift {
+    name: &'static str,
+    body: String,
+    event_type: &'static str,
+    subject: &'static str,
+    /// `None`: the receive time.
+    occurred_at: Option<OffsetDateTime>,
+    fallback: Fallbacks,
+}
+
+fn drifts() -> Vec<Drift> {
+    use crate::fallback::Fallback::{EventType, OccurredAt, SignedTimestamp};
+    let order = sample("01-order-placed");
+    let order_at = Some(datetime!(2022-12-31 05:38:37.595 UTC));
+    let trx = "TRX_59671f981a79466fb1be4d918dd3bc6a";
+    let (ts, auth_id) = ("2022-12-31T05:38:37.595Z", "5ef33705f610f80b5453b319");
+    let none = Fallbacks::NONE;
+    let unknown = |extra: Value| {
+        let mut body = json!({"eventType": "USER.NEW_REMINDER", "timestamp": ts,
+                              "data": {"smallcaseAuthId": "5e96ebd5e5520425f7433610", "note": "x"}});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    vec![
+        Drift {
+            name: "fractional order quantity",
+            body: resigned(order.clone(), |o| o["orders"][0]["quantity"] = json!(1.5)),
+            event_type: "SECURITIES_ORDER",
+            subject: trx,
+            occurred_at: order_at,
+            fallback: none,
+        },
+        Drift {
+            name: "orders is not an array",
+            body: resigned(order.clone(), |o| {
+                o.insert("orders".into(), json!("RELIANCE"));
+            }),
+            event_type: "SECURITIES_ORDER",
+            subject: trx,
+            occurred_at: order_at,
+            fallback: none,
+        },
+        Drift {
+            name: "order quantity is text",
+            body: resigned(order.clone(), |o| {
+                o.insert("quantity".into(), json!("two"));
+            }),
+            event_type: "SECURITIES_ORDER",
+            subject: trx,
+            occurred_at: order_at,
+            fallback: none,
+        },
+        Drift {
+            name: "securities in a third shape",
+            body: resigned(sample("08-holdings-import-holdings-list"), |o| {
+                o.insert("securities".into(), json!("INFY"));
+            }),
+            event_type: "HOLDINGS_IMPORT",
+            subject: "TRX_7c30e4d9904f4f79b692f281a83cdc1f",
+            occurred_at: Some(datetime!(2021-12-20 09:27:03.059 UTC)),
+            fallback: none,
+        },
+        Drift {
+            name: "investments is not an array",
+            body: resigned(sample("10-pending-actions"), |o| {
+                o["data"]["investments"] = json!({});
+            }),
+            event_type: "USER.PENDING_ACTIONS",
+            subject: "5e96ebd5e5520425f7433610",
+            occurred_at: Some(datetime!(2021-06-01 09:28:14.561 UTC)),
+            fallback: none,
+        },
+        Drift {
+            name: "order without transactionId: subject is the signed user id",
+            body: resigned(order.clone(), |o| {
+                o.remove("transactionId");
+            }),
+            event_type: "SECURITIES_ORDER",
+            subject: auth_id,
+            occurred_at: order_at,
+            fallback: none,
+        },
+        Drift {
+            name: "neither order nor holdings markers",
+            body: resigned(
+                json!({"smallcaseAuthId": "u1", "timestamp": ts, "transactionId": "TRX_1"}),
+                |_| {},
+            ),
+            event_type: "UNPARSED",
+            subject: "TRX_1",
+            occurred_at: order_at,
+            fallback: none.with(EventType),
+        },
+        Drift {
+            name: "order and holdings markers together",
+            body: resigned(order.clone(), |o| {
+                o.insert("securities".into(), json!([]));
+            }),
+            event_type: "UNPARSED",
+            subject: trx,
+            occurred_at: order_at,
+            fallback: none.with(EventType),
+        },
+        Drift {
+            name: "signed timestamp is not RFC 3339",
+            body: resigned(order.clone(), |o| {
+                o.insert("timestamp".into(), json!("31/12/2022 05:38"));
+            }),
+            event_type: "SECURITIES_ORDER",
+            subject: trx,
+            occurred_at: None,
+            fallback: none.with(OccurredAt).with(SignedTimestamp),
+        },
+        Drift {
+            name: "unknown eventType signed over data.smallcaseAuthId",
+            body: signed_with(unknown(json!({})), ts, "5e96ebd5e5520425f7433610"),
+            event_type: "USER.NEW_REMINDER",
+            subject: "5e96ebd5e5520425f7433610",
+            occurred_at: order_at,
+            fallback: none,
+        },
+        Drift {
+            name: "unknown eventType signed over the top-level smallcaseAuthId",
+            body: signed_with(unknown(json!({"smallcaseAuthId": auth_id})), ts, auth_id),
+            event_type: "USER.NEW_REMINDER",
+            subject: auth_id,
+            occurred_at: order_at,
+            fallback: none,
+        },
+        Drift {
+            name: "unknown eventType signed over transactionId",
+            body: signed_with(
+                unknown(json!({"smallcaseAuthId": auth_id, "transactionId": trx})),
+                ts,
+                trx,
+            ),
+            event_type: "USER.NEW_REMINDER",
+            subject: trx,
+            occurred_at: order_at,
+            fallback: none,
+        },
+        Drift {
+            name: "eventType that is not a string, timestamp unreadable",
+            body: signed_with(
+                unknown(json!({"eventType": 7, "timestamp": "yesterday"})),
+                "yesterday",
+                "5e96ebd5e5520425f7433610",
+            ),
+            event_type: "UNPARSED",
+            subject: "5e96ebd5e5520425f7433610",
+            occurred_at: None,
+            fallback: none.with(EventType).with(OccurredAt).with(SignedTimestamp),
+        },
+    ]
+}
+
+#[test]
+fn authentic_drift_is_enqueued_with_its_fallbacks_and_tampered_copies_are_refused() {
+    let now = context().now;
+    for drift in drifts() {
+        let name = drift.name;
+        let draft = only_draft(&drift.body);
+        let value: Value = serde_json::from_str(&drift.body).unwrap();
+        assert_eq!(draft.id, content_id(&value), "{name}");
+        assert_eq!(draft.event_type, drift.event_type, "{name}");
+        assert_eq!(draft.subject, drift.subject, "{name}");
+        assert_eq!(
+            draft.occurred_at,
+            drift.occurred_at.unwrap_or(now),
+            "{name}"
+        );
+        assert_eq!(draft.fallback, drift.fallback, "{name}");
+        assert_eq!(draft.payload.get(), drift.body, "{name}");
+
+        let mismatch = Err(WebhookError::Unauthorized("checksum mismatch"));
+        assert_eq!(
+            verify(&provider("OTHER"), &drift.body).map(|_| ()),
+            mismatch,
+            "{name}: another secret"
+        );
+        let timestamp = value["timestamp"].as_str().unwrap();
+        let later = edited(&drift.body, |o| {
+            o.insert("timestamp".into(), json!(format!("{timestamp}1")));
+        });
+        assert_eq!(
+            verify(&provider(SECRET), &later).map(|_| ()),
+            mismatch,
+            "{name}: timestamp changed"
+        );
+        let mut forged = value.clone();
+        forged["checksum"] = json!("0".repeat(64));
+        assert_eq!(
+            verify(&provider(SECRET), &forged.to_string()).map(|_| ()),
+            mismatch,
+            "{name}: checksum replaced"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_event_type_tries_the_ids_in_smallcases_order() {
+    let body = json!({"eventType": "X", "timestamp": "t", "transactionId": "T",
+                      "smallcaseAuthId": "S", "data": {"smallcaseAuthId": "D"}});
+    let ids: Vec<(ChecksumInput, &str)> = SignedFields::candidates(body.as_object().unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.input, c.id))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            (ChecksumInput::DataSmallcaseAuthId, "D"),
+            (ChecksumInput::SmallcaseAuthId, "S"),
+            (ChecksumInput::TransactionId, "T"),
+        ]
+    );
+    // Only the ids present, in the same order; the documented kinds keep exactly one.
+    let body = json!({"eventType": "X", "timestamp": "t", "transactionId": "T", "data": {}});
+    let ids: Vec<ChecksumInput> = SignedFields::candidates(body.as_object().unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|c| c.input)
+        .collect();
+    assert_eq!(ids, [ChecksumInput::TransactionId]);
+    for name in [
+        "01-order-placed",
+        "09-mf-holdings-import",
+        "10-pending-actions",
+    ] {
+        let body = sample(name);
+        assert_eq!(
+            SignedFields::candidates(body.as_object().unwrap())
+                .unwrap()
+                .len(),
+            1,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_freshness_check_still_applies_to_drifted_bodies_whose_timestamp_reads() {
+    let body = drifts()
+        .into_iter()
+        .find(|d| d.name == "unknown eventType signed over data.smallcaseAuthId")
+        .unwrap()
+        .body;
+    let late = VerifyContext {
+        now: datetime!(2023-01-02 06:00 UTC),
+        freshness: FreshnessPolicy::new(Some(Duration::from_secs(86_400))),
+    };
+    assert_eq!(
+        provider(SECRET)
+            .verify(&WebhookRequest::post("/", body), &late)
+            .map(|_| ()),
+        Err(WebhookError::Unauthorized("signed timestamp is too old"))
+    );
+    let unreadable = drifts()
+        .into_iter()
+        .find(|d| d.name == "signed timestamp is not RFC 3339")
+        .unwrap()
+        .body;
+    assert_eq!(
+        provider(SECRET)
+            .verify(&WebhookRequest::post("/", unreadable), &late)
+            .map(|v| v.into_value()[0].occurred_at),
+        Ok(late.now)
+    );
 }
 
 #[test]

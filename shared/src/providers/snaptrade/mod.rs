@@ -11,6 +11,10 @@
 //! body is still the same event. `eventTimestamp` is covered by the signature and is
 //! held to the contract's freshness rule, not SnapTrade's sample 300 s (its retries come
 //! 30 minutes and more later).
+//!
+//! An authenticated JSON object is never refused for its shape (SnapTrade retries only 3
+//! times): a missing id, type, subject or unreadable timestamp falls back (see
+//! `crate::fallback`).
 
 mod canonical_form;
 mod signature;
@@ -26,11 +30,13 @@ pub use webhook::{
 
 use serde_json::{Map, Value};
 
+use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
-use crate::envelope::EventDraft;
+use crate::envelope::{EventDraft, is_usable_event_id};
 use crate::error::WebhookError;
+use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
 use crate::provider::{Provider, VerifyContext};
-use crate::providers::json_body::{optional_str, parse_object, raw_payload, required_str};
+use crate::providers::json_body::{optional_str, parse_object, raw_payload};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
 use crate::timestamps::parse_rfc3339;
@@ -138,36 +144,58 @@ fn signature_position(keys: &SecretList, header: &str, body: &[u8]) -> Option<us
         })
 }
 
-/// The envelope fields of an authenticated notification (400 when one is missing).
+/// SnapTrade's event id, as SnapTrade spells it and as its OpenAPI document does; the
+/// first usable one wins.
+const ID_FIELDS: [&str; 2] = ["webhookId", "webookId"];
+
+/// The envelope fields of an authenticated notification. Never refuses: each field that
+/// cannot be read falls back and is named in `fallback`.
 fn draft(
     body: &Map<String, Value>,
     raw: &[u8],
     signed: bool,
     context: &VerifyContext,
 ) -> Result<EventDraft, WebhookError> {
-    let id = optional_str(body, "webhookId")
-        .or_else(|| optional_str(body, "webookId"))
-        .ok_or_else(|| WebhookError::bad_request("missing or non-string field webhookId"))?;
-    let timestamp = required_str(body, "eventTimestamp")?;
-    let occurred_at = parse_rfc3339(timestamp)
-        .ok_or_else(|| WebhookError::bad_request("eventTimestamp is not RFC 3339"))?;
-    // Only a signature covers eventTimestamp; an unsigned timestamp is never grounds
-    // for refusal (contract), and the legacy secret signs nothing.
-    if signed {
-        context.freshness.check(occurred_at, context.now)?;
+    let mut fallback = Fallbacks::NONE;
+    let id = ID_FIELDS
+        .iter()
+        .find_map(|field| optional_str(body, field).filter(|id| is_usable_event_id(id)))
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            fallback.insert(Fallback::EventId);
+            object_content_id(body)
+        });
+    let event_at = optional_str(body, "eventTimestamp").and_then(parse_rfc3339);
+    match event_at {
+        // Only a signature covers eventTimestamp; an unsigned timestamp is never grounds
+        // for refusal (contract), and the legacy secret signs nothing.
+        Some(event_at) if signed => context.freshness.check(event_at, context.now)?,
+        Some(_) => {}
+        None if signed => fallback.insert(Fallback::SignedTimestamp),
+        None => {}
     }
-    let event_type = required_str(body, "eventType")?;
+    let occurred_at = event_at.unwrap_or_else(|| {
+        fallback.insert(Fallback::OccurredAt);
+        context.now
+    });
+    let event_type = optional_str(body, "eventType").unwrap_or_else(|| {
+        fallback.insert(Fallback::EventType);
+        UNPARSED_TYPE
+    });
     let subject = SUBJECT_FIELDS
         .iter()
         .find_map(|field| optional_str(body, field))
-        .ok_or_else(|| WebhookError::bad_request("missing or non-string field userId"))?;
+        .unwrap_or_else(|| {
+            fallback.insert(Fallback::Subject);
+            UNKNOWN_SUBJECT
+        });
     Ok(EventDraft {
-        id: id.to_owned(),
+        id,
         event_type: event_type.to_owned(),
         subject: subject.to_owned(),
         occurred_at,
         payload: raw_payload(raw)?,
-        fallback: crate::fallback::Fallbacks::NONE,
+        fallback,
     })
 }
 

@@ -3,6 +3,8 @@ use std::time::Duration;
 use time::macros::datetime;
 
 use super::*;
+use crate::envelope::MAX_EVENT_ID_BYTES;
+use crate::fallback::Fallbacks;
 use crate::verification::FreshnessPolicy;
 
 /// The USER_REGISTERED sample as SnapTrade's docs print it (key order and indentation kept).
@@ -306,49 +308,163 @@ fn envelope_fields_follow_the_mapping() {
         );
         assert_eq!(draft.event_type, "X");
         assert_eq!(draft.occurred_at, datetime!(2022-05-31 11:16:54.5 UTC));
+        assert_eq!(draft.fallback, Fallbacks::NONE);
     }
 }
 
 #[test]
-fn body_shape_problems_after_authentication_are_400s() {
+fn only_a_body_that_is_not_a_json_object_is_a_400_after_authentication() {
     let bad = |reason: &str| Err(WebhookError::bad_request(reason));
     let cases: Vec<(&str, String, Result<usize, WebhookError>)> = vec![
-        ("array", format!("[{DOC_USER_REGISTERED}]"), bad("body is not a JSON object")),
-        ("not json", "webhookId=1".to_owned(), bad("body is not valid JSON")),
         (
-            "no id",
-            r#"{"eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
-            bad("missing or non-string field webhookId"),
+            "array",
+            format!("[{DOC_USER_REGISTERED}]"),
+            bad("body is not a JSON object"),
         ),
         (
-            "numeric id",
-            r#"{"webhookId":7,"eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
-            bad("missing or non-string field webhookId"),
+            "not json",
+            "webhookId=1".to_owned(),
+            bad("body is not valid JSON"),
         ),
         (
-            "no timestamp",
-            r#"{"webhookId":"w","eventType":"X","userId":"u"}"#.to_owned(),
-            bad("missing or non-string field eventTimestamp"),
-        ),
-        (
-            "naive timestamp",
-            r#"{"webhookId":"w","eventType":"X","eventTimestamp":"2022-05-31 11:16:54","userId":"u"}"#.to_owned(),
-            bad("eventTimestamp is not RFC 3339"),
-        ),
-        (
-            "no type",
-            r#"{"webhookId":"w","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
-            bad("missing or non-string field eventType"),
-        ),
-        (
-            "no subject",
-            r#"{"webhookId":"w","eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z"}"#.to_owned(),
-            bad("missing or non-string field userId"),
+            "string",
+            r#""webhookId""#.to_owned(),
+            bad("body is not a JSON object"),
         ),
     ];
     for (name, body, expected) in cases {
         assert_eq!(outcome(&keyed(), &signed(&body, KEY)), expected, "{name}");
     }
+}
+
+/// Name, body, expected id (`None`: the content hash), type, subject, occurred_at
+/// (`None`: the receive time), fallbacks.
+type DriftCase = (
+    &'static str,
+    String,
+    Option<String>,
+    &'static str,
+    &'static str,
+    Option<time::OffsetDateTime>,
+    Fallbacks,
+);
+
+fn drifts() -> Vec<DriftCase> {
+    use crate::fallback::Fallback::{EventId, EventType, OccurredAt, SignedTimestamp, Subject};
+    let at = Some(datetime!(2022-05-31 11:16:54 UTC));
+    let none = Fallbacks::NONE;
+    let long = "w".repeat(MAX_EVENT_ID_BYTES + 1);
+    let longest = "w".repeat(MAX_EVENT_ID_BYTES);
+    vec![
+        (
+            "no webhookId",
+            r#"{"eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
+            None, "X", "u", at, none.with(EventId),
+        ),
+        (
+            "numeric webhookId",
+            r#"{"webhookId":7,"eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
+            None, "X", "u", at, none.with(EventId),
+        ),
+        (
+            "webhookId over 512 bytes",
+            format!(r#"{{"webhookId":"{long}","eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}}"#),
+            None, "X", "u", at, none.with(EventId),
+        ),
+        (
+            "webhookId over 512 bytes, webookId usable",
+            format!(r#"{{"webhookId":"{long}","webookId":"typo","eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}}"#),
+            Some("typo".to_owned()), "X", "u", at, none,
+        ),
+        (
+            "webhookId of exactly 512 bytes",
+            format!(r#"{{"webhookId":"{longest}","eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}}"#),
+            Some(longest.clone()), "X", "u", at, none,
+        ),
+        (
+            "no eventTimestamp",
+            r#"{"webhookId":"w","eventType":"X","userId":"u"}"#.to_owned(),
+            Some("w".to_owned()), "X", "u", None, none.with(OccurredAt).with(SignedTimestamp),
+        ),
+        (
+            "eventTimestamp not RFC 3339",
+            r#"{"webhookId":"w","eventType":"X","eventTimestamp":"2022-05-31 11:16:54","userId":"u"}"#.to_owned(),
+            Some("w".to_owned()), "X", "u", None, none.with(OccurredAt).with(SignedTimestamp),
+        ),
+        (
+            "no eventType",
+            r#"{"webhookId":"w","eventTimestamp":"2022-05-31T11:16:54Z","userId":"u"}"#.to_owned(),
+            Some("w".to_owned()), "UNPARSED", "u", at, none.with(EventType),
+        ),
+        (
+            "no userId or other subject",
+            r#"{"webhookId":"w","eventType":"X","eventTimestamp":"2022-05-31T11:16:54Z"}"#.to_owned(),
+            Some("w".to_owned()), "X", "unknown", at, none.with(Subject),
+        ),
+        (
+            "an empty object",
+            "{}".to_owned(),
+            None, "UNPARSED", "unknown", None,
+            [EventId, EventType, Subject, OccurredAt, SignedTimestamp].into_iter().collect(),
+        ),
+    ]
+}
+
+#[test]
+fn an_authentic_object_is_always_enqueued_with_its_fallbacks() {
+    let now = context().now;
+    for (name, body, id, event_type, subject, occurred_at, fallback) in drifts() {
+        let draft = only_draft(verify(&keyed(), &signed(&body, KEY)).unwrap());
+        let value: Value = serde_json::from_str(&body).unwrap();
+        let id = id.unwrap_or_else(|| crate::canonical_json::content_id(&value));
+        assert_eq!(draft.id, id, "{name}");
+        assert_eq!(draft.event_type, event_type, "{name}");
+        assert_eq!(draft.subject, subject, "{name}");
+        assert_eq!(draft.occurred_at, occurred_at.unwrap_or(now), "{name}");
+        assert_eq!(draft.fallback, fallback, "{name}");
+        assert_eq!(draft.payload.get(), body, "{name}");
+
+        // Tampered copies: another key's signature, or the body changed after signing.
+        assert_eq!(
+            outcome(&keyed(), &signed(&body, "OTHER_KEY")),
+            unauthorized("signature mismatch"),
+            "{name}"
+        );
+        let signature = signature_base64(KEY, body.as_bytes());
+        let changed = body.replacen('{', r#"{"userId":"mallory","#, 1);
+        assert_eq!(
+            outcome(&keyed(), &with_signature(&changed, &signature)),
+            unauthorized("signature mismatch"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_legacy_secret_signs_no_timestamp_so_only_occurred_at_falls_back() {
+    let body = r#"{"webhookId":"w","eventType":"X","userId":"u","webhookSecret":"lgCQWztweEFcHvjdLhHc","eventTimestamp":"soon"}"#;
+    let legacy = provider(None, Some(LEGACY));
+    let draft = only_draft(verify(&legacy, &unsigned(body)).unwrap());
+    assert_eq!(draft.occurred_at, context().now);
+    assert_eq!(
+        draft.fallback,
+        Fallbacks::NONE.with(crate::fallback::Fallback::OccurredAt)
+    );
+    assert_eq!(
+        outcome(&legacy, &unsigned(&body.replace("lgCQ", "lgCR"))),
+        unauthorized("webhookSecret mismatch")
+    );
+}
+
+#[test]
+fn a_drifted_event_whose_signed_timestamp_reads_is_still_held_to_freshness() {
+    let body = r#"{"eventTimestamp":"2022-05-31T11:16:54Z"}"#;
+    let mut ctx = context();
+    ctx.now = datetime!(2022-07-01 00:00:00 UTC);
+    assert_eq!(
+        keyed().verify(&signed(body, KEY), &ctx).map(|_| ()),
+        Err(WebhookError::Unauthorized("signed timestamp is too old"))
+    );
 }
 
 #[test]
