@@ -2,7 +2,7 @@
 //! watch`, configured from `events/local.env`, writing to one table and FIFO queue.
 
 use crate::api_gateway_event::Delivery;
-use crate::emulator::Emulator;
+use crate::emulator::{Emulator, ReceivedMessage};
 use crate::local_stack::LOCAL_TABLE;
 use crate::replay;
 
@@ -38,15 +38,41 @@ impl E2eStack {
 
     /// Envelopes now on the queue (received and deleted), parsed.
     pub async fn drain(&self) -> Vec<serde_json::Value> {
-        self.emulator
-            .drain(&self.queue_url)
+        self.drain_messages()
             .await
             .iter()
             .map(|m| serde_json::from_str(&m.body).expect("envelope is JSON"))
             .collect()
     }
 
+    /// Messages now on the queue (received and deleted), with their attributes.
+    pub async fn drain_messages(&self) -> Vec<ReceivedMessage> {
+        self.emulator.drain(&self.queue_url).await
+    }
+
     pub async fn table_len(&self) -> usize {
         self.emulator.table_items(LOCAL_TABLE).await.len()
     }
+}
+
+/// `(envelope id, fallback attribute)` of every message that carries the attribute, sorted.
+pub fn fallbacks(messages: &[ReceivedMessage]) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = messages
+        .iter()
+        .filter_map(|m| {
+            let fallback = m.attributes.get("fallback")?;
+            let envelope: serde_json::Value = serde_json::from_str(&m.body).ok()?;
+            Some((envelope["id"].as_str()?.to_owned(), fallback.clone()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// The envelopes of drained messages, parsed.
+pub fn envelopes_of(messages: &[ReceivedMessage]) -> Vec<serde_json::Value> {
+    messages
+        .iter()
+        .map(|m| serde_json::from_str(&m.body).expect("envelope is JSON"))
+        .collect()
 }

@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod api_gateway_event;
 pub mod distinct_events;
+pub mod drift_check;
 pub mod e2e;
 pub mod emulator;
 pub mod fake_runtime_api;

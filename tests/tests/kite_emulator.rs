@@ -12,6 +12,7 @@ use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::answers::accepted;
+use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
 use brokerhooks_testkit::emulator::{Emulator, sdk_config, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
@@ -253,4 +254,85 @@ async fn a_missing_secret_makes_the_function_answer_500_and_say_which() {
     let service = FunctionService::<KiteProvider>::build(config, &emulator.config).await;
     assert_eq!(service.handle(&request(&body)).await, accepted(1, 0));
     assert_eq!(KiteProvider::NAME, "kite");
+}
+
+/// `postback` edited, then signed again: what Kite would send if its format drifted.
+fn drifted(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Value {
+    let mut body = postback("COMPLETE", 10);
+    let object = body.as_object_mut().unwrap();
+    edit(object);
+    let field = |name: &str| object[name].as_str().unwrap().to_owned();
+    let checksum = checksum_hex(&field("order_id"), &field("order_timestamp"), SECRET);
+    object.insert("checksum".to_owned(), json!(checksum));
+    body
+}
+
+fn drift(
+    name: &'static str,
+    body: Value,
+    event_type: &'static str,
+    occurred_at: Option<&'static str>,
+    fallback: Option<&'static str>,
+) -> Drift {
+    let mut tampered = body.clone();
+    tampered["order_id"] = json!("261122000000043");
+    Drift {
+        name,
+        request: request(&body),
+        tampered: request(&tampered),
+        tampered_reason: "checksum mismatch",
+        id: content_id(&body),
+        event_type,
+        subject: "261122000000042",
+        occurred_at,
+        fallback,
+    }
+}
+
+#[tokio::test]
+async fn authentic_drifted_postbacks_are_enqueued_once_with_their_fallbacks() {
+    let (emulator, pipeline, table, queue) = stack(true).await;
+    let other_format = |b: &mut serde_json::Map<String, Value>| {
+        b.insert("order_timestamp".into(), json!("22/11/2026 09:30:00"));
+    };
+    let drifts = [
+        drift(
+            "no status",
+            drifted(|b| {
+                b.remove("status");
+            }),
+            "UNPARSED",
+            Some("2026-11-22T04:01:15Z"),
+            Some("type"),
+        ),
+        drift(
+            "order_timestamp in another format",
+            drifted(other_format),
+            "COMPLETE",
+            Some("2026-11-22T04:01:15Z"),
+            Some("signed_timestamp"),
+        ),
+        drift(
+            "order_timestamp in another format, no exchange time",
+            drifted(|b| {
+                other_format(b);
+                b.remove("exchange_update_timestamp");
+            }),
+            "COMPLETE",
+            None,
+            Some("occurred_at,signed_timestamp"),
+        ),
+        drift(
+            "an unknown status is no drift",
+            drifted(|b| {
+                b.insert("status".into(), json!("AMO REQ RECEIVED"));
+            }),
+            "AMO REQ RECEIVED",
+            Some("2026-11-22T04:01:15Z"),
+            None,
+        ),
+    ];
+    for drift in &drifts {
+        assert_delivered_once(&pipeline, &emulator, &table, &queue, drift).await;
+    }
 }

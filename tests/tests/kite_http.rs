@@ -1,11 +1,13 @@
 //! End to end: the `kite` function served by `cargo lambda watch`, real HTTP requests,
 //! the emulator's table and queue.
 
+use brokerhooks::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
-use brokerhooks_testkit::e2e::E2eStack;
-use brokerhooks_testkit::local_secrets::repo_root;
+use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
+use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::replay::{event_files, read_event_file};
-use serde_json::Value;
+use brokerhooks_testkit::signers;
+use serde_json::{Value, json};
 
 /// One test function: the stack's queue is shared, so the scenarios run in order.
 #[tokio::test]
@@ -13,9 +15,9 @@ async fn kite_over_http() {
     let stack = E2eStack::from_env().await;
     stack.drain().await;
 
-    // Every sample event is accepted once.
+    // Every sample event is accepted once, the drifted one (no status) included.
     let files = event_files(&repo_root().join("events"), "kite");
-    assert_eq!(files.len(), 5);
+    assert_eq!(files.len(), 6);
     for file in &files {
         let delivery = read_event_file(file).unwrap();
         assert_eq!(
@@ -25,7 +27,14 @@ async fn kite_over_http() {
             file.display()
         );
     }
-    let mut envelopes = stack.drain().await;
+    let messages = stack.drain_messages().await;
+    let drifted = read_event_file(&files[5]).unwrap();
+    let drifted_body: Value = serde_json::from_slice(&drifted.body).unwrap();
+    assert_eq!(
+        fallbacks(&messages),
+        [(content_id(&drifted_body), "type".to_owned())]
+    );
+    let mut envelopes = envelopes_of(&messages);
     envelopes.sort_by_key(|e| e["occurred_at"].as_str().unwrap_or_default().to_owned());
     let summary: Vec<(String, String, String)> = envelopes
         .iter()
@@ -46,6 +55,7 @@ async fn kite_over_http() {
             s("COMPLETE", "261120000112233", "2026-11-20T03:48:11Z"),
             s("CANCELLED", "261120000112301", "2026-11-20T05:00:00Z"),
             s("REJECTED", "261120000112377", "2026-11-20T05:50:13Z"),
+            s("UNPARSED", "261120000112455", "2026-11-20T07:35:41Z"),
         ]
     );
     assert!(
@@ -63,6 +73,59 @@ async fn kite_over_http() {
         stack.send("kite", &pretty).await,
         (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
     );
+
+    // Drift: the drifted sample again is a duplicate; an order_timestamp in another
+    // format is enqueued with its fallback; tampered copies are refused.
+    assert_eq!(
+        stack.send("kite", &drifted).await,
+        (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
+    );
+    let mut other_format = drifted_body.clone();
+    other_format["order_timestamp"] = json!("20-11-2026 13:05:40");
+    other_format["status"] = json!("COMPLETE");
+    let secrets = LocalSecrets::load_default().unwrap();
+    let other_format = signers::sign("kite", &other_format, &secrets).unwrap();
+    assert_eq!(
+        stack.send("kite", &other_format).await,
+        (200, r#"{"accepted":1,"duplicates":0}"#.to_owned())
+    );
+    let messages = stack.drain_messages().await;
+    assert_eq!(messages.len(), 1);
+    let envelope: Value = serde_json::from_str(&messages[0].body).unwrap();
+    assert_eq!(
+        (&envelope["type"], &envelope["occurred_at"]),
+        (&json!("COMPLETE"), &json!("2026-11-20T07:35:41Z"))
+    );
+    assert_eq!(
+        fallbacks(&messages),
+        [(
+            envelope["id"].as_str().unwrap().to_owned(),
+            "signed_timestamp".to_owned()
+        )]
+    );
+    assert_eq!(
+        stack.send("kite", &other_format).await,
+        (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
+    );
+    let items = stack.table_len().await;
+    for (field, value) in [
+        ("order_id", "261120000112456"),
+        ("order_timestamp", "20-11-2026 13:05:41"),
+    ] {
+        let mut tampered: Value = serde_json::from_slice(&other_format.body).unwrap();
+        tampered[field] = json!(value);
+        let tampered = Delivery {
+            body: tampered.to_string().into_bytes(),
+            ..other_format.clone()
+        };
+        assert_eq!(
+            stack.send("kite", &tampered).await,
+            (401, r#"{"error":"checksum mismatch"}"#.to_owned()),
+            "{field}"
+        );
+    }
+    assert_eq!(stack.table_len().await, items);
+    assert!(stack.drain().await.is_empty());
 
     // Forged, malformed and misdirected requests are refused and write nothing.
     let items = stack.table_len().await;

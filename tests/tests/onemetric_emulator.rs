@@ -10,6 +10,7 @@ use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Envelope, Pipeline, WebhookRequest};
 use brokerhooks_testkit::answers::{accepted, refused};
+use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
@@ -235,30 +236,153 @@ async fn the_token_is_required_and_either_rotated_value_is_accepted() {
 }
 
 #[tokio::test]
-async fn malformed_events_are_400_and_write_nothing() {
+async fn only_a_body_that_is_not_a_json_object_is_a_400() {
+    let (emulator, pipeline, table, queue) = stack().await;
+    for (body, reason) in [
+        ("{not json", "body is not valid JSON"),
+        (r#"["event_type"]"#, "body is not a JSON object"),
+    ] {
+        assert_eq!(
+            pipeline
+                .handle(&request(Some("token=integration-om-token"), body))
+                .await,
+            refused(400, reason)
+        );
+    }
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert!(emulator.drain(&queue).await.is_empty());
+}
+
+fn drift(
+    name: &'static str,
+    body: Value,
+    event_type: &'static str,
+    subject: &'static str,
+    occurred_at: Option<&'static str>,
+    fallback: Option<&'static str>,
+) -> Drift {
+    Drift {
+        name,
+        request: authentic(&body),
+        tampered: request(Some("token=integration-om-tokeN"), body.to_string()),
+        tampered_reason: "token mismatch",
+        id: content_id(&body),
+        event_type,
+        subject,
+        occurred_at,
+        fallback,
+    }
+}
+
+#[tokio::test]
+async fn both_documents_shapes_and_drifted_events_are_enqueued_once_with_their_fallbacks() {
     let (emulator, pipeline, table, queue) = stack().await;
     let mut bad_time = login();
     bad_time["time_stamp"] = json!("01/10/2024 11:45");
     let mut no_type = login();
     no_type.as_object_mut().unwrap().remove("event_type");
-    let cases = [
-        (bad_time, "time_stamp is not YYYY-MM-DD HH:MM:SS"),
-        (no_type, "missing or non-string field event_type"),
+    let mut details_text = price_alert();
+    details_text["details"] = json!("ABC");
+    let drifts = [
+        drift(
+            "second document: ISO time_stamp, new sub-type, no user, no symbol",
+            json!({"event_type": "MARKET_GENERATED_ALERT", "sub_type": "RSI_OVERSOLD",
+                   "time_stamp": "2024-10-01T10:20:00Z",
+                   "details": {"ltp": 30, "close": 20, "high": 35, "low": 15}}),
+            "MARKET_GENERATED_ALERT.RSI_OVERSOLD",
+            "unknown",
+            Some("2024-10-01T10:20:00Z"),
+            Some("subject"),
+        ),
+        drift(
+            "second document: NEWS_ALERT without sub_type",
+            json!({"event_type": "NEWS_ALERT", "time_stamp": "2024-10-02T08:15:30Z",
+                   "details": {"symbol": "INFY", "headline": "Results announced"}}),
+            "NEWS_ALERT",
+            "INFY",
+            Some("2024-10-02T08:15:30Z"),
+            None,
+        ),
+        drift(
+            "time_stamp in a third format",
+            bad_time,
+            "USER_ACTIVITY.LOGIN",
+            "user_789012",
+            None,
+            Some("occurred_at"),
+        ),
+        drift(
+            "no event_type",
+            no_type,
+            "UNPARSED",
+            "user_789012",
+            Some("2024-10-01T11:45:00Z"),
+            Some("type"),
+        ),
+        drift(
+            "details not an object",
+            details_text,
+            "MARKET_GENERATED_ALERT.PRICE_ALERT",
+            "unknown",
+            Some("2024-10-01T10:20:00Z"),
+            Some("subject"),
+        ),
     ];
-    for (body, reason) in cases {
-        assert_eq!(
-            pipeline.handle(&authentic(&body)).await,
-            refused(400, reason)
-        );
+    for drift in &drifts {
+        assert_delivered_once(&pipeline, &emulator, &table, &queue, drift).await;
     }
+}
+
+#[tokio::test]
+async fn the_token_is_also_accepted_from_an_authorization_or_api_key_header() {
+    let (emulator, pipeline, table, queue) = stack().await;
+    let with_header = |name: &str, value: &str, body: &Value| {
+        request(None, body.to_string()).with_header(name, value)
+    };
+    let bodies: Vec<Value> = (0..3)
+        .map(|n| {
+            let mut body = price_alert();
+            body["details"]["sequence"] = json!(n);
+            body
+        })
+        .collect();
+    let deliveries = [
+        with_header("Authorization", "Bearer integration-om-token", &bodies[0]),
+        with_header("Authorization", "integration-om-token-next", &bodies[1]),
+        with_header("X-API-Key", "integration-om-token", &bodies[2]),
+    ];
+    for delivery in &deliveries {
+        assert_eq!(pipeline.handle(delivery).await, accepted(1, 0));
+    }
+    // A redelivery through another place for the token is still the same event.
     assert_eq!(
-        pipeline
-            .handle(&request(Some("token=integration-om-token"), "{not json"))
-            .await,
-        refused(400, "body is not valid JSON")
+        pipeline.handle(&authentic(&bodies[2])).await,
+        accepted(0, 1)
     );
-    assert!(emulator.table_items(&table).await.is_empty());
-    assert!(emulator.drain(&queue).await.is_empty());
+    let refused_cases = [
+        (
+            with_header("Authorization", "Bearer integration-om-tokeN", &bodies[0]),
+            refused(401, "token mismatch"),
+        ),
+        (
+            with_header("X-Api-Key", "", &bodies[0]),
+            refused(401, "missing token"),
+        ),
+    ];
+    for (delivery, answer) in &refused_cases {
+        assert_eq!(&pipeline.handle(delivery).await, answer);
+    }
+    let mut sequences: Vec<Value> = envelopes(&emulator, &queue)
+        .await
+        .into_iter()
+        .map(|envelope| {
+            assert_eq!(envelope["subject"], "ABC");
+            envelope["payload"]["details"]["sequence"].clone()
+        })
+        .collect();
+    sequences.sort_by_key(Value::to_string);
+    assert_eq!(sequences, [json!(0), json!(1), json!(2)]);
+    assert_eq!(emulator.table_items(&table).await.len(), 3);
 }
 
 #[tokio::test]

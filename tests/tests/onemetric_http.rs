@@ -3,10 +3,10 @@
 
 use brokerhooks::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
-use brokerhooks_testkit::e2e::E2eStack;
+use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::replay::{event_files, read_event_file};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// One test function: the stack's queue is shared, so the scenarios run in order.
 #[tokio::test]
@@ -17,9 +17,10 @@ async fn onemetric_over_http() {
     let tokens: Vec<&str> = secrets.get("ONEMETRIC_TOKEN").unwrap().split(',').collect();
     assert_eq!(tokens.len(), 2, "events/local.env lists two tokens");
 
-    // Every sample event is accepted once, whatever its 2024 time_stamp.
+    // Every sample event is accepted once, whatever its 2024 time_stamp, the drifted one
+    // (the second document's example: ISO time_stamp, no user, no symbol) included.
     let files = event_files(&repo_root().join("events"), "onemetric");
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), 11);
     let mut payloads = Vec::new();
     for file in &files {
         let delivery = read_event_file(file).unwrap();
@@ -35,7 +36,12 @@ async fn onemetric_over_http() {
             file.display()
         );
     }
-    let mut envelopes = stack.drain().await;
+    let messages = stack.drain_messages().await;
+    assert_eq!(
+        fallbacks(&messages),
+        [(content_id(&payloads[10]), "subject".to_owned())]
+    );
+    let mut envelopes = envelopes_of(&messages);
     let key = |e: &Value| {
         (
             e["occurred_at"].as_str().unwrap_or_default().to_owned(),
@@ -49,6 +55,11 @@ async fn onemetric_over_http() {
     assert_eq!(
         summary,
         [
+            s(
+                "2024-10-01T10:20:00Z",
+                "MARKET_GENERATED_ALERT.MARKET_PREV_HIGH_ALERT",
+                "unknown"
+            ),
             s(
                 "2024-10-01T10:20:00Z",
                 "MARKET_GENERATED_ALERT.PRICE_ALERT",
@@ -113,10 +124,65 @@ async fn onemetric_over_http() {
         (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
     );
 
+    // The second document's shapes, with the token in a header instead of the URL: an
+    // ISO time_stamp, a NEWS_ALERT without sub_type; the drifted sample again is a
+    // duplicate.
+    let mut iso_login = value.clone();
+    iso_login["time_stamp"] = Value::from("2024-10-01T11:45:00Z");
+    let news = json!({"event_type": "NEWS_ALERT", "time_stamp": "2024-10-02T08:15:30Z",
+                      "details": {"symbol": "INFY", "headline": "Results announced"}});
+    let drifted = read_event_file(&files[10]).unwrap();
+    let in_header = |body: Vec<u8>, name: &str, value: String| {
+        Delivery {
+            body,
+            query: None,
+            ..login.clone()
+        }
+        .with_header(name, &value)
+    };
+    let header_cases = [
+        (
+            in_header(
+                iso_login.to_string().into_bytes(),
+                "authorization",
+                format!("Bearer {}", tokens[0]),
+            ),
+            r#"{"accepted":1,"duplicates":0}"#,
+        ),
+        (
+            in_header(
+                news.to_string().into_bytes(),
+                "authorization",
+                tokens[1].to_owned(),
+            ),
+            r#"{"accepted":1,"duplicates":0}"#,
+        ),
+        (
+            in_header(drifted.body.clone(), "x-api-key", tokens[0].to_owned()),
+            r#"{"accepted":0,"duplicates":1}"#,
+        ),
+    ];
+    for (delivery, answer) in &header_cases {
+        assert_eq!(
+            stack.send("onemetric", delivery).await,
+            (200, answer.to_string())
+        );
+    }
+    let messages = stack.drain_messages().await;
+    assert_eq!(fallbacks(&messages), []);
+    let mut found: Vec<(String, String, String)> =
+        envelopes_of(&messages).iter().map(key).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            s("2024-10-01T11:45:00Z", "USER_ACTIVITY.LOGIN", "user_789012"),
+            s("2024-10-02T08:15:30Z", "NEWS_ALERT", "INFY"),
+        ]
+    );
+
     // Refusals write nothing.
     let items = stack.table_len().await;
-    let mut bad_time = value.clone();
-    bad_time["time_stamp"] = Value::from("2024-10-01T11:45:00Z");
     let mut get = login.clone();
     get.method = "GET".to_owned();
     let cases = [
@@ -139,13 +205,23 @@ async fn onemetric_over_http() {
             r#"{"error":"token mismatch"}"#,
         ),
         (
-            "bad time_stamp",
+            "wrong bearer token",
+            in_header(
+                drifted.body.clone(),
+                "authorization",
+                "Bearer local-onemetric-tokem".to_owned(),
+            ),
+            401,
+            r#"{"error":"token mismatch"}"#,
+        ),
+        (
+            "not an object",
             Delivery {
-                body: bad_time.to_string().into_bytes(),
+                body: b"[]".to_vec(),
                 ..login.clone()
             },
             400,
-            r#"{"error":"time_stamp is not YYYY-MM-DD HH:MM:SS"}"#,
+            r#"{"error":"body is not a JSON object"}"#,
         ),
         ("get", get, 405, r#"{"error":"method not allowed"}"#),
     ];

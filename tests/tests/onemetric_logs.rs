@@ -19,7 +19,8 @@ fn request(token: &str, body: &Value) -> WebhookRequest {
     request
 }
 
-/// Every sample payload, then two refusals.
+/// Every sample payload, an event whose time_stamp cannot be read (enqueued with a
+/// fallback), a token in a header, then a refusal.
 #[tokio::test]
 async fn logs_carry_no_personal_data_and_no_token() {
     let (logs, _guard) = CapturedLogs::install();
@@ -38,7 +39,7 @@ async fn logs_carry_no_personal_data_and_no_token() {
         .map(|entry| entry.unwrap().path())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), 11);
     let mut personal = Vec::new();
     for file in &files {
         let body: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
@@ -64,24 +65,45 @@ async fn logs_carry_no_personal_data_and_no_token() {
     let answer = pipeline
         .handle(&request("integration-om-token", &login))
         .await;
-    assert_eq!(answer.status, 400);
+    assert_eq!(answer.status, 200);
+    let mut in_header = request("unused", &json!({"event_type": "NEWS_ALERT"}));
+    in_header.query = None;
+    let in_header = in_header.with_header("Authorization", "Bearer integration-om-token");
+    assert_eq!(pipeline.handle(&in_header).await.status, 200);
     let answer = pipeline.handle(&request("wrong-token-value", &login)).await;
     assert_eq!(answer.status, 401);
-    assert_eq!(emulator.drain(&queue).await.len(), 10);
+    assert_eq!(emulator.drain(&queue).await.len(), 13);
 
     let text = logs.text();
-    assert_eq!(text.matches("\"delivery accepted\"").count(), 10, "{text}");
+    assert_eq!(text.matches("\"delivery accepted\"").count(), 13, "{text}");
     assert_eq!(
         text.matches("\"delivery not accepted\"").count(),
-        2,
+        1,
         "{text}"
     );
     assert_eq!(
         text.matches("\"authenticated with a non-primary secret\"")
             .count(),
-        10,
+        11,
         "{text}"
     );
+    // The drifted sample (no subject), the unreadable time_stamp, the header event
+    // (neither subject nor time): named by fixed tokens, never by values.
+    let drift_lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("\"event enqueued with a fallback\""))
+        .collect();
+    assert_eq!(drift_lines.len(), 3, "{text}");
+    for tokens in ["subject", "occurred_at", "subject,occurred_at"] {
+        assert_eq!(
+            drift_lines
+                .iter()
+                .filter(|line| line.contains(&format!("\"fallback\":\"{tokens}\"")))
+                .count(),
+            1,
+            "{tokens}: {text}"
+        );
+    }
     assert!(personal.contains(&"janesmith@example.com".to_owned()));
     for value in personal.iter().map(String::as_str).chain([
         "integration-om-token",

@@ -11,6 +11,7 @@ use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Pipeline, WebhookRequest};
 use brokerhooks_testkit::answers::{accepted, refused};
+use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::local_secrets::repo_root;
 use brokerhooks_testkit::signers::smallcase::sign;
@@ -283,18 +284,8 @@ async fn the_mf_import_is_signed_over_timestamp_and_transaction_id() {
 }
 
 #[tokio::test]
-async fn a_body_of_no_known_kind_is_a_400_and_writes_nothing() {
+async fn only_a_body_that_cannot_be_authenticated_is_refused_and_writes_nothing() {
     let (emulator, pipeline, table, queue) = stack(SECRET).await;
-    let timestamp = "2022-12-31T05:38:37.595Z";
-    let body = json!({
-        "smallcaseAuthId": "5ef33705f610f80b5453b319", "transactionId": "TRX_1",
-        "timestamp": timestamp,
-        "checksum": checksum_hex(timestamp, "5ef33705f610f80b5453b319", SECRET),
-    });
-    assert_eq!(
-        pipeline.handle(&request(&body)).await,
-        refused(400, "body matches no smallcase event kind")
-    );
     let not_json = WebhookRequest::post("/webhooks/smallcase", "checksum=abc");
     assert_eq!(
         pipeline.handle(&not_json).await,
@@ -306,8 +297,124 @@ async fn a_body_of_no_known_kind_is_a_400_and_writes_nothing() {
         pipeline.handle(&request(&unsigned)).await,
         refused(401, "missing checksum")
     );
+    let nameless = json!({"eventType": "USER.NEW", "timestamp": "2022-12-31T05:38:37.595Z",
+                          "checksum": "00", "data": {}});
+    assert_eq!(
+        pipeline.handle(&request(&nameless)).await,
+        refused(
+            400,
+            "missing field data.smallcaseAuthId, smallcaseAuthId or transactionId"
+        )
+    );
     assert!(emulator.table_items(&table).await.is_empty());
     assert!(emulator.drain(&queue).await.is_empty());
+}
+
+/// A body signed with `timestamp + id`, whatever its shape.
+fn signed_with(mut body: Value, timestamp: &str, id: &str) -> Value {
+    body["checksum"] = json!(checksum_hex(timestamp, id, SECRET));
+    body
+}
+
+fn drift(
+    name: &'static str,
+    body: Value,
+    event_type: &'static str,
+    subject: &'static str,
+    occurred_at: Option<&'static str>,
+    fallback: Option<&'static str>,
+) -> Drift {
+    let mut tampered = body.clone();
+    tampered["checksum"] = json!(checksum_hex(
+        body["timestamp"].as_str().unwrap(),
+        "someone-else",
+        SECRET
+    ));
+    Drift {
+        name,
+        request: request(&body),
+        tampered: request(&tampered),
+        tampered_reason: "checksum mismatch",
+        id: content_id(&body),
+        event_type,
+        subject,
+        occurred_at,
+        fallback,
+    }
+}
+
+#[tokio::test]
+async fn authentic_drifted_bodies_are_enqueued_once_with_their_fallbacks() {
+    let (emulator, pipeline, table, queue) = stack(SECRET).await;
+    let order = template("01-order-placed");
+    let (ts, auth_id) = ("2022-12-31T05:38:37.595Z", "5ef33705f610f80b5453b319");
+    let trx = "TRX_59671f981a79466fb1be4d918dd3bc6a";
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut body = order.clone();
+        edit(&mut body);
+        let delivery = sign(&body, SECRET).unwrap();
+        serde_json::from_slice::<Value>(&delivery.body).unwrap()
+    };
+    let reminder = json!({"eventType": "USER.NEW_REMINDER", "timestamp": ts,
+                          "data": {"smallcaseAuthId": "5e96ebd5e5520425f7433610", "due": 3}});
+    let drifts = [
+        drift(
+            "fractional order quantity (once a model check 400)",
+            with(&|b| b["orders"][0]["quantity"] = json!(0.5)),
+            "SECURITIES_ORDER",
+            trx,
+            Some(ts),
+            None,
+        ),
+        drift(
+            "neither order nor holdings markers",
+            with(&|b| {
+                let o = b.as_object_mut().unwrap();
+                for marker in ["batchId", "orders", "unplaced"] {
+                    o.remove(marker);
+                }
+            }),
+            "UNPARSED",
+            trx,
+            Some(ts),
+            Some("type"),
+        ),
+        drift(
+            "unknown eventType, signed over data.smallcaseAuthId",
+            signed_with(reminder.clone(), ts, "5e96ebd5e5520425f7433610"),
+            "USER.NEW_REMINDER",
+            "5e96ebd5e5520425f7433610",
+            Some(ts),
+            None,
+        ),
+        drift(
+            "unknown eventType, signed over the top-level smallcaseAuthId",
+            signed_with(
+                {
+                    let mut b = reminder.clone();
+                    b["smallcaseAuthId"] = json!(auth_id);
+                    b
+                },
+                ts,
+                auth_id,
+            ),
+            "USER.NEW_REMINDER",
+            auth_id,
+            Some(ts),
+            None,
+        ),
+        drift(
+            "timestamp not RFC 3339",
+            with(&|b| b["timestamp"] = json!("31/12/2022 05:38:37")),
+            "SECURITIES_ORDER",
+            trx,
+            None,
+            Some("occurred_at,signed_timestamp"),
+        ),
+    ];
+    for drift in &drifts {
+        assert_delivered_once(&pipeline, &emulator, &table, &queue, drift).await;
+    }
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use brokerhooks::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
-use brokerhooks_testkit::e2e::E2eStack;
+use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
 use brokerhooks_testkit::local_secrets::repo_root;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
 use serde_json::Value;
@@ -14,9 +14,10 @@ async fn smallcase_over_http() {
     let stack = E2eStack::from_env().await;
     stack.drain().await;
 
-    // Every sample event is accepted once, the PLACED/UNPLACED pair included.
+    // Every sample event is accepted once, the PLACED/UNPLACED pair and the drifted one
+    // (an eventType this version does not know: a type, not a fallback) included.
     let files = event_files(&repo_root().join("events"), "smallcase");
-    assert_eq!(files.len(), 10);
+    assert_eq!(files.len(), 11);
     let mut bodies = Vec::new();
     for file in &files {
         let delivery = read_event_file(file).unwrap();
@@ -28,7 +29,9 @@ async fn smallcase_over_http() {
         );
         bodies.push(serde_json::from_slice::<Value>(&delivery.body).unwrap());
     }
-    let envelopes = stack.drain().await;
+    let messages = stack.drain_messages().await;
+    assert_eq!(fallbacks(&messages), []);
+    let envelopes = envelopes_of(&messages);
     assert_eq!(envelopes.len(), bodies.len());
     let mut summary: Vec<(String, String, String)> = Vec::new();
     for body in &bodies {
@@ -101,6 +104,11 @@ async fn smallcase_over_http() {
                 "5e96ebd5e5520425f7433610",
                 "2021-06-01T09:28:14.561Z"
             ),
+            s(
+                "USER.SIP_REMINDER",
+                "5e96ebd5e5520425f7433610",
+                "2026-11-20T06:15:00.12Z"
+            ),
         ]
     );
 
@@ -114,14 +122,48 @@ async fn smallcase_over_http() {
         (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
     );
 
-    // Forged, malformed and misdirected requests are refused and write nothing.
-    let items = stack.table_len().await;
-    let mut forged = value.clone();
-    forged["timestamp"] = Value::from("2022-12-31T05:38:40.670Z");
+    // Drift: the drifted sample again is a duplicate; an authentic body of no known
+    // kind is enqueued as UNPARSED with its fallback, once.
+    let drifted = read_event_file(&files[10]).unwrap();
+    assert_eq!(
+        stack.send("smallcase", &drifted).await,
+        (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
+    );
     let mut no_kind = value.clone();
     for field in ["batchId", "orders", "unplaced"] {
         no_kind.as_object_mut().unwrap().remove(field);
     }
+    let no_kind = Delivery {
+        body: no_kind.to_string().into_bytes(),
+        ..completed.clone()
+    };
+    for answer in [
+        r#"{"accepted":1,"duplicates":0}"#,
+        r#"{"accepted":0,"duplicates":1}"#,
+    ] {
+        assert_eq!(
+            stack.send("smallcase", &no_kind).await,
+            (200, answer.to_owned())
+        );
+    }
+    let messages = stack.drain_messages().await;
+    let no_kind_id = content_id(&serde_json::from_slice(&no_kind.body).unwrap());
+    assert_eq!(fallbacks(&messages), [(no_kind_id, "type".to_owned())]);
+    let envelope = &envelopes_of(&messages)[0];
+    assert_eq!(
+        (&envelope["type"], &envelope["subject"]),
+        (
+            &Value::from("UNPARSED"),
+            &Value::from("TRX_59671f981a79466fb1be4d918dd3bc6a")
+        )
+    );
+
+    // Forged, malformed and misdirected requests are refused and write nothing.
+    let items = stack.table_len().await;
+    let mut forged = value.clone();
+    forged["timestamp"] = Value::from("2022-12-31T05:38:40.670Z");
+    let mut forged_drift: Value = serde_json::from_slice(&drifted.body).unwrap();
+    forged_drift["data"]["smallcaseAuthId"] = Value::from("5e96ebd5e5520425f7433611");
     let mut get = completed.clone();
     get.method = "GET".to_owned();
     let with_body = |body: Vec<u8>| Delivery {
@@ -136,10 +178,10 @@ async fn smallcase_over_http() {
             r#"{"error":"checksum mismatch"}"#,
         ),
         (
-            "no kind",
-            with_body(no_kind.to_string().into_bytes()),
-            400,
-            r#"{"error":"body matches no smallcase event kind"}"#,
+            "drifted sample for another user",
+            with_body(forged_drift.to_string().into_bytes()),
+            401,
+            r#"{"error":"checksum mismatch"}"#,
         ),
         (
             "not an object",

@@ -1,6 +1,7 @@
 //! SnapTrade webhooks through the real pipeline, DynamoDB and SQS adapters and AWS SDK,
 //! against the local emulator the test command starts.
 
+use brokerhooks::canonical_json::content_id;
 use brokerhooks::config::ConfigSource;
 use brokerhooks::function::FunctionService;
 use brokerhooks::idempotency::DynamoDbStore;
@@ -11,6 +12,7 @@ use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Envelope, Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::answers::{accepted, refused};
+use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
@@ -239,6 +241,90 @@ async fn an_unknown_event_type_is_enqueued_with_its_raw_payload() {
     let envelope: Envelope = serde_json::from_str(&messages[0].body).unwrap();
     let model: SnapTradeWebhook = envelope.payload_as().unwrap();
     assert_eq!(model.event, SnapTradeEvent::Unknown);
+}
+
+/// A signed notification whose shape drifted; the tampered copy carries one more field.
+fn drift(
+    name: &'static str,
+    body: Value,
+    id: Option<&str>,
+    event_type: &'static str,
+    subject: &'static str,
+    occurred_at: Option<&'static str>,
+    fallback: Option<&'static str>,
+) -> Drift {
+    let text = body.to_string();
+    let forged = format!(r#"{},"forged":true}}"#, &text[..text.len() - 1]);
+    Drift {
+        name,
+        request: raw_signed(&text),
+        tampered: signed_over(&forged, &text, KEY),
+        tampered_reason: "signature mismatch",
+        id: id.map_or_else(|| content_id(&body), str::to_owned),
+        event_type,
+        subject,
+        occurred_at,
+        fallback,
+    }
+}
+
+#[tokio::test]
+async fn a_signed_object_is_always_enqueued_once_with_its_fallbacks() {
+    let (emulator, pipeline, table, queue) = stack(false).await;
+    let at = Some("2026-11-22T09:30:00.25Z");
+    let without = |fields: &[&str]| {
+        let mut body = payload("ACCOUNT_HOLDINGS_UPDATED");
+        for field in fields {
+            body.as_object_mut().unwrap().remove(*field);
+        }
+        body
+    };
+    let mut naive_time = payload("ACCOUNT_HOLDINGS_UPDATED");
+    naive_time["eventTimestamp"] = json!("2026-11-22 09:30:00");
+    naive_time["webhookId"] = json!("w-naive-time");
+    let mut no_type = without(&["eventType"]);
+    no_type["webhookId"] = json!("w-no-type");
+    let drifts = [
+        drift(
+            "no userId or other subject",
+            without(&["userId", "accountId", "brokerageAuthorizationId"]),
+            Some(WEBHOOK_ID),
+            "ACCOUNT_HOLDINGS_UPDATED",
+            "unknown",
+            at,
+            Some("subject"),
+        ),
+        drift(
+            "no webhookId",
+            without(&["webhookId"]),
+            None,
+            "ACCOUNT_HOLDINGS_UPDATED",
+            ACCOUNT,
+            at,
+            Some("id"),
+        ),
+        drift(
+            "eventTimestamp not RFC 3339",
+            naive_time,
+            Some("w-naive-time"),
+            "ACCOUNT_HOLDINGS_UPDATED",
+            ACCOUNT,
+            None,
+            Some("occurred_at,signed_timestamp"),
+        ),
+        drift(
+            "no eventType",
+            no_type,
+            Some("w-no-type"),
+            "UNPARSED",
+            ACCOUNT,
+            at,
+            Some("type"),
+        ),
+    ];
+    for drift in &drifts {
+        assert_delivered_once(&pipeline, &emulator, &table, &queue, drift).await;
+    }
 }
 
 #[tokio::test]

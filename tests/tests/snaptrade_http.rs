@@ -1,9 +1,10 @@
 //! End to end: the `snaptrade` function served by `cargo lambda watch`, real HTTP
 //! requests, the emulator's table and queue.
 
+use brokerhooks::canonical_json::content_id;
 use brokerhooks::providers::snaptrade::{CONSUMER_KEY_VARIABLE, signature_base64};
 use brokerhooks_testkit::api_gateway_event::Delivery;
-use brokerhooks_testkit::e2e::E2eStack;
+use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::replay::{event_files, read_event_file};
 use brokerhooks_testkit::signers::snaptrade::delivery;
@@ -11,6 +12,8 @@ use serde_json::{Value, json};
 
 const ACCEPTED: &str = r#"{"accepted":1,"duplicates":0}"#;
 const DUPLICATE: &str = r#"{"accepted":0,"duplicates":1}"#;
+/// The drifted sample's webhookId (events/snaptrade/payloads/40-drift-no-user-id.json).
+const DRIFT_ID: &str = "4f7d0040-8c1e-4b6a-9f3d-2e5a7c9b1d40";
 
 /// One test function: the stack's queue is shared, so the scenarios run in order.
 #[tokio::test]
@@ -26,9 +29,9 @@ async fn snaptrade_over_http() {
         )
     };
 
-    // Every sample event is accepted once.
+    // Every sample event is accepted once, the drifted one (no userId) included.
     let files = event_files(&repo_root().join("events"), "snaptrade");
-    assert_eq!(files.len(), 31);
+    assert_eq!(files.len(), 32);
     let mut bodies = Vec::new();
     for file in &files {
         let delivery = read_event_file(file).unwrap();
@@ -40,7 +43,12 @@ async fn snaptrade_over_http() {
         );
         bodies.push(serde_json::from_slice::<Value>(&delivery.body).unwrap());
     }
-    let mut envelopes = stack.drain().await;
+    let messages = stack.drain_messages().await;
+    assert_eq!(
+        fallbacks(&messages),
+        [(DRIFT_ID.to_owned(), "subject".to_owned())]
+    );
+    let mut envelopes = envelopes_of(&messages);
     envelopes.sort_by_key(|e| e["occurred_at"].as_str().unwrap_or_default().to_owned());
     let summary: Vec<[String; 4]> = envelopes
         .iter()
@@ -238,6 +246,12 @@ async fn snaptrade_over_http() {
                 "5f1d2c3b-8e9a-4b7c-a6d5-e4f3a2b1c0d9",
                 "2026-11-20T14:34:07.137774Z"
             ),
+            s(
+                DRIFT_ID,
+                "CONNECTION_ATTEMPTED",
+                "unknown",
+                "2026-11-20T14:40:07.14Z"
+            ),
         ]
     );
     for (envelope, body) in envelopes.iter().zip(&bodies) {
@@ -266,8 +280,40 @@ async fn snaptrade_over_http() {
         (200, DUPLICATE.to_owned())
     );
 
+    // Drift: the drifted sample again is a duplicate; a signed object without webhookId
+    // and with a naive eventTimestamp is enqueued once with its fallbacks.
+    let drifted = read_event_file(&files[31]).unwrap();
+    assert_eq!(
+        stack.send("snaptrade", &drifted).await,
+        (200, DUPLICATE.to_owned())
+    );
+    let mut no_id = bodies[2].clone();
+    no_id.as_object_mut().unwrap().remove("webhookId");
+    no_id["eventTimestamp"] = json!("2026-11-20 14:03:07");
+    let no_id_text = no_id.to_string();
+    for answer in [ACCEPTED, DUPLICATE] {
+        assert_eq!(
+            stack.send("snaptrade", &sign(&no_id_text)).await,
+            (200, answer.to_owned())
+        );
+    }
+    let messages = stack.drain_messages().await;
+    assert_eq!(
+        fallbacks(&messages),
+        [(
+            content_id(&no_id),
+            "id,occurred_at,signed_timestamp".to_owned()
+        )]
+    );
+
     // Forged, malformed and misdirected requests are refused and write nothing.
     let items = stack.table_len().await;
+    let mut forged_drift = bodies[31].clone();
+    forged_drift["userId"] = json!("brokerhooks-demo-user-0042");
+    forged_drift
+        .as_object_mut()
+        .unwrap()
+        .remove("webhookSecret");
     let added = read_event_file(&files[3]).unwrap();
     let mut guessed = bodies[3].clone();
     guessed["webhookId"] = json!("forged-webhook-id");
@@ -287,6 +333,15 @@ async fn snaptrade_over_http() {
             Delivery {
                 body: forged.to_string().into_bytes(),
                 ..added.clone()
+            },
+            401,
+            r#"{"error":"signature mismatch"}"#,
+        ),
+        (
+            "drifted sample given a user, old signature",
+            Delivery {
+                body: forged_drift.to_string().into_bytes(),
+                ..drifted.clone()
             },
             401,
             r#"{"error":"signature mismatch"}"#,
