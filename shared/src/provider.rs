@@ -18,9 +18,13 @@ pub struct VerifyContext {
 
 /// A webhook provider: authenticates a delivery and splits it into events.
 ///
-/// The pipeline has already checked method and size. `verify` must check, in this
-/// order: authentication (401 — a missing checksum, signature or token is a 401; 403 for
-/// an IP allowlist refusal), then body shape (400). Only a verifier in this crate can
+/// The pipeline has already checked method and size. `verify` refuses only what it
+/// cannot authenticate: 401 for a missing or wrong checksum, signature or token (403 for
+/// an IP allowlist refusal), 400 for a body that is not the provider's container or lacks
+/// a field authentication itself needs. Once authenticated, it never refuses for the
+/// payload's shape: each envelope field it cannot read falls back (see
+/// [`crate::fallback`]) and is recorded in [`EventDraft::fallback`], and every draft has a
+/// usable id ([`crate::envelope::is_usable_event_id`]). Only a verifier in this crate can
 /// wrap its result in [`Verified`], so nothing unverified reaches the queue.
 pub trait Provider: Send + Sync + 'static {
     /// The provider's name: envelope `provider`, log field, key prefix and FIFO group prefix.
