@@ -10,7 +10,7 @@ use brokerhooks::providers::onemetric::OneMetricProvider;
 use brokerhooks::providers::smallcase::SmallcaseProvider;
 use brokerhooks::providers::snaptrade::SnapTradeProvider;
 use brokerhooks::providers::upvest::UpvestProvider;
-use brokerhooks::queue::MemoryQueue;
+use brokerhooks::queue::{MemoryQueue, SentMessage};
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
 
 /// What one delivery did: the answer and what it wrote.
@@ -31,6 +31,27 @@ pub async fn handle_all(
     config: &[(String, String)],
     requests: &[WebhookRequest],
 ) -> Vec<Handled> {
+    run_any(provider, config, requests, Arc::new(MemoryQueue::new())).await
+}
+
+/// The messages `requests` put on a fresh in-memory queue, in order (configured as in
+/// [`handle_all`]).
+pub async fn enqueued(
+    provider: &str,
+    config: &[(String, String)],
+    requests: &[WebhookRequest],
+) -> Vec<SentMessage> {
+    let queue = Arc::new(MemoryQueue::new());
+    run_any(provider, config, requests, queue.clone()).await;
+    queue.messages()
+}
+
+async fn run_any(
+    provider: &str,
+    config: &[(String, String)],
+    requests: &[WebhookRequest],
+    queue: Arc<MemoryQueue>,
+) -> Vec<Handled> {
     let mut pairs: Vec<(String, String)> = config.to_vec();
     pairs.extend([
         ("EVENTS_TABLE".to_owned(), "memory".to_owned()),
@@ -39,18 +60,21 @@ pub async fn handle_all(
     ]);
     let config = ConfigSource::from_pairs(pairs);
     match provider {
-        "kite" => run::<KiteProvider>(&config, requests).await,
-        "smallcase" => run::<SmallcaseProvider>(&config, requests).await,
-        "snaptrade" => run::<SnapTradeProvider>(&config, requests).await,
-        "onemetric" => run::<OneMetricProvider>(&config, requests).await,
-        "upvest" => run::<UpvestProvider>(&config, requests).await,
+        "kite" => run::<KiteProvider>(&config, requests, queue).await,
+        "smallcase" => run::<SmallcaseProvider>(&config, requests, queue).await,
+        "snaptrade" => run::<SnapTradeProvider>(&config, requests, queue).await,
+        "onemetric" => run::<OneMetricProvider>(&config, requests, queue).await,
+        "upvest" => run::<UpvestProvider>(&config, requests, queue).await,
         other => panic!("no in-memory pipeline for provider {other}"),
     }
 }
 
-async fn run<P: Provider>(config: &ConfigSource, requests: &[WebhookRequest]) -> Vec<Handled> {
+async fn run<P: Provider>(
+    config: &ConfigSource,
+    requests: &[WebhookRequest],
+    queue: Arc<MemoryQueue>,
+) -> Vec<Handled> {
     let store = Arc::new(MemoryStore::new());
-    let queue = Arc::new(MemoryQueue::new());
     let settings = PipelineSettings::from_config(config).expect("pipeline settings");
     let provider = P::from_config(config).expect("provider configuration");
     let pipeline = Pipeline::new(provider, store.clone(), queue.clone(), settings);

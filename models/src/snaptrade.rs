@@ -1,0 +1,479 @@
+//! SnapTrade webhooks. Envelope `type` = `eventType`.
+//!
+//! One model for both schemas: the API-key schema (`clientId`, `brokerageAuthorizationId`)
+//! and the OAuth-app schema (`schemaVersion: "oauth_v1"`, `oauthClientId`, `connectionId`).
+//! Tolerant: unknown fields are ignored and every field but `eventType` and
+//! `eventTimestamp` may be absent or null. The deprecated `webhookSecret` field is
+//! deliberately not modelled, so it cannot leak through a `Debug` print.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+
+use crate::exact_decimal;
+#[cfg(feature = "schema")]
+use crate::exact_decimal::DecimalSchema;
+use crate::raw_json::RawJson;
+
+/// The `schemaVersion` of OAuth-app payloads.
+pub const OAUTH_SCHEMA_VERSION: &str = "oauth_v1";
+
+/// One webhook notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapTradeWebhook {
+    /// `oauth_v1` for OAuth-app payloads; absent in the API-key schema.
+    pub schema_version: Option<String>,
+    /// The notification id (the envelope `id`).
+    pub webhook_id: Option<String>,
+    /// The id as SnapTrade's OpenAPI spells it; trade events carry both spellings, with
+    /// different values.
+    pub webook_id: Option<String>,
+    /// API-key schema.
+    pub client_id: Option<String>,
+    /// OAuth-app schema: which of the customer's apps the notification targets.
+    pub oauth_client_id: Option<String>,
+    /// ISO 8601 with microseconds and offset, e.g. `2022-05-31T11:16:54.658533+00:00`.
+    pub event_timestamp: String,
+    /// API-key schema: your SnapTrade user id; OAuth schema: the Personal user's UUID.
+    pub user_id: Option<String>,
+    /// `eventType` and the fields that come with it.
+    pub event: SnapTradeEvent,
+}
+
+impl SnapTradeWebhook {
+    pub fn is_oauth(&self) -> bool {
+        self.schema_version.as_deref() == Some(OAUTH_SCHEMA_VERSION)
+    }
+}
+
+/// The event types this version models, as SnapTrade writes them.
+pub const KNOWN_EVENT_TYPES: [&str; 17] = [
+    "USER_REGISTERED",
+    "USER_DELETED",
+    "CONNECTION_ATTEMPTED",
+    "CONNECTION_ADDED",
+    "CONNECTION_DELETED",
+    "CONNECTION_BROKEN",
+    "CONNECTION_FIXED",
+    "CONNECTION_UPDATED",
+    "CONNECTION_FAILED",
+    "NEW_ACCOUNT_AVAILABLE",
+    "ACCOUNT_TRANSACTIONS_INITIAL_UPDATE",
+    "ACCOUNT_TRANSACTIONS_UPDATED",
+    "ACCOUNT_REMOVED",
+    "ACCOUNT_HOLDINGS_UPDATED",
+    "TRADE_DETECTION",
+    "TRADE_UPDATE",
+    "TRADES_PLACED",
+];
+
+/// The `eventType` and the fields that come with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapTradeEvent {
+    UserRegistered,
+    UserDeleted,
+    ConnectionAttempted(ConnectionAttempt),
+    ConnectionAdded(ConnectionRef),
+    ConnectionDeleted(ConnectionRef),
+    /// Also called "disabled" in SnapTrade's docs.
+    ConnectionBroken(ConnectionRef),
+    ConnectionFixed(ConnectionRef),
+    ConnectionUpdated(ConnectionRef),
+    ConnectionFailed(ConnectionRef),
+    NewAccountAvailable(AccountRef),
+    /// Once, after the first transactions sync of a new account.
+    AccountTransactionsInitialUpdate(AccountRef),
+    /// After a later sync found new transactions.
+    AccountTransactionsUpdated(AccountRef),
+    AccountRemoved(AccountRef),
+    /// A holdings sync was attempted (sent even when it failed: see `details`).
+    AccountHoldingsUpdated(HoldingsUpdate),
+    /// Paid, per account: trades detected seconds after execution.
+    TradeDetection(TradeActivity),
+    /// Beta: status change of a trade placed through SnapTrade.
+    TradeUpdate(TradeActivity),
+    /// Older (removed from the docs in December 2025): new trades found by a poll.
+    TradesPlaced(AccountRef),
+    /// An event type this version does not know (not one of [`KNOWN_EVENT_TYPES`]).
+    Unknown {
+        event_type: String,
+    },
+}
+
+impl SnapTradeEvent {
+    /// The `eventType` this event was read from.
+    pub fn event_type(&self) -> &str {
+        match self {
+            SnapTradeEvent::UserRegistered => "USER_REGISTERED",
+            SnapTradeEvent::UserDeleted => "USER_DELETED",
+            SnapTradeEvent::ConnectionAttempted(_) => "CONNECTION_ATTEMPTED",
+            SnapTradeEvent::ConnectionAdded(_) => "CONNECTION_ADDED",
+            SnapTradeEvent::ConnectionDeleted(_) => "CONNECTION_DELETED",
+            SnapTradeEvent::ConnectionBroken(_) => "CONNECTION_BROKEN",
+            SnapTradeEvent::ConnectionFixed(_) => "CONNECTION_FIXED",
+            SnapTradeEvent::ConnectionUpdated(_) => "CONNECTION_UPDATED",
+            SnapTradeEvent::ConnectionFailed(_) => "CONNECTION_FAILED",
+            SnapTradeEvent::NewAccountAvailable(_) => "NEW_ACCOUNT_AVAILABLE",
+            SnapTradeEvent::AccountTransactionsInitialUpdate(_) => {
+                "ACCOUNT_TRANSACTIONS_INITIAL_UPDATE"
+            }
+            SnapTradeEvent::AccountTransactionsUpdated(_) => "ACCOUNT_TRANSACTIONS_UPDATED",
+            SnapTradeEvent::AccountRemoved(_) => "ACCOUNT_REMOVED",
+            SnapTradeEvent::AccountHoldingsUpdated(_) => "ACCOUNT_HOLDINGS_UPDATED",
+            SnapTradeEvent::TradeDetection(_) => "TRADE_DETECTION",
+            SnapTradeEvent::TradeUpdate(_) => "TRADE_UPDATE",
+            SnapTradeEvent::TradesPlaced(_) => "TRADES_PLACED",
+            SnapTradeEvent::Unknown { event_type } => event_type,
+        }
+    }
+}
+
+/// The brokerage connection an event is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionRef {
+    pub brokerage_id: Option<String>,
+    /// API-key schema.
+    pub brokerage_authorization_id: Option<String>,
+    /// OAuth-app schema (replaces `brokerageAuthorizationId`).
+    pub connection_id: Option<String>,
+}
+
+impl ConnectionRef {
+    /// The connection id, whichever schema carried it.
+    pub fn connection(&self) -> Option<&str> {
+        self.brokerage_authorization_id
+            .as_deref()
+            .or(self.connection_id.as_deref())
+    }
+}
+
+/// A connection attempt and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionAttempt {
+    pub connection: ConnectionRef,
+    pub connection_attempted_result: Option<ConnectionAttemptedResult>,
+    /// OAuth-app payloads carry e.g. `{"sessionId": …}`; undocumented, so kept as text.
+    pub details: Option<RawJson>,
+}
+
+/// Documented values of `connectionAttemptedResult`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConnectionAttemptedResult {
+    Success,
+    AuthExpired,
+    InvalidAuthCode,
+    AuthNotInProgress,
+    DifferentAccount,
+    UncaughtError,
+    InvalidCredentials,
+    InvalidMfaCode,
+    NoData,
+    /// A value this version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Any string: the documented values and whatever SnapTrade adds later.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ConnectionAttemptedResult {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ConnectionAttemptedResult".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "SUCCESS, AUTH_EXPIRED, INVALID_AUTH_CODE, AUTH_NOT_IN_PROGRESS, DIFFERENT_ACCOUNT, UNCAUGHT_ERROR, INVALID_CREDENTIALS, INVALID_MFA_CODE, NO_DATA, or a value added later."
+        })
+    }
+}
+
+/// The brokerage account an event is about, and its connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountRef {
+    pub account_id: Option<String>,
+    pub connection: ConnectionRef,
+}
+
+/// ACCOUNT_HOLDINGS_UPDATED.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldingsUpdate {
+    pub account: AccountRef,
+    pub details: Option<HoldingsSyncDetails>,
+}
+
+/// Which parts of a holdings sync succeeded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct HoldingsSyncDetails {
+    #[serde(default)]
+    pub total_value: Option<SyncOutcome>,
+    #[serde(default)]
+    pub positions: Option<SyncOutcome>,
+    #[serde(default)]
+    pub balances: Option<SyncOutcome>,
+    #[serde(default)]
+    pub orders: Option<SyncOutcome>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SyncOutcome {
+    #[serde(default)]
+    pub success: Option<bool>,
+    /// Null on success; its shape on failure is not documented.
+    #[serde(default)]
+    pub error: Option<RawJson>,
+}
+
+/// TRADE_DETECTION and TRADE_UPDATE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradeActivity {
+    pub account: AccountRef,
+    pub details: Option<TradeDetails>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TradeDetails {
+    #[serde(default)]
+    pub orders: Option<Vec<TradeOrder>>,
+    /// TRADE_DETECTION only.
+    #[serde(default, deserialize_with = "exact_decimal::optional")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DecimalSchema>"))]
+    pub detection_lag_seconds: Option<Decimal>,
+}
+
+/// An order as the trade webhooks report it. Prices are decimal strings (e.g.
+/// `"6.8400000000"`), read exactly with their scale.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TradeOrder {
+    #[serde(default)]
+    pub legs: Option<Vec<TradeLeg>>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub order_role: Option<RawJson>,
+    #[serde(default)]
+    pub order_type: Option<String>,
+    #[serde(default, deserialize_with = "exact_decimal::optional")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DecimalSchema>"))]
+    pub stop_price: Option<Decimal>,
+    #[serde(default, deserialize_with = "exact_decimal::optional")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DecimalSchema>"))]
+    pub limit_price: Option<Decimal>,
+    #[serde(default)]
+    pub time_placed: Option<String>,
+    #[serde(default)]
+    pub time_executed: Option<String>,
+    #[serde(default)]
+    pub time_in_force: Option<String>,
+    #[serde(default)]
+    pub trailing_stop: Option<RawJson>,
+    #[serde(default)]
+    pub price_currency: Option<String>,
+    #[serde(default, deserialize_with = "exact_decimal::optional")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DecimalSchema>"))]
+    pub execution_price: Option<Decimal>,
+    #[serde(default)]
+    pub brokerage_order_id: Option<String>,
+    #[serde(default)]
+    pub brokerage_group_order_id: Option<RawJson>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TradeLeg {
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub leg_id: Option<RawJson>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub instrument: Option<TradeInstrument>,
+    #[serde(default, deserialize_with = "exact_decimal::optional")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DecimalSchema>"))]
+    pub total_quantity: Option<Decimal>,
+    #[serde(default, deserialize_with = "exact_decimal::optional")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DecimalSchema>"))]
+    pub execution_price: Option<Decimal>,
+    #[serde(default, deserialize_with = "exact_decimal::optional")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DecimalSchema>"))]
+    pub filled_quantity: Option<Decimal>,
+    #[serde(default, deserialize_with = "exact_decimal::optional")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DecimalSchema>"))]
+    pub canceled_quantity: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TradeInstrument {
+    #[serde(default)]
+    pub symbol: Option<String>,
+    #[serde(default)]
+    pub figi_code: Option<String>,
+    #[serde(default)]
+    pub asset_type: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub exchange_mic_code: Option<String>,
+}
+
+/// The notification as it arrives: flat, with `details` kept as text until `eventType`
+/// says which shape it has (so its decimals are parsed from the original text; serde's
+/// tagged enums and `flatten` would lose it).
+#[derive(Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "SnapTradeWebhook")
+)]
+#[serde(rename_all = "camelCase")]
+struct SnapTradeWire {
+    #[serde(default)]
+    schema_version: Option<String>,
+    #[serde(default)]
+    webhook_id: Option<String>,
+    #[serde(default)]
+    webook_id: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    oauth_client_id: Option<String>,
+    event_timestamp: String,
+    #[serde(default)]
+    user_id: Option<String>,
+    /// One of the known types (see the models) or a newer one.
+    event_type: String,
+    #[serde(default)]
+    brokerage_id: Option<String>,
+    #[serde(default)]
+    brokerage_authorization_id: Option<String>,
+    #[serde(default)]
+    connection_id: Option<String>,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    connection_attempted_result: Option<ConnectionAttemptedResult>,
+    /// ACCOUNT_HOLDINGS_UPDATED: `HoldingsSyncDetails`; TRADE_DETECTION and TRADE_UPDATE:
+    /// `TradeDetails`; CONNECTION_ATTEMPTED: an undocumented object.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<DetailsSchema>"))]
+    details: Option<RawJson>,
+}
+
+// Only for the JSON Schema: the shapes `details` takes.
+/// Holdings sync outcome, detected trades, or an undocumented object.
+#[cfg(feature = "schema")]
+#[derive(schemars::JsonSchema)]
+#[schemars(untagged, rename = "SnapTradeDetails")]
+#[allow(dead_code)]
+enum DetailsSchema {
+    Holdings(HoldingsSyncDetails),
+    Trades(TradeDetails),
+    Other(serde_json::Map<String, serde_json::Value>),
+}
+
+impl<'de> Deserialize<'de> for SnapTradeWebhook {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = SnapTradeWire::deserialize(deserializer)?;
+        let connection = ConnectionRef {
+            brokerage_id: wire.brokerage_id,
+            brokerage_authorization_id: wire.brokerage_authorization_id,
+            connection_id: wire.connection_id,
+        };
+        let account = AccountRef {
+            account_id: wire.account_id,
+            connection: connection.clone(),
+        };
+        let details = wire.details;
+        let event = match wire.event_type.as_str() {
+            "USER_REGISTERED" => SnapTradeEvent::UserRegistered,
+            "USER_DELETED" => SnapTradeEvent::UserDeleted,
+            "CONNECTION_ATTEMPTED" => SnapTradeEvent::ConnectionAttempted(ConnectionAttempt {
+                connection,
+                connection_attempted_result: wire.connection_attempted_result,
+                details,
+            }),
+            "CONNECTION_ADDED" => SnapTradeEvent::ConnectionAdded(connection),
+            "CONNECTION_DELETED" => SnapTradeEvent::ConnectionDeleted(connection),
+            "CONNECTION_BROKEN" => SnapTradeEvent::ConnectionBroken(connection),
+            "CONNECTION_FIXED" => SnapTradeEvent::ConnectionFixed(connection),
+            "CONNECTION_UPDATED" => SnapTradeEvent::ConnectionUpdated(connection),
+            "CONNECTION_FAILED" => SnapTradeEvent::ConnectionFailed(connection),
+            "NEW_ACCOUNT_AVAILABLE" => SnapTradeEvent::NewAccountAvailable(account),
+            "ACCOUNT_TRANSACTIONS_INITIAL_UPDATE" => {
+                SnapTradeEvent::AccountTransactionsInitialUpdate(account)
+            }
+            "ACCOUNT_TRANSACTIONS_UPDATED" => SnapTradeEvent::AccountTransactionsUpdated(account),
+            "ACCOUNT_REMOVED" => SnapTradeEvent::AccountRemoved(account),
+            "ACCOUNT_HOLDINGS_UPDATED" => SnapTradeEvent::AccountHoldingsUpdated(HoldingsUpdate {
+                account,
+                details: details.map(|raw| raw.parse_within()).transpose()?,
+            }),
+            "TRADE_DETECTION" => SnapTradeEvent::TradeDetection(TradeActivity {
+                account,
+                details: details.map(|raw| raw.parse_within()).transpose()?,
+            }),
+            "TRADE_UPDATE" => SnapTradeEvent::TradeUpdate(TradeActivity {
+                account,
+                details: details.map(|raw| raw.parse_within()).transpose()?,
+            }),
+            "TRADES_PLACED" => SnapTradeEvent::TradesPlaced(account),
+            _ => SnapTradeEvent::Unknown {
+                event_type: wire.event_type,
+            },
+        };
+        Ok(SnapTradeWebhook {
+            schema_version: wire.schema_version,
+            webhook_id: wire.webhook_id,
+            webook_id: wire.webook_id,
+            client_id: wire.client_id,
+            oauth_client_id: wire.oauth_client_id,
+            event_timestamp: wire.event_timestamp,
+            user_id: wire.user_id,
+            event,
+        })
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for SnapTradeWebhook {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        SnapTradeWire::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        SnapTradeWire::json_schema(generator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_event_types_name_their_variants() {
+        for event_type in KNOWN_EVENT_TYPES {
+            let body = format!(
+                r#"{{"eventType":"{event_type}","eventTimestamp":"2026-11-20T14:01:07.101111+00:00"}}"#
+            );
+            let webhook: SnapTradeWebhook = serde_json::from_str(&body).unwrap();
+            assert_eq!(webhook.event.event_type(), event_type);
+            assert!(!matches!(webhook.event, SnapTradeEvent::Unknown { .. }));
+        }
+        let later: SnapTradeWebhook = serde_json::from_str(
+            r#"{"eventType":"PORTFOLIO_REBALANCED","eventTimestamp":"2026-11-20T14:01:07+00:00"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            later.event,
+            SnapTradeEvent::Unknown {
+                event_type: "PORTFOLIO_REBALANCED".to_owned()
+            }
+        );
+    }
+}
