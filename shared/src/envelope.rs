@@ -1,6 +1,6 @@
 //! The normalized envelope: one queue message per distinct event.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -33,35 +33,9 @@ pub struct EventDraft {
     pub fallback: Fallbacks,
 }
 
-/// A queue message as downstream consumers read it.
-///
-/// ```
-/// let body = r#"{"id":"e1","provider":"kite","type":"COMPLETE","subject":"220303000308932",
-///   "occurred_at":"2022-03-03T03:54:25Z","received_at":"2022-03-03T03:54:26Z","payload":{"status":"COMPLETE"}}"#;
-/// let envelope: brokerhooks::Envelope = serde_json::from_str(body).unwrap();
-/// assert_eq!(envelope.event_type, "COMPLETE");
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Envelope {
-    pub id: String,
-    pub provider: String,
-    #[serde(rename = "type")]
-    pub event_type: String,
-    pub subject: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub occurred_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub received_at: OffsetDateTime,
-    pub payload: serde_json::Value,
-}
-
-impl Envelope {
-    /// Deserializes the payload into a provider model, e.g. `KitePostback`.
-    pub fn payload_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&self.payload)
-    }
-}
+/// A queue message as downstream consumers read it: defined once, in the consumer-facing
+/// models crate (the tests here check that what the pipeline writes parses as one).
+pub use brokerhooks_models::Envelope;
 
 /// The wire form: borrows the payload so its bytes go out exactly as received.
 #[derive(Serialize)]

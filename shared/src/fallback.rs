@@ -5,52 +5,14 @@
 
 use std::fmt;
 
-/// Envelope `type` of an event whose type cannot be read.
-pub const UNPARSED_TYPE: &str = "UNPARSED";
-/// Envelope `subject` of an event whose subject cannot be read.
-pub const UNKNOWN_SUBJECT: &str = "unknown";
-/// Name of the SQS message attribute that lists an event's fallbacks.
-pub const FALLBACK_ATTRIBUTE: &str = "fallback";
+// The names consumers see (the `fallback` attribute's tokens, the stand-in values) are
+// defined once, in the consumer-facing models crate.
+pub use brokerhooks_models::fallback::{
+    FALLBACK_ATTRIBUTE, Fallback, UNKNOWN_SUBJECT, UNPARSED_TYPE,
+};
 
-/// One envelope field that could not be read from an authentic event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Fallback {
-    /// No usable provider event id: `id` is the content hash.
-    EventId,
-    /// No readable type: `type` is [`UNPARSED_TYPE`].
-    EventType,
-    /// No readable subject: `subject` is [`UNKNOWN_SUBJECT`].
-    Subject,
-    /// No readable event time: `occurred_at` is the receive time.
-    OccurredAt,
-    /// The signed timestamp could not be read, so the freshness rule was not applied
-    /// (deduplication by id still holds).
-    SignedTimestamp,
-}
-
-impl Fallback {
-    pub const ALL: [Fallback; 5] = [
-        Fallback::EventId,
-        Fallback::EventType,
-        Fallback::Subject,
-        Fallback::OccurredAt,
-        Fallback::SignedTimestamp,
-    ];
-
-    /// The fixed token written to logs and to the `fallback` attribute.
-    pub const fn token(self) -> &'static str {
-        match self {
-            Fallback::EventId => "id",
-            Fallback::EventType => "type",
-            Fallback::Subject => "subject",
-            Fallback::OccurredAt => "occurred_at",
-            Fallback::SignedTimestamp => "signed_timestamp",
-        }
-    }
-
-    const fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
+const fn bit(fallback: Fallback) -> u8 {
+    1 << (fallback as u8)
 }
 
 /// The fallbacks used for one event; empty for an event read as documented.
@@ -63,15 +25,15 @@ impl Fallbacks {
     /// This set plus `fallback` (builder style).
     #[must_use]
     pub const fn with(self, fallback: Fallback) -> Self {
-        Fallbacks(self.0 | fallback.bit())
+        Fallbacks(self.0 | bit(fallback))
     }
 
     pub fn insert(&mut self, fallback: Fallback) {
-        self.0 |= fallback.bit();
+        self.0 |= bit(fallback);
     }
 
     pub const fn contains(self, fallback: Fallback) -> bool {
-        self.0 & fallback.bit() != 0
+        self.0 & bit(fallback) != 0
     }
 
     pub const fn is_empty(self) -> bool {

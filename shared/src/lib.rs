@@ -7,7 +7,8 @@
 //! - `pipeline` — method → size → verify → claim → enqueue → complete → answer.
 //! - `idempotency` — claim store trait, DynamoDB and in-memory implementations.
 //! - `queue` — queue trait, SQS and in-memory implementations.
-//! - `envelope` — the normalized queue message ([`Envelope`]) consumers deserialize.
+//! - `envelope` — what the pipeline writes to the queue; consumers read it as
+//!   [`Envelope`] from the `brokerhooks-models` crate.
 //! - `config`, `function`, `lambda_adapter`, `logging`, `metrics` — running as a Lambda.
 
 pub mod aws_client;

@@ -5,10 +5,11 @@ use brokerhooks::canonical_json::content_id;
 use brokerhooks::config::{ConfigSource, PipelineSettings};
 use brokerhooks::function::FunctionService;
 use brokerhooks::idempotency::DynamoDbStore;
-use brokerhooks::providers::onemetric::{IpAllowlist, OneMetricEvent, OneMetricProvider};
+use brokerhooks::providers::onemetric::{IpAllowlist, OneMetricProvider};
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Envelope, Pipeline, WebhookRequest};
+use brokerhooks_models::onemetric::OneMetricEvent;
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
@@ -160,7 +161,7 @@ async fn the_seed_examples_are_accepted_under_the_default_freshness_rule() {
     );
     let envelope: Envelope = serde_json::from_str(&login_message.body).unwrap();
     let event: OneMetricEvent = envelope.payload_as().unwrap();
-    assert_eq!(event.sub_type, "LOGIN");
+    assert_eq!(event.sub_type.as_deref(), Some("LOGIN"));
 
     let mut keys: Vec<String> = emulator
         .table_items(&table)

@@ -10,10 +10,8 @@
 //! fallback (see `crate::fallback`).
 
 mod checksum;
-mod postback;
 
 pub use checksum::{checksum_hex, checksum_matches};
-pub use postback::KitePostback;
 
 use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};

@@ -63,9 +63,6 @@ fn the_mock_postback_verifies_and_normalizes() {
     assert_eq!(draft.payload.get(), postback(VECTOR_CHECKSUM));
     assert_eq!(draft.id.len(), 64);
     assert_eq!(draft.fallback, crate::fallback::Fallbacks::NONE);
-    let model: KitePostback = serde_json::from_str(draft.payload.get()).unwrap();
-    assert_eq!(model.tradingsymbol.as_deref(), Some("SBIN"));
-    assert_eq!(model.average_price, Some(470.0));
 }
 
 #[test]

@@ -18,11 +18,9 @@
 //! it repeats an event's content. There is no event id: events are identified by their
 //! content (canonical JSON).
 
-mod event;
 mod ip_allowlist;
 mod token;
 
-pub use event::{EventKind, MarketDetails, OneMetricEvent, OneMetricUser};
 pub use ip_allowlist::{AllowlistError, CidrBlock, IpAllowlist};
 pub use token::{
     API_KEY_HEADER, AUTHORIZATION_HEADER, TOKEN_PARAMETER, matching_any, matching_token,

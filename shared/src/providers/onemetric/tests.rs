@@ -150,40 +150,7 @@ fn an_unknown_pair_is_accepted_with_its_type() {
     let draft = single(body);
     assert_eq!(draft.event_type, "PORTFOLIO.REBALANCED");
     assert_eq!(draft.subject, "user_1");
-    let event: OneMetricEvent = serde_json::from_str(draft.payload.get()).unwrap();
-    assert_eq!(event.kind(), None);
-}
-
-#[test]
-fn every_documented_pair_is_typed() {
-    for kind in EventKind::ALL {
-        let (event_type, sub_type) = kind.pair();
-        assert_eq!(EventKind::from_pair(event_type, sub_type), Some(kind));
-        assert_eq!(kind.envelope_type(), format!("{event_type}.{sub_type}"));
-    }
-    assert_eq!(EventKind::from_pair("USER_ACTIVITY", "PRICE_ALERT"), None);
-    assert_eq!(EventKind::from_pair("user_activity", "login"), None);
-}
-
-#[test]
-fn the_model_reads_the_payload_and_debug_hides_personal_data() {
-    let event: OneMetricEvent = serde_json::from_str(SEED_STOCK_ADDED).unwrap();
-    assert_eq!(event.kind(), Some(EventKind::StockAdded));
-    let details = event.market_details();
-    assert_eq!(details.symbol.as_deref(), Some("DEF"));
-    assert_eq!(details.watchlist_name.as_deref(), Some("My Favorites"));
-    let user = event.user.clone().unwrap();
-    assert_eq!(user.id.as_deref(), Some("user_123456"));
-    assert_eq!(user.email.as_deref(), Some("johndoe@example.com"));
-    let debug = format!("{event:?}");
-    assert!(debug.contains("user_123456"), "{debug}");
-    assert!(!debug.contains("johndoe@example.com"), "{debug}");
-    assert!(!debug.contains("John Doe"), "{debug}");
-
-    let alert: OneMetricEvent = serde_json::from_str(SEED_PRICE_ALERT).unwrap();
-    assert_eq!(alert.user, None);
-    assert_eq!(alert.market_details().ltp, Some(30.0));
-    assert_eq!(alert.market_details().price_change_percentage, Some(10.0));
+    assert_eq!(draft.payload.get(), body);
 }
 
 /// Name, query, body, expected verdict.

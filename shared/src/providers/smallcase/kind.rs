@@ -13,13 +13,13 @@ pub const PENDING_ACTIONS_EVENT_TYPE: &str = "USER.PENDING_ACTIONS";
 /// A smallcase webhook kind; [`SmallcaseEventKind::event_type`] is the envelope `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallcaseEventKind {
-    /// Stock or basket order batch (`batchId`, `orders`, `unplaced`): [`super::OrderBatch`].
+    /// Stock or basket order batch (`batchId`, `orders`, `unplaced`): `brokerhooks_models::smallcase::OrderBatch`.
     SecuritiesOrder,
-    /// Holdings import (`securities`, `smallcases`): [`super::HoldingsImport`].
+    /// Holdings import (`securities`, `smallcases`): `brokerhooks_models::smallcase::HoldingsImport`.
     HoldingsImport,
-    /// Mutual-fund holdings import: [`super::MfHoldingsImport`].
+    /// Mutual-fund holdings import: `brokerhooks_models::smallcase::MfHoldingsImport`.
     MfHoldingsImport,
-    /// `eventType: USER.PENDING_ACTIONS`: [`super::PendingActions`].
+    /// `eventType: USER.PENDING_ACTIONS`: `brokerhooks_models::smallcase::PendingActions`.
     PendingActions,
 }
 

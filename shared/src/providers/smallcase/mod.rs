@@ -12,26 +12,12 @@
 //! the models; reading them is the consumer's job.
 
 mod checksum;
-mod holdings_import;
 mod kind;
-mod mf_holdings_import;
-mod order_batch;
-mod pending_actions;
 
 pub use checksum::{checksum_hex, checksum_matches};
-pub use holdings_import::{
-    Constituent, ExchangePositions, HeldSecurity, HoldingsImport, HoldingsList, ImportedSecurities,
-    ImportedSmallcases, PrivateSmallcaseSummary, PrivateSmallcases, PublicSmallcase,
-    QuantityAtPrice, SecurityHoldings, SmallcaseStats,
-};
 pub use kind::{
     ChecksumInput, PENDING_ACTIONS_EVENT_TYPE, SignedFields, SmallcaseEventKind, classify,
     envelope_type,
-};
-pub use mf_holdings_import::MfHoldingsImport;
-pub use order_batch::{OrderBatch, SecurityOrder};
-pub use pending_actions::{
-    FixAction, PendingActions, PendingActionsData, PendingInvestment, RebalanceAction, SipAction,
 };
 
 use crate::canonical_json::object_content_id;

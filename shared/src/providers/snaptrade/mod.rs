@@ -18,15 +18,9 @@
 
 mod canonical_form;
 mod signature;
-mod webhook;
 
 pub use canonical_form::{canonical_form, python_float_repr};
 pub use signature::{decode_signature, signature_base64, signature_matches};
-pub use webhook::{
-    AccountRef, ConnectionAttempt, ConnectionAttemptedResult, ConnectionRef, HoldingsSyncDetails,
-    HoldingsUpdate, OAUTH_SCHEMA_VERSION, SnapTradeEvent, SnapTradeWebhook, SyncOutcome,
-    TradeActivity, TradeDetails, TradeInstrument, TradeLeg, TradeOrder,
-};
 
 use serde_json::{Map, Value};
 
