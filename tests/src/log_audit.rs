@@ -13,6 +13,7 @@ const PUBLIC_VARIABLES: &[&str] = &[
     "UPVEST_VERIFY_KEYS",
     "ONEMETRIC_ALLOWED_IPS",
     "UPVEST_SIGNATURE_GRACE_SECONDS",
+    "UPVEST_WEBHOOK_IDS",
 ];
 /// Header names whose values are signatures.
 const SIGNATURE_HEADERS: &[&str] = &["signature", "signature-input", "digest"];

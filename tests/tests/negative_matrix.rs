@@ -9,7 +9,6 @@ use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::handle_all;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
 use brokerhooks_testkit::signers::upvest::UpvestSigner;
-use p521::ecdsa::SigningKey;
 use serde_json::Value;
 
 /// Where a provider's proof of authenticity travels.
@@ -116,8 +115,7 @@ fn fixtures() -> Vec<Fixture> {
     let onemetric = first_sample("onemetric");
     let upvest = first_sample("upvest");
     // Same kid, another key: what a forger without Upvest's private key can do.
-    let forger = UpvestSigner::new(
-        SigningKey::from_slice(&[1u8; 66]).unwrap(),
+    let forger = UpvestSigner::generate(
         UpvestSigner::local(&LocalSecrets::load_default().unwrap())
             .unwrap()
             .kid(),

@@ -15,11 +15,12 @@ use brokerhooks::envelope::OutgoingMessage;
 use brokerhooks::function::FunctionService;
 use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::upvest::{
-    UpvestEvent, UpvestProvider, VERIFY_KEYS_VARIABLE, VerifyKeys,
+    UpvestEvent, UpvestProvider, VERIFY_KEYS_VARIABLE, VerifyKeys, WebhookSubscriptions,
+    digest_header,
 };
 use brokerhooks::queue::{EventQueue, QueueError, SqsQueue};
 use brokerhooks::{Answer, Pipeline, WebhookRequest};
-use brokerhooks_testkit::answers::accepted;
+use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::local_secrets::LocalSecrets;
@@ -33,12 +34,8 @@ fn signer() -> UpvestSigner {
     UpvestSigner::local(&LocalSecrets::load_default().unwrap()).unwrap()
 }
 
-/// A throwaway P-521 key (a scalar below the group order).
-fn test_key(byte: u8) -> p521::ecdsa::SigningKey {
-    let mut scalar = [byte; 66];
-    scalar[0] = 0;
-    p521::ecdsa::SigningKey::from_slice(&scalar).unwrap()
-}
+/// The subscription id of every sample event (events/upvest/payloads/).
+const OUR_WEBHOOK: &str = "0b7c9d2e-4f61-4a83-9b5c-6d7e8f9a0b1c";
 
 fn provider(grace_seconds: u64) -> UpvestProvider {
     let secrets = LocalSecrets::load_default().unwrap();
@@ -52,7 +49,7 @@ fn event(n: u32, event_type: &str, object_id: &str) -> Value {
         "created_at": format!("2026-11-22T10:00:{n:02}.250Z"),
         "type": event_type,
         "object": {"id": object_id, "status": "FILLED", "cash_amount": "10.00"},
-        "webhook_id": "0b7c9d2e-4f61-4a83-9b5c-6d7e8f9a0b1c",
+        "webhook_id": OUR_WEBHOOK,
     })
 }
 
@@ -119,6 +116,17 @@ impl Stack {
     /// The production adapters, the SQS client with the call recorder.
     fn pipeline(&self) -> UpvestPipeline<SqsQueue> {
         self.pipeline_with(|queue| queue)
+    }
+
+    /// The production adapters around a provider that accepts only our subscription.
+    fn pipeline_for_our_webhook(&self) -> UpvestPipeline<SqsQueue> {
+        let (store, queue) = self.emulator.adapters(&self.table, &self.queue);
+        Pipeline::new(
+            provider(300).with_subscriptions(WebhookSubscriptions::only([OUR_WEBHOOK])),
+            store,
+            queue,
+            test_settings(&self.table, &self.queue),
+        )
     }
 
     fn pipeline_with<Q: EventQueue>(&self, wrap: impl FnOnce(SqsQueue) -> Q) -> UpvestPipeline<Q> {
@@ -346,7 +354,7 @@ async fn a_batch_redelivered_after_a_partial_failure_enqueues_only_the_missing_e
 }
 
 #[tokio::test]
-async fn an_event_without_id_or_type_is_enqueued_as_unparsed_and_the_batch_answers_200() {
+async fn events_with_unreadable_fields_are_enqueued_with_fallbacks_and_the_batch_answers_200() {
     let (logs, _guard) = CapturedLogs::install();
     let stack = Stack::new().await;
     let good = event(1, "USER.ACTIVATED", "user-1").to_string();
@@ -354,47 +362,207 @@ async fn an_event_without_id_or_type_is_enqueued_as_unparsed_and_the_batch_answe
     let not_object = "17";
     let delivery = batch(&[&good, no_id, not_object]);
     let before = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let tally = stack
+        .pipeline()
+        .process(&delivery.to_request())
+        .await
+        .unwrap();
     assert_eq!(
-        stack.pipeline().handle(&delivery.to_request()).await,
-        accepted(3, 0)
+        (tally.accepted, tally.duplicates, tally.unparsed),
+        (3, 0, 2)
     );
 
-    let envelopes = stack.envelopes().await;
-    assert_eq!(envelopes.len(), 3);
-    for raw in [no_id, not_object] {
+    let messages = stack.emulator.drain(&stack.queue).await;
+    assert_eq!(messages.len(), 3);
+    let cases = [
+        (no_id, "ORDER.NEW", "o-9", "id,occurred_at"),
+        (
+            not_object,
+            "UNPARSED",
+            "unknown",
+            "id,type,subject,occurred_at",
+        ),
+    ];
+    for (raw, event_type, subject, fallback) in cases {
         let value: Value = serde_json::from_str(raw).unwrap();
         let id = content_id(&value);
-        let envelope = envelopes.iter().find(|e| e["id"] == id.as_str()).unwrap();
-        assert_eq!(envelope["type"], "UNPARSED");
-        assert_eq!(envelope["subject"], "unparsed");
-        assert_eq!(envelope["occurred_at"], envelope["received_at"]);
-        assert_eq!(envelope["payload"], value);
-        let at = OffsetDateTime::parse(
-            envelope["received_at"].as_str().unwrap(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap();
+        let message = messages
+            .iter()
+            .find(|m| serde_json::from_str::<Value>(&m.body).unwrap()["id"] == id.as_str())
+            .unwrap();
+        let envelope: Value = serde_json::from_str(&message.body).unwrap();
+        let received_at = envelope["received_at"].as_str().unwrap();
+        assert_eq!(
+            envelope,
+            json!({
+                "id": id, "provider": "upvest", "type": event_type, "subject": subject,
+                "occurred_at": received_at, "received_at": received_at, "payload": value,
+            })
+        );
+        assert_eq!(
+            message.attributes.get("fallback").map(String::as_str),
+            Some(fallback)
+        );
+        let at = OffsetDateTime::parse(received_at, &time::format_description::well_known::Rfc3339)
+            .unwrap();
         assert!(at >= before);
     }
-    assert!(
-        envelopes
-            .iter()
-            .any(|e| e["type"] == "USER.ACTIVATED" && e["subject"] == "user-1")
-    );
+    let documented = messages
+        .iter()
+        .find(|m| m.body.contains("USER.ACTIVATED"))
+        .unwrap();
+    assert!(documented.body.contains(r#""subject":"user-1""#));
+    assert_eq!(documented.attributes.get("fallback"), None);
     let text = logs.text();
     assert_eq!(
-        text.matches("event without id or type kept as UNPARSED")
-            .count(),
+        text.matches("event enqueued with a fallback").count(),
         2,
         "{text}"
     );
     assert!(!text.contains("o-9"), "event content must not be logged");
 
-    // Redelivered, the unparsed events are duplicates too: their ids come from content.
+    // Redelivered, the drifted events are duplicates too: their ids come from content.
     assert_eq!(
         stack.pipeline().handle(&delivery.to_request()).await,
         accepted(0, 3)
     );
+}
+
+/// A delivery whose covered headers are structured values, signed as Upvest's v6 signer
+/// does: a dictionary, a list, an inner list and a plain value containing ", ".
+fn structured_delivery(events: &[&str]) -> Delivery {
+    let mut delivery = Delivery::post(
+        "/webhooks/upvest",
+        format!("{{\"payload\": [{}]}}", events.join(", ")),
+    );
+    delivery.headers.extend(
+        [
+            ("cache-control", "max-age=0, stale-if-error=60"),
+            ("accept-language", "en, de"),
+            ("upvest-trace", "(a, \"b, c\")"),
+            ("accept", "application/json, text/plain"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned())),
+    );
+    signer().sign(delivery, now()).unwrap()
+}
+
+#[tokio::test]
+async fn structured_covered_headers_verify_are_enqueued_and_redeliveries_are_duplicates() {
+    let stack = Stack::new().await;
+    let events = [
+        event(1, "ORDER.NEW", "order-1").to_string(),
+        event(2, "ORDER.FILLED", "order-1").to_string(),
+    ];
+    let delivery = structured_delivery(&events.iter().map(String::as_str).collect::<Vec<_>>());
+    let input = delivery.header("signature-input").unwrap();
+    let covered = &input[..input.find(';').unwrap()];
+    assert_eq!(
+        covered,
+        r#"sig1=("content-type" "cache-control:max-age" "cache-control:stale-if-error" "accept-language" "upvest-trace:0" "upvest-trace:1" "upvest-trace:2" "accept" "@method" "@path" "digest")"#
+    );
+    assert_eq!(
+        stack.pipeline().handle(&delivery.to_request()).await,
+        accepted(2, 0)
+    );
+    let envelopes = stack.envelopes().await;
+    assert_eq!(envelopes.len(), 2);
+    for (envelope, (n, event_type, raw)) in envelopes.iter().zip([
+        (1, "ORDER.NEW", &events[0]),
+        (2, "ORDER.FILLED", &events[1]),
+    ]) {
+        let received_at = envelope["received_at"].as_str().unwrap();
+        assert_eq!(
+            envelope,
+            &json!({
+                "id": format!("0c0ffee0-0000-4000-8000-{n:012}"), "provider": "upvest",
+                "type": event_type, "subject": "order-1",
+                "occurred_at": format!("2026-11-22T10:00:{n:02}.25Z"),
+                "received_at": received_at,
+                "payload": serde_json::from_str::<Value>(raw).unwrap(),
+            })
+        );
+    }
+    // The same delivery, and the batch signed again as Upvest's retry would be.
+    assert_eq!(
+        stack.pipeline().handle(&delivery.to_request()).await,
+        accepted(0, 2)
+    );
+    let resigned = structured_delivery(&events.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        stack.pipeline().handle(&resigned.to_request()).await,
+        accepted(0, 2)
+    );
+    assert!(stack.emulator.drain(&stack.queue).await.is_empty());
+    assert_eq!(stack.emulator.table_items(&stack.table).await.len(), 2);
+
+    // A covered member changed, or the covered part of the plain value: refused.
+    for (name, value) in [
+        ("cache-control", "max-age=1, stale-if-error=60"),
+        ("upvest-trace", "(a, \"b, d\")"),
+        ("accept", "application/xml, text/plain"),
+    ] {
+        let tampered = delivery.clone().with_header(name, value);
+        assert_eq!(
+            stack.pipeline().handle(&tampered.to_request()).await,
+            refused(401, "signature mismatch"),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_forged_digest_entry_or_a_foreign_webhook_id_writes_nothing() {
+    let stack = Stack::new().await;
+    let genuine = batch(&[&event(1, "ORDER.FILLED", "order-1").to_string()]);
+    // A forged body, and its digest appended as an unsigned second entry.
+    let forged_body = String::from_utf8(genuine.body.clone())
+        .unwrap()
+        .replace("10.00", "99999.00");
+    let mut forged = genuine.clone().with_header(
+        "digest",
+        &format!(
+            "{}, {}",
+            genuine.header("digest").unwrap(),
+            digest_header(forged_body.as_bytes())
+        ),
+    );
+    forged.body = forged_body.into_bytes();
+    assert_eq!(
+        stack.pipeline().handle(&forged.to_request()).await,
+        refused(401, "digest mismatch")
+    );
+
+    // Signed by Upvest, but for another client's subscription.
+    let mut foreign_event = event(2, "ORDER.FILLED", "order-2");
+    foreign_event["webhook_id"] = json!("9f8e7d6c-0000-4000-8000-theirs000000");
+    let foreign = batch(&[
+        &event(3, "ORDER.NEW", "order-3").to_string(),
+        &foreign_event.to_string(),
+    ]);
+    assert_eq!(
+        stack
+            .pipeline_for_our_webhook()
+            .handle(&foreign.to_request())
+            .await,
+        refused(401, "event for another webhook subscription")
+    );
+    assert!(stack.emulator.table_items(&stack.table).await.is_empty());
+    assert!(stack.emulator.drain(&stack.queue).await.is_empty());
+
+    // Ours only, or no subscriptions configured: accepted.
+    assert_eq!(
+        stack
+            .pipeline_for_our_webhook()
+            .handle(&genuine.to_request())
+            .await,
+        accepted(1, 0)
+    );
+    assert_eq!(
+        stack.pipeline().handle(&foreign.to_request()).await,
+        accepted(2, 0)
+    );
+    assert_eq!(stack.envelopes().await.len(), 3);
 }
 
 #[tokio::test]
@@ -439,8 +607,8 @@ async fn forged_or_tampered_deliveries_write_nothing() {
     moved.path = "/webhooks/other".to_owned();
     let mut put = good.clone();
     put.method = "PUT".to_owned();
-    let other_key = UpvestSigner::new(test_key(7), signer().kid());
-    let unknown_kid = UpvestSigner::new(test_key(9), "not-configured");
+    let other_key = UpvestSigner::generate(signer().kid());
+    let unknown_kid = UpvestSigner::generate("not-configured");
     let cases = [
         ("body changed", tampered, refused("digest mismatch")),
         (
@@ -563,4 +731,39 @@ async fn a_bad_jwks_makes_the_function_answer_500_and_say_which_variable() {
         "{text}"
     );
     assert!(emulator.table_items(&table).await.is_empty());
+}
+
+#[tokio::test]
+async fn without_webhook_ids_the_function_warns_at_cold_start() {
+    let (logs, _guard) = CapturedLogs::install();
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    let secrets = LocalSecrets::load_default().unwrap();
+    let config = |webhook_ids: &str| {
+        ConfigSource::from_pairs([
+            ("EVENTS_TABLE", table.as_str()),
+            ("EVENTS_QUEUE_URL", queue.as_str()),
+            (
+                VERIFY_KEYS_VARIABLE,
+                secrets.get(VERIFY_KEYS_VARIABLE).unwrap(),
+            ),
+            ("UPVEST_WEBHOOK_IDS", webhook_ids),
+        ])
+    };
+    let warning = "webhook ids not configured";
+    let configured =
+        FunctionService::<UpvestProvider>::build(config(OUR_WEBHOOK), &emulator.config).await;
+    assert!(matches!(configured, FunctionService::Ready(_)));
+    assert!(!logs.text().contains(warning), "{}", logs.text());
+    let unset = FunctionService::<UpvestProvider>::build(config(""), &emulator.config).await;
+    assert!(matches!(unset, FunctionService::Ready(_)));
+    assert_eq!(logs.text().matches(warning).count(), 1, "{}", logs.text());
+    // Unset, events of any subscription are accepted.
+    let foreign =
+        batch(&[&json!({"id": "cold-1", "type": "ORDER.NEW", "webhook_id": "theirs"}).to_string()]);
+    assert_eq!(unset.handle(&foreign.to_request()).await, accepted(1, 0));
+    assert_eq!(
+        configured.handle(&foreign.to_request()).await,
+        refused(401, "event for another webhook subscription")
+    );
 }

@@ -2,12 +2,16 @@
 //! the emulator's table and queue. The function's JWKS comes from events/local.env
 //! through the env file, so this also proves the JSON value survives it.
 
+use brokerhooks::providers::upvest::digest_header;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::E2eStack;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::replay::{event_files, read_event_file};
 use brokerhooks_testkit::signers::upvest::UpvestSigner;
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// The subscription id events/local.env configures (`UPVEST_WEBHOOK_IDS`).
+const OUR_WEBHOOK: &str = "0b7c9d2e-4f61-4a83-9b5c-6d7e8f9a0b1c";
 
 /// One test function: the stack's queue is shared, so the scenarios run in order.
 #[tokio::test]
@@ -84,10 +88,11 @@ async fn upvest_over_http() {
         (200, r#"{"accepted":0,"duplicates":10}"#.to_owned())
     );
 
-    // A fresh batch mixing a seen event, a new one and one without an id.
+    // A fresh batch mixing a seen event, a new one and one without an id (its content
+    // hash stands in; its type and subject are still read).
     let signer = UpvestSigner::local(&LocalSecrets::load_default().unwrap()).unwrap();
     let seen = serde_json::to_string(&sent_events[0]).unwrap();
-    let new = r#"{"id":"e2e-new-1","type":"CASH_BALANCE.UPDATED","created_at":"2026-11-22T08:00:00Z","object":{"id":"cb-1"},"webhook_id":"w"}"#;
+    let new = r#"{"id":"e2e-new-1","type":"CASH_BALANCE.UPDATED","created_at":"2026-11-22T08:00:00Z","object":{"id":"cb-1"},"webhook_id":"0b7c9d2e-4f61-4a83-9b5c-6d7e8f9a0b1c"}"#;
     let no_id = r#"{"type":"ORDER.NEW","object":{"id":"o-1"}}"#;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mixed = signer
@@ -105,7 +110,7 @@ async fn upvest_over_http() {
         .collect();
     assert_eq!(
         kinds,
-        [("CASH_BALANCE.UPDATED", "cb-1"), ("UNPARSED", "unparsed")]
+        [("CASH_BALANCE.UPDATED", "cb-1"), ("ORDER.NEW", "o-1")]
     );
     assert_eq!(fresh[1]["occurred_at"], fresh[1]["received_at"]);
 
@@ -129,6 +134,44 @@ async fn upvest_over_http() {
     );
     assert_eq!(stack.drain().await[0]["id"], "e2e-query-1");
 
+    // Covered headers that are structured values, normalised as Upvest's signer does: a
+    // dictionary, an inner list and a plain value with text after ", ".
+    let event = json!({"id": "e2e-structured-1", "type": "ORDER.NEW",
+        "created_at": "2026-11-22T08:00:00Z", "object": {"id": "o-s"}, "webhook_id": OUR_WEBHOOK});
+    let mut structured =
+        Delivery::post("/webhooks/upvest", json!({"payload": [event]}).to_string());
+    structured.headers.extend(
+        [
+            ("cache-control", "max-age=0, stale-if-error=60"),
+            ("upvest-trace", "(a, \"b, c\")"),
+            ("accept", "application/json, text/plain"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned())),
+    );
+    let structured = signer.sign(structured, now).unwrap();
+    let input = structured.header("signature-input").unwrap();
+    assert!(
+        input.starts_with(r#"sig1=("content-type" "cache-control:max-age" "cache-control:stale-if-error" "upvest-trace:0" "upvest-trace:1" "upvest-trace:2" "accept" "@method" "@path" "digest");"#),
+        "{input}"
+    );
+    assert_eq!(
+        stack.send("upvest", &structured).await,
+        (200, r#"{"accepted":1,"duplicates":0}"#.to_owned())
+    );
+    let enqueued = stack.drain().await;
+    assert_eq!(enqueued.len(), 1);
+    let received_at = enqueued[0]["received_at"].as_str().unwrap();
+    assert_eq!(
+        enqueued[0],
+        json!({"id": "e2e-structured-1", "provider": "upvest", "type": "ORDER.NEW",
+            "subject": "o-s", "occurred_at": "2026-11-22T08:00:00Z",
+            "received_at": received_at, "payload": event})
+    );
+    assert_eq!(
+        stack.send("upvest", &structured).await,
+        (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
+    );
+
     // Forged, tampered and misdirected requests are refused and write nothing.
     let items = stack.table_len().await;
     let one = read_event_file(&files[0]).unwrap();
@@ -149,6 +192,25 @@ async fn upvest_over_http() {
         headers: vec![("content-type".to_owned(), "application/json".to_owned())],
         ..one.clone()
     };
+    // The forged body's digest appended to the signed one: only the signed text counts.
+    let forged_digest = tampered.clone().with_header(
+        "digest",
+        &format!(
+            "{}, {}",
+            one.header("digest").unwrap(),
+            digest_header(&tampered.body)
+        ),
+    );
+    // Signed by Upvest for another client's subscription.
+    let foreign = signer
+        .sign_body(
+            json!({"payload": [{"id": "e2e-foreign-1", "type": "ORDER.NEW",
+                "created_at": "2026-11-22T08:00:00Z", "object": {"id": "o-f"},
+                "webhook_id": "9f8e7d6c-0000-4000-8000-0000000000ff"}]})
+            .to_string(),
+            now,
+        )
+        .unwrap();
     let cases = [
         (
             "tampered body",
@@ -169,6 +231,18 @@ async fn upvest_over_http() {
             r#"{"error":"missing signature-input"}"#,
         ),
         ("get", get, 405, r#"{"error":"method not allowed"}"#),
+        (
+            "forged digest entry",
+            forged_digest,
+            401,
+            r#"{"error":"digest mismatch"}"#,
+        ),
+        (
+            "foreign webhook id",
+            foreign,
+            401,
+            r#"{"error":"event for another webhook subscription"}"#,
+        ),
     ];
     for (name, delivery, status, body) in cases {
         assert_eq!(

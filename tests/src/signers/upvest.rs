@@ -1,17 +1,22 @@
-//! Signs deliveries the way Upvest's v6 signer does: `digest` of the body, covered
-//! headers first, then `@method`, `@path`, `digest` and `@query`; parameters keyid,
-//! created, nonce, expires (created + 60 s); ECDSA P-521/SHA-512 in ASN.1 DER.
+//! Signs deliveries the way Upvest's v6 signer does: every header (except the signature
+//! headers and names starting `x-`, `cf-`, `cdn-` or `cookie`) normalised into its
+//! components (`name`, `name:key`, `name:0…N`, see `header_components`), then `@method`,
+//! `@path`, `digest` and `@query`; parameters keyid, created, nonce, expires
+//! (created + 60 s); ECDSA P-521/SHA-512 in ASN.1 DER.
 //! Test and dev tooling only: the functions only verify.
 
+use std::sync::Arc;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use p521::SecretKey;
-use p521::ecdsa::signature::Signer;
-use p521::ecdsa::{Signature, SigningKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use brokerhooks::providers::upvest::{VERIFY_KEYS_VARIABLE, digest_header, signature_base};
+use brokerhooks::providers::upvest::{
+    VERIFY_KEYS_VARIABLE, digest_header, header_components, signature_base,
+};
 use brokerhooks::timestamps::parse_rfc3339;
 
 use crate::api_gateway_event::Delivery;
@@ -21,34 +26,39 @@ use crate::local_secrets::{LocalSecrets, repo_root};
 pub const LOCAL_KEY_FILE: &str = "events/upvest/local-signing-key.pem";
 /// How long a signature is valid, as in Upvest's signer.
 pub const VALIDITY_SECONDS: i64 = 60;
+/// Header name prefixes Upvest's signer leaves uncovered.
+const UNCOVERED_PREFIXES: &[&str] = &["x-", "cf-", "cdn-", "cookie"];
 
 /// A signing key and the `kid` it is published under.
 #[derive(Clone)]
 pub struct UpvestSigner {
-    key: SigningKey,
+    key: Arc<EcdsaKeyPair>,
     kid: String,
 }
 
 impl UpvestSigner {
-    pub fn new(key: SigningKey, kid: impl Into<String>) -> Self {
+    pub fn new(key: EcdsaKeyPair, kid: impl Into<String>) -> Self {
         UpvestSigner {
-            key,
+            key: Arc::new(key),
             kid: kid.into(),
         }
+    }
+
+    /// A fresh random P-521 key published under `kid` (a key nobody configured).
+    pub fn generate(kid: impl Into<String>) -> Self {
+        let key = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_ASN1_SIGNING)
+            .unwrap_or_else(|_| panic!("P-521 key generation failed"));
+        UpvestSigner::new(key, kid)
     }
 
     /// The local test key; its `kid` is the JWK in `UPVEST_VERIFY_KEYS` with its public key.
     pub fn local(secrets: &LocalSecrets) -> Result<Self, String> {
         let path = repo_root().join(LOCAL_KEY_FILE);
         let pem = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        // The file starts with a warning; the PEM block follows it.
-        let block = pem
-            .find("-----BEGIN")
-            .map(|start| &pem[start..])
-            .ok_or_else(|| format!("{LOCAL_KEY_FILE} holds no PEM block"))?;
-        let secret = SecretKey::from_sec1_pem(block)
+        let der =
+            sec1_pem_der(&pem).ok_or_else(|| format!("{LOCAL_KEY_FILE} holds no PEM block"))?;
+        let key = EcdsaKeyPair::from_private_key_der(&ECDSA_P521_SHA512_ASN1_SIGNING, &der)
             .map_err(|_| format!("{LOCAL_KEY_FILE} is not a P-521 SEC1 key"))?;
-        let key = SigningKey::from(&secret);
         let (x, y) = coordinates(&key);
         let jwks: Value = secrets
             .get(VERIFY_KEYS_VARIABLE)
@@ -79,17 +89,59 @@ impl UpvestSigner {
         self.sign(Delivery::post("/webhooks/upvest", body), created)
     }
 
-    /// Adds `digest` (for a non-empty body), `signature-input` and `signature`, covering
-    /// every header of the delivery.
+    /// Sets `digest` (`SHA-256=…`, for a non-empty body) and adds `signature-input` and
+    /// `signature`, covering every header of the delivery as Upvest's signer does.
     pub fn sign(&self, mut delivery: Delivery, created: i64) -> Result<Delivery, String> {
-        delivery.headers.retain(|(name, _)| {
-            !matches!(name.as_str(), "digest" | "signature" | "signature-input")
-        });
-        let mut components: Vec<String> = delivery.headers.iter().map(|(n, _)| n.clone()).collect();
+        delivery.headers.retain(|(name, _)| name != "digest");
+        let digest = (!delivery.body.is_empty()).then(|| digest_header(&delivery.body));
+        if let Some(digest) = &digest {
+            delivery.headers.push(("digest".to_owned(), digest.clone()));
+        }
+        self.sign_covering(delivery, created, digest.is_some())
+    }
+
+    /// Signs the delivery with the `digest` header it already has, covered like any other
+    /// header (a lower-case `sha-256=…` becomes the dictionary member `digest:sha-256`).
+    pub fn sign_keeping_digest(
+        &self,
+        delivery: Delivery,
+        created: i64,
+    ) -> Result<Delivery, String> {
+        self.sign_covering(delivery, created, false)
+    }
+
+    /// `digest_last`: `digest` is left out of the headers and covered after `@path`, where
+    /// Upvest's signer appends the digest it computed.
+    fn sign_covering(
+        &self,
+        mut delivery: Delivery,
+        created: i64,
+        digest_last: bool,
+    ) -> Result<Delivery, String> {
+        delivery
+            .headers
+            .retain(|(name, _)| !matches!(name.as_str(), "signature" | "signature-input"));
+        let mut names: Vec<&str> = Vec::new();
+        for (name, _) in &delivery.headers {
+            let uncovered = UNCOVERED_PREFIXES.iter().any(|p| name.starts_with(p))
+                || (digest_last && name == "digest");
+            if !uncovered && !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        let mut components: Vec<String> = Vec::new();
+        for name in names {
+            let lines = delivery
+                .headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, value)| value.as_str());
+            let covered = header_components(name, lines)
+                .map_err(|e| format!("Upvest's signer would refuse header {name}: {e}"))?;
+            components.extend(covered.into_iter().map(|component| component.name));
+        }
         components.extend(["@method".to_owned(), "@path".to_owned()]);
-        if !delivery.body.is_empty() {
-            let digest = digest_header(&delivery.body);
-            delivery = delivery.with_header("digest", &digest);
+        if digest_last {
             components.push("digest".to_owned());
         }
         if delivery.query.is_some() {
@@ -105,16 +157,19 @@ impl UpvestSigner {
         );
         let base = signature_base(&delivery.to_request(), &components, &params)
             .map_err(|e| format!("cannot build the signature base: {e}"))?;
-        let signature: Signature = self.key.sign(base.as_bytes());
-        let encoded = STANDARD.encode(signature.to_der().as_bytes());
+        let signature = self
+            .key
+            .sign(&SystemRandom::new(), base.as_bytes())
+            .map_err(|_| "ECDSA signing failed".to_owned())?;
+        let encoded = STANDARD.encode(signature.as_ref());
         Ok(delivery
             .with_header("signature-input", &format!("sig1={params}"))
             .with_header("signature", &format!("sig1=:{encoded}:")))
     }
 }
 
-/// Signs a sample batch with the local key. `created` is one second after the newest
-/// event, so re-signing gives the same headers (RFC 6979 signatures are deterministic).
+/// Signs a sample batch with the local key, `created` one second after the newest event.
+/// ECDSA signatures are randomised: re-signing changes only the `signature` header.
 pub fn sign(payload: &Value, secrets: &LocalSecrets) -> Result<Delivery, String> {
     let newest = payload["payload"]
         .as_array()
@@ -137,11 +192,23 @@ fn nonce(body: &[u8], created: i64) -> String {
     format!("{:010}", number % 10_000_000_000)
 }
 
-fn coordinates(key: &SigningKey) -> (String, String) {
-    let point = key.verifying_key().to_sec1_point(false);
-    let bytes = point.as_bytes();
+/// The DER bytes of the first PEM block in `text` (the key file starts with a warning).
+fn sec1_pem_der(text: &str) -> Option<Vec<u8>> {
+    let start = text.find("-----BEGIN EC PRIVATE KEY-----")?;
+    let body: String = text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("-----END"))
+        .collect();
+    STANDARD.decode(body.trim()).ok()
+}
+
+/// `x` and `y` of the public key, base64url without padding, as a JWK carries them.
+fn coordinates(key: &EcdsaKeyPair) -> (String, String) {
+    // The uncompressed point: 0x04 || x (66 bytes) || y (66 bytes).
+    let point = key.public_key().as_ref();
     (
-        URL_SAFE_NO_PAD.encode(&bytes[1..67]),
-        URL_SAFE_NO_PAD.encode(&bytes[67..133]),
+        URL_SAFE_NO_PAD.encode(&point[1..67]),
+        URL_SAFE_NO_PAD.encode(&point[67..133]),
     )
 }

@@ -5,16 +5,13 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
+use super::webhook_subscriptions::WebhookSubscriptions;
 use crate::canonical_json::content_id;
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
+use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
 use crate::pipeline::MAX_EVENT_ID_BYTES;
 use crate::timestamps::parse_rfc3339;
-
-/// Envelope `type` of an event that cannot be identified; it is still delivered.
-pub const UNPARSED_TYPE: &str = "UNPARSED";
-/// Envelope `subject` of such an event.
-pub const UNPARSED_SUBJECT: &str = "unparsed";
 
 /// Each event is kept as its raw bytes, so the envelope payload is exactly what Upvest sent.
 #[derive(Deserialize)]
@@ -22,12 +19,14 @@ struct Batch {
     payload: Vec<Box<RawValue>>,
 }
 
-/// Splits the body. A body without a `payload` array is a 400; an event that cannot be
-/// identified becomes an `UNPARSED` draft rather than failing the batch, because any
-/// non-200 blocks every later delivery to the partner.
+/// Splits the body. A body without a `payload` array is a 400; an event whose fields
+/// cannot be read is delivered with fallbacks rather than failing the batch, because
+/// any non-200 blocks every later delivery to the partner. An event for a subscription
+/// that is not ours refuses the whole delivery (401), so nothing of it is written.
 pub fn event_drafts(
     body: &[u8],
     received_at: OffsetDateTime,
+    subscriptions: &WebhookSubscriptions,
 ) -> Result<Vec<EventDraft>, WebhookError> {
     // serde would also read a struct from a JSON array (`[[…]]` as `{"payload": […]}`):
     // only an object is a batch.
@@ -47,18 +46,29 @@ pub fn event_drafts(
             WebhookError::bad_request("body is not valid JSON")
         }
     })?;
-    Ok(batch
+    batch
         .payload
         .into_iter()
-        .enumerate()
-        .map(|(position, raw)| event_draft(position, raw, received_at))
-        .collect())
+        .map(|raw| {
+            // Already valid JSON; the fallback only keeps this total.
+            let value: Value = serde_json::from_str(raw.get())
+                .unwrap_or_else(|_| Value::String(raw.get().to_owned()));
+            if subscriptions.admits(&value) {
+                Ok(event_draft(&value, raw, received_at))
+            } else {
+                Err(WebhookError::Unauthorized(
+                    "event for another webhook subscription",
+                ))
+            }
+        })
+        .collect()
 }
 
-fn event_draft(position: usize, raw: Box<RawValue>, received_at: OffsetDateTime) -> EventDraft {
-    // Already valid JSON; the fallback only keeps this total.
-    let value: Value =
-        serde_json::from_str(raw.get()).unwrap_or_else(|_| Value::String(raw.get().to_owned()));
+/// `id` (a non-empty string of at most [`MAX_EVENT_ID_BYTES`], else the content hash),
+/// `type` (else `UNPARSED`), `subject` = `object.id` (else the event's own `id`, which is
+/// documented and not a fallback, else `unknown`), `occurred_at` = `created_at` (else
+/// the receive time). Every stand-in is recorded in `fallback`.
+fn event_draft(value: &Value, raw: Box<RawValue>, received_at: OffsetDateTime) -> EventDraft {
     let text = |object: &Value, field: &str| -> Option<String> {
         object
             .get(field)
@@ -66,34 +76,37 @@ fn event_draft(position: usize, raw: Box<RawValue>, received_at: OffsetDateTime)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    let id = text(&value, "id").filter(|id| id.len() <= MAX_EVENT_ID_BYTES);
-    match (id, text(&value, "type")) {
-        (Some(id), Some(event_type)) => EventDraft {
-            // Without a resource id the event is its own FIFO group.
-            subject: value
-                .get("object")
-                .and_then(|object| text(object, "id"))
-                .unwrap_or_else(|| id.clone()),
-            occurred_at: text(&value, "created_at")
-                .and_then(|t| parse_rfc3339(&t))
-                .unwrap_or(received_at),
-            id,
-            event_type,
-            payload: raw,
-            fallback: crate::fallback::Fallbacks::NONE,
-        },
-        _ => {
-            let id = content_id(&value);
-            tracing::warn!(provider = "upvest", event_id = %id, position, "event without id or type kept as UNPARSED");
-            EventDraft {
-                id,
-                event_type: UNPARSED_TYPE.to_owned(),
-                subject: UNPARSED_SUBJECT.to_owned(),
-                occurred_at: received_at,
-                payload: raw,
-                fallback: crate::fallback::Fallbacks::NONE,
-            }
-        }
+    let mut fallback = Fallbacks::NONE;
+    let own_id = text(value, "id").filter(|id| id.len() <= MAX_EVENT_ID_BYTES);
+    let subject = value
+        .get("object")
+        .and_then(|object| text(object, "id"))
+        .or_else(|| own_id.clone())
+        .unwrap_or_else(|| {
+            fallback.insert(Fallback::Subject);
+            UNKNOWN_SUBJECT.to_owned()
+        });
+    let id = own_id.unwrap_or_else(|| {
+        fallback.insert(Fallback::EventId);
+        content_id(value)
+    });
+    let event_type = text(value, "type").unwrap_or_else(|| {
+        fallback.insert(Fallback::EventType);
+        UNPARSED_TYPE.to_owned()
+    });
+    let occurred_at = text(value, "created_at")
+        .and_then(|t| parse_rfc3339(&t))
+        .unwrap_or_else(|| {
+            fallback.insert(Fallback::OccurredAt);
+            received_at
+        });
+    EventDraft {
+        id,
+        event_type,
+        subject,
+        occurred_at,
+        payload: raw,
+        fallback,
     }
 }
 
@@ -105,9 +118,10 @@ mod tests {
     #[test]
     fn only_an_object_is_a_batch() {
         let at = datetime!(2026-01-01 00:00:00 UTC);
+        let any = WebhookSubscriptions::any();
         for body in [&b"[[]]"[..], b" [{\"id\":\"a\",\"type\":\"T\"}]", b"null"] {
             assert_eq!(
-                event_drafts(body, at).map(|d| d.len()),
+                event_drafts(body, at, &any).map(|d| d.len()),
                 Err(WebhookError::bad_request("body has no payload array")),
                 "{}",
                 String::from_utf8_lossy(body)
@@ -115,12 +129,109 @@ mod tests {
         }
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
         assert_eq!(
-            event_drafts(deep.as_bytes(), at).map(|d| d.len()),
+            event_drafts(deep.as_bytes(), at, &any).map(|d| d.len()),
             Err(WebhookError::bad_request("body is not valid JSON"))
         );
         assert_eq!(
-            event_drafts(b" {\"payload\":[]}", at).map(|d| d.len()),
+            event_drafts(b" {\"payload\":[]}", at, &any).map(|d| d.len()),
             Ok(0)
+        );
+    }
+
+    #[test]
+    fn each_field_falls_back_on_its_own() {
+        let at = datetime!(2026-01-01 00:00:00 UTC);
+        let body = r#"{"payload":[
+            {"id":"e1","type":"ORDER.NEW","created_at":"2025-12-31T23:00:00Z","object":{"id":"o1"}},
+            {"id":"e2","type":"USER.CREATED","created_at":"yesterday","object":{}},
+            {"type":"ORDER.NEW","object":{"id":"o3"}},
+            {"id":"e4","object":{"id":""}},
+            {"id":42},
+            "text"
+        ]}"#;
+        let drafts = event_drafts(body.as_bytes(), at, &WebhookSubscriptions::any()).unwrap();
+        let summary: Vec<(String, &str, &str, OffsetDateTime, String)> = drafts
+            .iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    d.event_type.as_str(),
+                    d.subject.as_str(),
+                    d.occurred_at,
+                    d.fallback.to_string(),
+                )
+            })
+            .collect();
+        let hash = |text: &str| content_id(&serde_json::from_str::<Value>(text).unwrap());
+        let expected = [
+            (
+                "e1".to_owned(),
+                "ORDER.NEW",
+                "o1",
+                datetime!(2025-12-31 23:00:00 UTC),
+                "",
+            ),
+            ("e2".to_owned(), "USER.CREATED", "e2", at, "occurred_at"),
+            (
+                hash(r#"{"type":"ORDER.NEW","object":{"id":"o3"}}"#),
+                "ORDER.NEW",
+                "o3",
+                at,
+                "id,occurred_at",
+            ),
+            ("e4".to_owned(), "UNPARSED", "e4", at, "type,occurred_at"),
+            (
+                hash(r#"{"id":42}"#),
+                "UNPARSED",
+                "unknown",
+                at,
+                "id,type,subject,occurred_at",
+            ),
+            (
+                hash(r#""text""#),
+                "UNPARSED",
+                "unknown",
+                at,
+                "id,type,subject,occurred_at",
+            ),
+        ];
+        assert_eq!(summary.len(), expected.len());
+        for (index, (got, want)) in summary.iter().zip(expected).enumerate() {
+            assert_eq!(
+                got,
+                &(want.0, want.1, want.2, want.3, want.4.to_owned()),
+                "{index}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_event_for_another_subscription_refuses_the_delivery() {
+        let at = datetime!(2026-01-01 00:00:00 UTC);
+        let ours = WebhookSubscriptions::only(["w1"]);
+        let body = |webhook: &str| {
+            format!(
+                r#"{{"payload":[{{"id":"e1","type":"T","webhook_id":"w1"}},{{"id":"e2","type":"T"{webhook}}},"x"]}}"#
+            )
+        };
+        assert_eq!(
+            event_drafts(body("").as_bytes(), at, &ours).map(|d| d.len()),
+            Ok(3)
+        );
+        assert_eq!(
+            event_drafts(body(r#","webhook_id":"w2""#).as_bytes(), at, &ours).map(|d| d.len()),
+            Err(WebhookError::Unauthorized(
+                "event for another webhook subscription"
+            ))
+        );
+        assert_eq!(
+            event_drafts(
+                body(r#","webhook_id":"w2""#).as_bytes(),
+                at,
+                &WebhookSubscriptions::any()
+            )
+            .map(|d| d.len()),
+            Ok(3)
         );
     }
 }

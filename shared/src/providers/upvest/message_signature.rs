@@ -1,30 +1,34 @@
 //! The verifier: Upvest's HTTP Message Signatures v6 over a received request.
 //!
-//! Checks, per labelled signature: algorithm, key by `keyid`, the minimum covered
-//! components, the body digest, the signed times, then ECDSA P-521/SHA-512 over the
-//! signature base (DER first, raw `r‖s` as a fallback). Accepts when any label verifies.
+//! Only labels whose `keyid` is configured are tried, at most [`MAX_LABELS_TRIED`].
+//! Per label: algorithm, the minimum covered components, the covered values (headers
+//! normalised as Upvest's signer does), the body digest from exactly those values, the
+//! signed times, then ECDSA P-521/SHA-512 over the signature base (DER first, raw `r‖s`
+//! as a fallback). The body is hashed at most once per request.
 
 use std::time::Duration;
 
-use p521::ecdsa::signature::Verifier;
-use p521::ecdsa::{Signature, VerifyingKey};
 use time::OffsetDateTime;
 
-use super::body_digest::digest_matches;
-use super::signature_base::signature_base;
-use super::signature_headers::{SignatureInput, parse_signature, parse_signature_input};
-use super::verify_keys::VerifyKeys;
+use super::body_digest::{BodyHashes, digest_is_covered, signed_digest_matches};
+use super::signature_base::{covered_values, render_base};
+use super::signature_headers::{
+    SignatureInput, SignatureValue, parse_signature, parse_signature_input,
+};
+use super::verify_keys::{VerifyKey, VerifyKeys};
 use crate::error::WebhookError;
 use crate::request::WebhookRequest;
 use crate::verification::FreshnessPolicy;
 
 /// The only algorithm name accepted when an `alg` parameter is present.
 pub const ALGORITHM: &str = "ecdsa-p521-sha512";
-/// Length of a raw `r‖s` P-521 signature.
-const RAW_SIGNATURE_BYTES: usize = 132;
-/// Upvest sends one signature; a few are tried, so a header full of labels cannot make
-/// one request cost many ECDSA verifications.
-const MAX_LABELS_TRIED: usize = 4;
+/// Upvest's signer sends exactly one signature (`sig1`, upvest-signatures.md §2), so one
+/// label with a configured `keyid` is tried: a header full of labels cannot make a
+/// request cost more than one ECDSA verification.
+pub const MAX_LABELS_TRIED: usize = 1;
+/// Request text in logs (label, `keyid`, component names) is cut to this many bytes: it
+/// is chosen by whoever sends the request.
+const LOGGED_TEXT_BYTES: usize = 64;
 
 /// The time rules a signature must meet.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +38,52 @@ pub struct TimePolicy {
     pub freshness: FreshnessPolicy,
     /// How long after `expires` a signature is still accepted.
     pub expiry_grace: Duration,
+}
+
+/// A label that will be tried: its input, its signature and the key its `keyid` names
+/// (with the key's position in the JWKS).
+pub struct Candidate<'a> {
+    pub input: &'a SignatureInput,
+    pub signature: &'a SignatureValue,
+    pub key_position: usize,
+    key: &'a VerifyKey,
+}
+
+/// The labels a request gets tried with: those whose `keyid` is configured and that have
+/// a signature, in header order, at most [`MAX_LABELS_TRIED`]. When there is none, the
+/// reason for the refusal.
+pub fn labels_to_try<'a>(
+    inputs: &'a [SignatureInput],
+    signatures: &'a [SignatureValue],
+    keys: &'a VerifyKeys,
+) -> Result<Vec<Candidate<'a>>, WebhookError> {
+    let mut known_keyid = false;
+    let candidates: Vec<Candidate<'a>> = inputs
+        .iter()
+        .filter_map(|input| {
+            let (key_position, key) = keys.find(input.keyid.as_deref()?)?;
+            known_keyid = true;
+            let signature = signatures.iter().find(|s| s.label == input.label)?;
+            Some(Candidate {
+                input,
+                signature,
+                key_position,
+                key,
+            })
+        })
+        .take(MAX_LABELS_TRIED)
+        .collect();
+    if !candidates.is_empty() {
+        Ok(candidates)
+    } else if known_keyid {
+        Err(WebhookError::Unauthorized(
+            "no signature matches a signature-input label",
+        ))
+    } else if inputs.iter().all(|input| input.keyid.is_none()) {
+        Err(WebhookError::Unauthorized("missing keyid"))
+    } else {
+        Err(WebhookError::Unauthorized("unknown keyid"))
+    }
 }
 
 /// Verifies the request's signature; returns the position in the JWKS of the key that
@@ -54,22 +104,33 @@ pub fn verify_message(
     let inputs = parse_signature_input(&input_header)?;
     let signatures = parse_signature(&signature_header)?;
 
+    let candidates = labels_to_try(&inputs, &signatures, keys).inspect_err(|error| {
+        // One line, whatever the number of labels; what an operator needs to diagnose
+        // a key rotation, none of it secret and all of it cut short.
+        let first = inputs.first();
+        tracing::warn!(
+            provider = "upvest",
+            labels = inputs.len(),
+            label = first.map_or("-", |input| loggable(&input.label)),
+            keyid = first.and_then(|input| input.keyid.as_deref()).map_or("-", loggable),
+            reason = %error,
+            "signature not accepted"
+        );
+    })?;
+    let hashes = BodyHashes::new(&request.body);
     let mut first_error = None;
-    for input in inputs.iter().take(MAX_LABELS_TRIED) {
-        let Some(signature) = signatures.iter().find(|s| s.label == input.label) else {
-            continue;
-        };
-        match verify_labelled(request, input, &signature.bytes, keys, time) {
-            Ok(position) => return Ok(position),
+    for candidate in candidates {
+        let input = candidate.input;
+        match verify_labelled(request, &candidate, &hashes, time) {
+            Ok(()) => return Ok(candidate.key_position),
             Err(error) => {
-                // What an operator needs to diagnose a refusal; none of it is secret.
                 tracing::warn!(
                     provider = "upvest",
-                    label = %input.label,
-                    keyid = input.keyid.as_deref().unwrap_or("-"),
+                    label = loggable(&input.label),
+                    keyid = input.keyid.as_deref().map_or("-", loggable),
                     created = input.created,
                     expires = input.expires,
-                    components = %input.components.join(" "),
+                    components = loggable(&input.components.join(" ")),
                     reason = %error,
                     "signature not accepted"
                 );
@@ -84,43 +145,39 @@ pub fn verify_message(
 
 fn verify_labelled(
     request: &WebhookRequest,
-    input: &SignatureInput,
-    signature: &[u8],
-    keys: &VerifyKeys,
+    candidate: &Candidate<'_>,
+    hashes: &BodyHashes<'_>,
     time: &TimePolicy,
-) -> Result<usize, WebhookError> {
+) -> Result<(), WebhookError> {
+    let input = candidate.input;
     if input.alg.as_deref().is_some_and(|alg| alg != ALGORITHM) {
         return Err(WebhookError::Unauthorized("unsupported alg"));
     }
-    let keyid = input
-        .keyid
-        .as_deref()
-        .ok_or(WebhookError::Unauthorized("missing keyid"))?;
-    let (position, key) = keys
-        .find(keyid)
-        .ok_or(WebhookError::Unauthorized("unknown keyid"))?;
-
     check_covered(request, &input.components)?;
-    if !request.body.is_empty() || input.components.iter().any(|c| c == "digest") {
-        let digest = request
-            .header("digest")
-            .ok_or(WebhookError::Unauthorized("missing digest"))?;
-        if !digest_matches(&digest, &request.body) {
-            return Err(WebhookError::Unauthorized("digest mismatch"));
-        }
+    let covered = covered_values(request, &input.components)?;
+    // The digest compared with the body is the one the base holds, nothing else the
+    // header may carry.
+    if (!request.body.is_empty() || digest_is_covered(&input.components))
+        && !signed_digest_matches(&covered, hashes)
+    {
+        return Err(WebhookError::Unauthorized("digest mismatch"));
     }
     check_times(input, time)?;
 
-    let base = signature_base(request, &input.components, &input.raw_params)?;
-    if signature_verifies(key, base.as_bytes(), signature) {
-        Ok(position)
+    let base = render_base(&covered, &input.raw_params);
+    if candidate
+        .key
+        .verifies(base.as_bytes(), &candidate.signature.bytes)
+    {
+        Ok(())
     } else {
         Err(WebhookError::Unauthorized("signature mismatch"))
     }
 }
 
 /// The minimum a webhook signature must cover: method, path, the body (through
-/// `digest`) when there is one, and the query when there is one.
+/// `digest`, or a `digest:<algorithm>` member when the header is a dictionary) when there
+/// is one, and the query when there is one.
 fn check_covered(request: &WebhookRequest, components: &[String]) -> Result<(), WebhookError> {
     let covers = |name: &str| components.iter().any(|c| c == name);
     if !covers("@method") {
@@ -129,7 +186,7 @@ fn check_covered(request: &WebhookRequest, components: &[String]) -> Result<(), 
     if !covers("@path") {
         return Err(WebhookError::Unauthorized("@path not covered"));
     }
-    if !request.body.is_empty() && !covers("digest") {
+    if !request.body.is_empty() && !digest_is_covered(components) {
         return Err(WebhookError::Unauthorized("digest not covered"));
     }
     if request.query.is_some() && !covers("@query") {
@@ -156,14 +213,28 @@ fn check_times(input: &SignatureInput, time: &TimePolicy) -> Result<(), WebhookE
     Ok(())
 }
 
-/// ECDSA P-521 with SHA-512 over `base`: ASN.1 DER first (what Upvest's signer emits),
-/// then the 132-byte raw `r‖s` form.
-fn signature_verifies(key: &VerifyingKey, base: &[u8], signature: &[u8]) -> bool {
-    if let Ok(der) = Signature::from_der(signature)
-        && key.verify(base, &der).is_ok()
-    {
-        return true;
+/// At most [`LOGGED_TEXT_BYTES`] of `text`, cut at a character boundary.
+fn loggable(text: &str) -> &str {
+    if text.len() <= LOGGED_TEXT_BYTES {
+        return text;
     }
-    signature.len() == RAW_SIGNATURE_BYTES
-        && Signature::from_slice(signature).is_ok_and(|raw| key.verify(base, &raw).is_ok())
+    let mut end = LOGGED_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_text_is_cut_short() {
+        assert_eq!(loggable("sig1"), "sig1");
+        let long = "k".repeat(200);
+        assert_eq!(loggable(&long).len(), LOGGED_TEXT_BYTES);
+        let multibyte = format!("{}é", "k".repeat(LOGGED_TEXT_BYTES - 1));
+        assert_eq!(loggable(&multibyte), &multibyte[..LOGGED_TEXT_BYTES - 1]);
+    }
 }

@@ -4,24 +4,31 @@
 //! unquoted component names in the base), ECDSA P-521 with SHA-512, keys from the JWKS
 //! of `GET /auth/verify_keys` chosen by `keyid`. The body is covered through the `digest`
 //! header. A delivery is a batch, `{"payload": [event, …]}`; each event is one envelope.
+//! Covered headers are normalised as Upvest's own signer does (`header_components`).
 
 mod batch;
 mod body_digest;
 mod event;
+mod header_components;
 mod message_signature;
 mod signature_base;
 mod signature_headers;
 mod verify_keys;
+mod webhook_subscriptions;
 
-pub use batch::{UNPARSED_SUBJECT, UNPARSED_TYPE, event_drafts};
-pub use body_digest::{digest_header, digest_matches};
+pub use batch::event_drafts;
+pub use body_digest::digest_header;
 pub use event::{DecimalText, EventCategory, EventType, Execution, Order, UpvestEvent};
-pub use message_signature::{ALGORITHM, TimePolicy, verify_message};
+pub use header_components::{Component, Unsignable, header_components};
+pub use message_signature::{
+    ALGORITHM, Candidate, MAX_LABELS_TRIED, TimePolicy, labels_to_try, verify_message,
+};
 pub use signature_base::signature_base;
 pub use signature_headers::{
     SignatureInput, SignatureValue, parse_signature, parse_signature_input,
 };
-pub use verify_keys::{VerifyKeys, VerifyKeysError};
+pub use verify_keys::{VerifyKey, VerifyKeys, VerifyKeysError};
+pub use webhook_subscriptions::{WEBHOOK_IDS_VARIABLE, WebhookSubscriptions};
 
 use std::time::Duration;
 
@@ -38,17 +45,30 @@ pub const VERIFY_KEYS_VARIABLE: &str = "UPVEST_VERIFY_KEYS";
 pub const GRACE_VARIABLE: &str = "UPVEST_SIGNATURE_GRACE_SECONDS";
 pub const DEFAULT_GRACE_SECONDS: u64 = 300;
 /// Every variable `from_config` reads (checked against the template by tests/tests/infra_template.rs).
-pub const VARIABLES: &[&str] = &[VERIFY_KEYS_VARIABLE, GRACE_VARIABLE];
+pub const VARIABLES: &[&str] = &[VERIFY_KEYS_VARIABLE, GRACE_VARIABLE, WEBHOOK_IDS_VARIABLE];
 
 #[derive(Debug, Clone)]
 pub struct UpvestProvider {
     keys: VerifyKeys,
     expiry_grace: Duration,
+    subscriptions: WebhookSubscriptions,
 }
 
 impl UpvestProvider {
+    /// A provider that accepts events of any webhook subscription.
     pub fn new(keys: VerifyKeys, expiry_grace: Duration) -> Self {
-        UpvestProvider { keys, expiry_grace }
+        UpvestProvider {
+            keys,
+            expiry_grace,
+            subscriptions: WebhookSubscriptions::any(),
+        }
+    }
+
+    /// Accepts only events of these subscriptions (see [`WebhookSubscriptions`]).
+    #[must_use]
+    pub fn with_subscriptions(mut self, subscriptions: WebhookSubscriptions) -> Self {
+        self.subscriptions = subscriptions;
+        self
     }
 }
 
@@ -64,7 +84,15 @@ impl Provider for UpvestProvider {
                 }
             })?;
         let grace = config.u64_or(GRACE_VARIABLE, DEFAULT_GRACE_SECONDS)?;
-        Ok(UpvestProvider::new(keys, Duration::from_secs(grace)))
+        let subscriptions = WebhookSubscriptions::from_config(config)?;
+        if !subscriptions.is_configured() {
+            tracing::warn!(
+                provider = Self::NAME,
+                variable = WEBHOOK_IDS_VARIABLE,
+                "webhook ids not configured: deliveries Upvest signed for other Upvest clients are accepted"
+            );
+        }
+        Ok(UpvestProvider::new(keys, Duration::from_secs(grace)).with_subscriptions(subscriptions))
     }
 
     fn verify(
@@ -78,7 +106,7 @@ impl Provider for UpvestProvider {
             expiry_grace: self.expiry_grace,
         };
         let matched_key = verify_message(request, &self.keys, &time)?;
-        let drafts = event_drafts(&request.body, context.now)?;
+        let drafts = event_drafts(&request.body, context.now, &self.subscriptions)?;
         Ok(Verified::new(drafts, matched_key))
     }
 }

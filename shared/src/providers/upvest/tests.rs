@@ -1,12 +1,16 @@
 use std::time::Duration;
 
-use p521::ecdsa::signature::Signer;
-use p521::ecdsa::{Signature, SigningKey};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha512};
 use time::macros::datetime;
 
+use super::verify_keys::ecdsa_checks;
 use super::*;
+use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
 use crate::verification::FreshnessPolicy;
 
 // upvest-signatures.md §10: a test key generated for this project, not an Upvest key.
@@ -358,8 +362,9 @@ fn expiry_grace_and_created_window() {
 
 #[test]
 fn keys_are_chosen_by_keyid_and_reported_by_position() {
+    let point = local_jwk();
     let other = json!({"kid": "other", "kty": "EC", "crv": "P-521",
-        "x": local_jwk()["x"], "y": local_jwk()["y"]});
+        "x": point["x"], "y": point["y"]});
     let vector: Value = serde_json::from_str(VECTOR_JWKS).unwrap();
     let rsa = json!({"kid": "rsa", "kty": "RSA", "n": "AQAB", "e": "AQAB"});
     let jwks = json!({"keys": [other, rsa, vector["keys"][0]]}).to_string();
@@ -382,17 +387,13 @@ fn keys_are_chosen_by_keyid_and_reported_by_position() {
     );
 }
 
-/// Another P-521 public key (of the scalar 2·d), to have a second valid JWK.
+/// Another P-521 public key, to have a second valid JWK.
 fn local_jwk() -> Value {
-    use base64::Engine;
-    let key = SigningKey::from_slice(&hex::decode(SECOND_SCALAR_HEX).unwrap()).unwrap();
-    let point = key.verifying_key().to_sec1_point(false);
-    let bytes = point.as_bytes();
-    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    json!({"x": b64(&bytes[1..67]), "y": b64(&bytes[67..133])})
+    let key = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_ASN1_SIGNING).unwrap();
+    let point = key.public_key().as_ref();
+    let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+    json!({"x": b64(&point[1..67]), "y": b64(&point[67..133])})
 }
-
-const SECOND_SCALAR_HEX: &str = "00b1ee00ac8b2b05c8f5c1e5cbd7a0a3a2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0011";
 
 #[test]
 fn configuration() {
@@ -455,6 +456,46 @@ fn configuration() {
     );
 }
 
+/// The §10 key pair, for signing further test requests.
+fn vector_key() -> EcdsaKeyPair {
+    let jwks: Value = serde_json::from_str(VECTOR_JWKS).unwrap();
+    let coordinate = |name: &str| {
+        URL_SAFE_NO_PAD
+            .decode(jwks["keys"][0][name].as_str().unwrap())
+            .unwrap()
+    };
+    let point = [vec![0x04], coordinate("x"), coordinate("y")].concat();
+    EcdsaKeyPair::from_private_key_and_public_key(
+        &ECDSA_P521_SHA512_ASN1_SIGNING,
+        &hex::decode(VECTOR_SCALAR_HEX).unwrap(),
+        &point,
+    )
+    .unwrap()
+}
+
+/// Signs `parts` with the §10 key over `components` (named as Upvest's v6 signer names
+/// them), the base built from the request as the verifier sees it.
+fn sign_parts(mut parts: Parts, components: &[&str]) -> Parts {
+    let list: Vec<String> = components.iter().map(|c| format!("\"{c}\"")).collect();
+    let params = format!(
+        "({});keyid=\"{VECTOR_KID}\";created={CREATED};nonce=\"0123456789\";expires={}",
+        list.join(" "),
+        CREATED + 60
+    );
+    parts
+        .headers
+        .retain(|(n, _)| *n != "signature" && *n != "signature-input");
+    let names: Vec<String> = components.iter().map(|c| (*c).to_owned()).collect();
+    let base = signature_base(&parts.request(), &names, &params).unwrap();
+    let signature = vector_key()
+        .sign(&SystemRandom::new(), base.as_bytes())
+        .unwrap();
+    let b64 = STANDARD.encode(signature.as_ref());
+    parts
+        .set("signature-input", &format!("sig1={params}"))
+        .set("signature", &format!("sig1=:{b64}:"))
+}
+
 /// Signs a request with the §10 key, the way Upvest's v6 signer does.
 fn signed(
     components: &[&str],
@@ -462,7 +503,6 @@ fn signed(
     query: Option<&'static str>,
     digest: Option<String>,
 ) -> Parts {
-    let key = SigningKey::from_slice(&hex::decode(VECTOR_SCALAR_HEX).unwrap()).unwrap();
     let mut parts = Parts {
         method: "POST",
         path: "/webhooks/upvest",
@@ -473,20 +513,7 @@ fn signed(
     if let Some(digest) = digest {
         parts.headers.push(("digest", digest));
     }
-    let list: Vec<String> = components.iter().map(|c| format!("\"{c}\"")).collect();
-    let params = format!(
-        "({});keyid=\"{VECTOR_KID}\";created={CREATED};nonce=\"0123456789\";expires={}",
-        list.join(" "),
-        CREATED + 60
-    );
-    let names: Vec<String> = components.iter().map(|c| (*c).to_owned()).collect();
-    let base = signature_base(&parts.request(), &names, &params).unwrap();
-    let signature: Signature = key.sign(base.as_bytes());
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(signature.to_der().as_bytes());
-    parts
-        .set("signature-input", &format!("sig1={params}"))
-        .set("signature", &format!("sig1=:{b64}:"))
+    sign_parts(parts, components)
 }
 
 fn signed_body(body: &str) -> Parts {
@@ -525,7 +552,7 @@ fn body_shape_after_authentication() {
 }
 
 #[test]
-fn unidentifiable_events_are_kept_as_unparsed_and_the_rest_normally() {
+fn unreadable_fields_fall_back_and_the_rest_is_read_normally() {
     let events = [
         r#"{"created_at":"2026-01-01T00:00:00Z","type":"ORDER.NEW","object":{"id":"o1"}}"#,
         r#"{"id":"e2","object":{"id":"o2"}}"#,
@@ -539,29 +566,85 @@ fn unidentifiable_events_are_kept_as_unparsed_and_the_rest_normally() {
     let now = datetime!(2026-01-01 00:00:00 UTC);
     let drafts = verify_at(&provider(), &signed_body(&body), CREATED).unwrap();
     assert_eq!(drafts.len(), 7);
-    for (index, draft) in drafts.iter().enumerate().take(5) {
-        assert_eq!(draft.event_type, UNPARSED_TYPE, "{index}");
-        assert_eq!(draft.subject, UNPARSED_SUBJECT);
-        assert_eq!(draft.occurred_at, now);
+    let hash = |index: usize| {
+        crate::canonical_json::content_id(&serde_json::from_str::<Value>(events[index]).unwrap())
+    };
+    let all = |list: &[Fallback]| list.iter().copied().collect::<Fallbacks>();
+    let expected = [
+        (
+            hash(0),
+            "ORDER.NEW",
+            "o1",
+            datetime!(2026-01-01 00:00:00 UTC),
+            all(&[Fallback::EventId]),
+        ),
+        (
+            "e2".to_owned(),
+            UNPARSED_TYPE,
+            "o2",
+            now,
+            all(&[Fallback::EventType, Fallback::OccurredAt]),
+        ),
+        (
+            hash(2),
+            "ORDER.NEW",
+            UNKNOWN_SUBJECT,
+            now,
+            all(&[Fallback::EventId, Fallback::Subject, Fallback::OccurredAt]),
+        ),
+        (
+            hash(3),
+            UNPARSED_TYPE,
+            UNKNOWN_SUBJECT,
+            now,
+            all(&Fallback::ALL[..4]),
+        ),
+        (
+            hash(4),
+            UNPARSED_TYPE,
+            UNKNOWN_SUBJECT,
+            now,
+            all(&Fallback::ALL[..4]),
+        ),
+        // Without object.id the subject is the event's own id: documented, no fallback.
+        (
+            "e6".to_owned(),
+            "USER.CREATED",
+            "e6",
+            now,
+            all(&[Fallback::OccurredAt]),
+        ),
+        (
+            "e7".to_owned(),
+            "CASH_BALANCE.UPDATED",
+            "cb7",
+            datetime!(2025-12-31 22:59:00.5 UTC),
+            Fallbacks::NONE,
+        ),
+    ];
+    for (index, (draft, (id, event_type, subject, occurred_at, fallback))) in
+        drafts.iter().zip(expected).enumerate()
+    {
+        assert_eq!(draft.id, id, "{index}");
+        assert_eq!(draft.event_type, event_type, "{index}");
+        assert_eq!(draft.subject, subject, "{index}");
+        assert_eq!(draft.occurred_at, occurred_at, "{index}");
+        assert_eq!(draft.fallback, fallback, "{index}");
         assert_eq!(draft.payload.get(), events[index]);
-        let value: Value = serde_json::from_str(events[index]).unwrap();
-        assert_eq!(draft.id, crate::canonical_json::content_id(&value));
     }
-    // Identified, but without object.id and with an unreadable created_at.
-    assert_eq!(drafts[5].id, "e6");
-    assert_eq!(drafts[5].event_type, "USER.CREATED");
-    assert_eq!(drafts[5].subject, "e6");
-    assert_eq!(drafts[5].occurred_at, now);
-    assert_eq!(drafts[6].subject, "cb7");
-    assert_eq!(drafts[6].occurred_at, datetime!(2025-12-31 22:59:00.5 UTC));
-    assert_eq!(drafts[6].payload.get(), events[6]);
-    // An over-long id cannot be a key: kept as UNPARSED, not refused.
+    // An over-long id cannot be a key: the content hash stands in, the type is kept.
     let long = format!(
         r#"{{"payload":[{{"id":"{}","type":"ORDER.NEW"}}]}}"#,
         "x".repeat(513)
     );
     let drafts = verify_at(&provider(), &signed_body(&long), CREATED).unwrap();
-    assert_eq!(drafts[0].event_type, UNPARSED_TYPE);
+    assert_eq!(drafts[0].event_type, "ORDER.NEW");
+    assert_eq!(drafts[0].id.len(), 64);
+    assert_eq!(drafts[0].subject, UNKNOWN_SUBJECT);
+    assert_eq!(
+        drafts[0].fallback,
+        all(&[Fallback::EventId, Fallback::Subject, Fallback::OccurredAt])
+    );
 }
 
 #[test]
@@ -659,23 +742,379 @@ fn any_label_that_verifies_is_enough() {
     assert_eq!(verify_at(&provider(), &parts, CREATED).unwrap().len(), 1);
 }
 
+/// Labels with a keyid nobody configured are never tried, however many there are.
 #[test]
-fn only_the_first_labels_are_tried() {
-    let decoys: Vec<String> = (0..4)
+fn only_labels_with_a_known_keyid_are_tried_and_only_one() {
+    let decoys: Vec<String> = (0..50)
         .map(|n| {
-            format!("d{n}=(\"@method\" \"@path\" \"digest\");keyid=\"unknown\";created={CREATED}")
+            format!(
+                "d{n}=(\"@method\" \"@path\" \"digest\");keyid=\"unknown-{n}\";created={CREATED}"
+            )
         })
         .collect();
-    let input = format!("{}, {VECTOR_INPUT}", decoys.join(", "));
-    let signature = format!("d0=:AAAA:, d1=:AAAA:, d2=:AAAA:, d3=:AAAA:, {VECTOR_SIGNATURE_DER}");
-    let parts = Parts::vector(&signature).set("signature-input", &input);
+    let decoy_signatures: Vec<String> = (0..50).map(|n| format!("d{n}=:AAAA:")).collect();
+    let keys = VerifyKeys::parse_jwks(VECTOR_JWKS).unwrap();
+    let tried = |input: &str, signature: &str| -> Result<Vec<String>, WebhookError> {
+        let inputs = parse_signature_input(input).unwrap();
+        let signatures = parse_signature(signature).unwrap();
+        labels_to_try(&inputs, &signatures, &keys)
+            .map(|list| list.iter().map(|c| c.input.label.clone()).collect())
+    };
+
+    // Only decoys: refused without any ECDSA verification.
+    let only_decoys =
+        Parts::vector(&decoy_signatures.join(", ")).set("signature-input", &decoys.join(", "));
+    let before = ecdsa_checks::so_far();
     assert_eq!(
-        verify_at(&provider(), &parts, CREATED).map(|_| ()),
+        verify_at(&provider(), &only_decoys, CREATED).map(|_| ()),
         unauthorized("unknown keyid")
     );
-    let three = format!("{}, {VECTOR_INPUT}", decoys[..3].join(", "));
-    let parts = Parts::vector(&signature).set("signature-input", &three);
+    assert_eq!(ecdsa_checks::so_far(), before);
+    assert_eq!(
+        tried(&decoys.join(", "), &decoy_signatures.join(", ")),
+        Err(WebhookError::Unauthorized("unknown keyid"))
+    );
+
+    // Decoys around the genuine label: only the genuine one is tried, once.
+    let input = format!(
+        "{}, {VECTOR_INPUT}, {}",
+        decoys[..25].join(", "),
+        decoys[25..].join(", ")
+    );
+    let signature = format!("{}, {VECTOR_SIGNATURE_DER}", decoy_signatures.join(", "));
+    assert_eq!(tried(&input, &signature), Ok(vec!["sig1".to_owned()]));
+    let parts = Parts::vector(&signature).set("signature-input", &input);
+    let before = ecdsa_checks::so_far();
     assert!(verify_at(&provider(), &parts, CREATED).is_ok());
+    assert_eq!(ecdsa_checks::so_far(), before + 1);
+
+    // Two labels with a known keyid: the first is tried, the second never.
+    let forged = VECTOR_INPUT.replace("sig1=", "sig0=");
+    let input = format!("{forged}, {VECTOR_INPUT}");
+    let signature = format!("sig0=:AAAA:, {VECTOR_SIGNATURE_DER}");
+    assert_eq!(tried(&input, &signature), Ok(vec!["sig0".to_owned()]));
+    let parts = Parts::vector(&signature).set("signature-input", &input);
+    let before = ecdsa_checks::so_far();
+    assert_eq!(
+        verify_at(&provider(), &parts, CREATED).map(|_| ()),
+        unauthorized("signature mismatch")
+    );
+    assert_eq!(ecdsa_checks::so_far(), before + 1);
+
+    // A known keyid without a signature of its label, or no keyid at all.
+    assert_eq!(
+        tried(VECTOR_INPUT, "other=:AAAA:"),
+        Err(WebhookError::Unauthorized(
+            "no signature matches a signature-input label"
+        ))
+    );
+    assert_eq!(
+        tried(r#"sig1=("@method");created=1"#, "sig1=:AAAA:"),
+        Err(WebhookError::Unauthorized("missing keyid"))
+    );
+}
+
+/// A signed request whose covered headers are structured values, with the components
+/// Upvest's v6 signer names for them.
+fn structured_delivery(body: &str) -> Parts {
+    let parts = Parts {
+        method: "POST",
+        path: "/webhooks/upvest",
+        query: None,
+        headers: vec![
+            ("content-type", "application/json".to_owned()),
+            ("cache-control", "max-age=0, no-transform=1".to_owned()),
+            ("accept", "application/json, text/plain".to_owned()),
+            ("upvest-trace", "(a, \"b, c\", d)".to_owned()),
+            ("digest", digest_header(body.as_bytes())),
+        ],
+        body: body.to_owned(),
+    };
+    sign_parts(
+        parts,
+        &[
+            "content-type",
+            "cache-control:no-transform",
+            "cache-control:max-age",
+            "accept",
+            "upvest-trace:0",
+            "upvest-trace:1",
+            "upvest-trace:2",
+            "upvest-trace:3",
+            "@method",
+            "@path",
+            "digest",
+        ],
+    )
+}
+
+#[test]
+fn structured_covered_headers_verify_and_tampering_is_refused() {
+    let body = VECTOR_BODY;
+    let good = structured_delivery(body);
+    assert_eq!(
+        verify_at(&provider(), &good, CREATED).map(|d| d.len()),
+        Ok(1)
+    );
+    // What the signer leaves uncovered may change: the text after the first ", " of a
+    // plain value, anything after an inner list's closing parenthesis.
+    let uncovered = structured_delivery(body)
+        .set("accept", "application/json, */*")
+        .set("content-type", "application/json, text/plain")
+        .set("upvest-trace", "(a, \"b, c\", d);p=1");
+    assert_eq!(
+        verify_at(&provider(), &uncovered, CREATED).map(|d| d.len()),
+        Ok(1)
+    );
+    let tampered = |name: &'static str, value: &str| {
+        verify_at(
+            &provider(),
+            &structured_delivery(body).set(name, value),
+            CREATED,
+        )
+        .map(|_| ())
+    };
+    let cases = [
+        (
+            "cache-control",
+            "max-age=1, no-transform=1",
+            "signature mismatch",
+        ),
+        (
+            "cache-control",
+            "max-age=0, no-transform=2",
+            "signature mismatch",
+        ),
+        ("cache-control", "max-age=0", "covered component is absent"),
+        ("cache-control", "no-cache", "covered component is absent"),
+        (
+            "accept",
+            "text/plain, application/json",
+            "signature mismatch",
+        ),
+        (
+            "upvest-trace",
+            "(a, \"b, c\")",
+            "covered component is absent",
+        ),
+        ("upvest-trace", "(a, \"b, c\", e)", "signature mismatch"),
+        (
+            "upvest-trace",
+            "(a, \"b, c\", d",
+            "covered header cannot be normalised",
+        ),
+        ("content-type", "application/xml", "signature mismatch"),
+    ];
+    for (name, value, reason) in cases {
+        assert_eq!(
+            tampered(name, value),
+            unauthorized(reason),
+            "{name}: {value}"
+        );
+    }
+    let mut forged_body = structured_delivery(body);
+    forged_body.body = body.replace("100.00", "900.00");
+    assert_eq!(
+        verify_at(&provider(), &forged_body, CREATED).map(|_| ()),
+        unauthorized("digest mismatch")
+    );
+}
+
+/// An unsigned second digest entry appended after ", " that matches a forged body must not
+/// authenticate it: only the digest text the signature covers is compared with the body.
+#[test]
+fn an_unsigned_second_digest_entry_never_authenticates_a_body() {
+    let forged = VECTOR_BODY.replace("100.00", "900.00");
+    let forged_sha256 = digest_header(forged.as_bytes());
+    let forged_sha512 = format!(
+        "SHA-512={}",
+        STANDARD.encode(Sha512::digest(forged.as_bytes()))
+    );
+    for appended in [forged_sha256.clone(), forged_sha512] {
+        // Appended to the header value, or as a second field line.
+        let mut joined = Parts::vector(VECTOR_SIGNATURE_DER)
+            .set("digest", &format!("{VECTOR_DIGEST}, {appended}"));
+        joined.body = forged.clone();
+        let mut second_line = Parts::vector(VECTOR_SIGNATURE_DER);
+        second_line.headers.push(("digest", appended.clone()));
+        second_line.body = forged.clone();
+        for parts in [joined, second_line] {
+            assert_eq!(
+                verify_at(&provider(), &parts, CREATED).map(|_| ()),
+                unauthorized("digest mismatch"),
+                "{appended}"
+            );
+        }
+    }
+    // The same headers with the genuine body: the appended entry is simply not covered.
+    let genuine = Parts::vector(VECTOR_SIGNATURE_DER)
+        .set("digest", &format!("{VECTOR_DIGEST}, {forged_sha256}"));
+    assert!(verify_at(&provider(), &genuine, CREATED).is_ok());
+}
+
+/// `digest: sha-256=…` (lower case) is a dictionary for Upvest's signer: it is covered as
+/// `digest:sha-256`, which must then be the body's digest.
+#[test]
+fn a_dictionary_digest_is_covered_by_its_members() {
+    let body = VECTOR_BODY;
+    let b64 = |bytes: &[u8]| STANDARD.encode(bytes);
+    let sha256 = b64(&sha2::Sha256::digest(body.as_bytes()));
+    let sha512 = b64(&Sha512::digest(body.as_bytes()));
+    let forged = body.replace("100.00", "900.00");
+    let forged_sha256 = b64(&sha2::Sha256::digest(forged.as_bytes()));
+    let delivery = |digest: &str, components: &[&str]| {
+        let parts = Parts {
+            method: "POST",
+            path: "/webhooks/upvest",
+            query: None,
+            headers: vec![
+                ("content-type", "application/json".to_owned()),
+                ("digest", digest.to_owned()),
+            ],
+            body: body.to_owned(),
+        };
+        sign_parts(parts, components)
+    };
+    let both = format!("sha-256={sha256}, sha-512={sha512}");
+    let cases: Vec<(&str, Parts, Result<(), WebhookError>)> = vec![
+        (
+            "sha-256 member",
+            delivery(
+                &format!("sha-256={sha256}"),
+                &["@method", "@path", "digest:sha-256"],
+            ),
+            Ok(()),
+        ),
+        (
+            "both members covered",
+            delivery(
+                &both,
+                &["digest:sha-512", "@method", "@path", "digest:sha-256"],
+            ),
+            Ok(()),
+        ),
+        (
+            "one of two members covered",
+            delivery(&both, &["@method", "@path", "digest:sha-512"]),
+            Ok(()),
+        ),
+        (
+            "a covered member that does not match",
+            delivery(
+                &format!("sha-256={sha256}, sha-512={forged_sha256}"),
+                &["@method", "@path", "digest:sha-256", "digest:sha-512"],
+            ),
+            unauthorized("digest mismatch"),
+        ),
+        (
+            "only an unknown algorithm covered",
+            delivery(
+                &format!("md5=abc, sha-256={sha256}"),
+                &["@method", "@path", "digest:md5"],
+            ),
+            unauthorized("digest mismatch"),
+        ),
+        (
+            "the plain name does not cover a dictionary",
+            delivery(
+                &format!("sha-256={sha256}"),
+                &["@method", "@path", "content-type"],
+            ),
+            unauthorized("digest not covered"),
+        ),
+    ];
+    for (name, parts, expected) in cases {
+        assert_eq!(
+            verify_at(&provider(), &parts, CREATED).map(|_| ()),
+            expected,
+            "{name}"
+        );
+    }
+    // `digest` itself is not a component of a dictionary header.
+    let mut plain_name = Parts::vector(VECTOR_SIGNATURE_DER);
+    plain_name = plain_name.set("digest", &format!("sha-256={sha256}"));
+    assert_eq!(
+        verify_at(&provider(), &plain_name, CREATED).map(|_| ()),
+        unauthorized("covered component is absent")
+    );
+    // Forged body with an uncovered member that matches it.
+    let mut forged_parts = delivery(
+        &format!("sha-256={sha256}"),
+        &["@method", "@path", "digest:sha-256"],
+    );
+    forged_parts = forged_parts.set(
+        "digest",
+        &format!(
+            "sha-256={sha256}, sha-512={}",
+            b64(&Sha512::digest(forged.as_bytes()))
+        ),
+    );
+    forged_parts.body = forged.clone();
+    assert_eq!(
+        verify_at(&provider(), &forged_parts, CREATED).map(|_| ()),
+        unauthorized("digest mismatch")
+    );
+    // A repeated member keeps its last value, as in the signer: the base changes.
+    let mut repeated = delivery(
+        &format!("sha-256={sha256}"),
+        &["@method", "@path", "digest:sha-256"],
+    );
+    repeated = repeated.set(
+        "digest",
+        &format!("sha-256={sha256}, sha-256={forged_sha256}"),
+    );
+    repeated.body = forged;
+    assert_eq!(
+        verify_at(&provider(), &repeated, CREATED).map(|_| ()),
+        unauthorized("signature mismatch")
+    );
+}
+
+#[test]
+fn events_of_another_webhook_subscription_are_refused_when_ours_are_configured() {
+    let ours = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
+    let configured =
+        |ids: &str| provider().with_subscriptions(WebhookSubscriptions::only(ids.split(',')));
+    let vector = Parts::vector(VECTOR_SIGNATURE_DER);
+    assert_eq!(
+        verify_at(&configured(ours), &vector, CREATED).map(|d| d.len()),
+        Ok(1)
+    );
+    assert_eq!(
+        verify_at(&configured(&format!("other,{ours}")), &vector, CREATED).map(|d| d.len()),
+        Ok(1)
+    );
+    assert_eq!(
+        verify_at(&configured("other"), &vector, CREATED).map(|_| ()),
+        unauthorized("event for another webhook subscription")
+    );
+    assert_eq!(
+        verify_at(&provider(), &vector, CREATED).map(|d| d.len()),
+        Ok(1)
+    );
+    // One foreign event refuses the batch; an event without webhook_id does not.
+    let body = format!(
+        r#"{{"payload":[{{"id":"a","type":"T","webhook_id":"{ours}"}},{{"id":"b","type":"T"}},{{"id":"c","type":"T","webhook_id":"theirs"}}]}}"#
+    );
+    assert_eq!(
+        verify_at(&configured(ours), &signed_body(&body), CREATED).map(|_| ()),
+        unauthorized("event for another webhook subscription")
+    );
+    let without_foreign = body.replace(r#",{"id":"c","type":"T","webhook_id":"theirs"}"#, "");
+    assert_eq!(
+        verify_at(&configured(ours), &signed_body(&without_foreign), CREATED).map(|d| d.len()),
+        Ok(2)
+    );
+    // From configuration.
+    let config = ConfigSource::from_pairs([
+        (VERIFY_KEYS_VARIABLE, VECTOR_JWKS),
+        (WEBHOOK_IDS_VARIABLE, "other-1, other-2"),
+    ]);
+    let from_config = UpvestProvider::from_config(&config).unwrap();
+    assert_eq!(
+        verify_at(&from_config, &vector, CREATED).map(|_| ()),
+        unauthorized("event for another webhook subscription")
+    );
 }
 
 mod properties {

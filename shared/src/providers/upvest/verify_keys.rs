@@ -2,13 +2,15 @@
 
 use std::fmt;
 
+use aws_lc_rs::signature::{ECDSA_P521_SHA512_ASN1, ECDSA_P521_SHA512_FIXED, ParsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use p521::ecdsa::VerifyingKey;
 use serde::Deserialize;
 
 /// Length in bytes of a P-521 affine coordinate.
 const COORDINATE_BYTES: usize = 66;
+/// Length of a raw `r‖s` P-521 signature.
+const RAW_SIGNATURE_BYTES: usize = 132;
 
 #[derive(Deserialize)]
 struct Jwks {
@@ -50,13 +52,41 @@ pub enum VerifyKeysError {
 /// only); a P-521 key that does not decode is an error, so a typo is caught at cold start.
 #[derive(Clone)]
 pub struct VerifyKeys {
-    keys: Vec<(String, usize, VerifyingKey)>,
+    keys: Vec<(String, usize, VerifyKey)>,
+}
+
+/// One P-521 public key, parsed (and checked to lie on the curve) once at cold start,
+/// for both signature encodings.
+#[derive(Clone)]
+pub struct VerifyKey {
+    der: ParsedPublicKey,
+    raw: ParsedPublicKey,
+}
+
+impl VerifyKey {
+    /// `point` is the SEC1 uncompressed form, `0x04 || x || y`.
+    fn from_uncompressed_point(point: &[u8]) -> Option<Self> {
+        Some(VerifyKey {
+            der: ParsedPublicKey::new(&ECDSA_P521_SHA512_ASN1, point).ok()?,
+            raw: ParsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, point).ok()?,
+        })
+    }
+
+    /// ECDSA P-521 with SHA-512 over `message`: ASN.1 DER first (what Upvest's signer
+    /// emits), then the 132-byte raw `r‖s` form.
+    pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        #[cfg(test)]
+        ecdsa_checks::count();
+        self.der.verify_sig(message, signature).is_ok()
+            || (signature.len() == RAW_SIGNATURE_BYTES
+                && self.raw.verify_sig(message, signature).is_ok())
+    }
 }
 
 impl VerifyKeys {
     pub fn parse_jwks(text: &str) -> Result<Self, VerifyKeysError> {
         let jwks: Jwks = serde_json::from_str(text).map_err(|_| VerifyKeysError::NotJwks)?;
-        let mut keys: Vec<(String, usize, VerifyingKey)> = Vec::new();
+        let mut keys: Vec<(String, usize, VerifyKey)> = Vec::new();
         for (position, jwk) in jwks.keys.into_iter().enumerate() {
             let is_p521 = jwk.kty.as_deref() == Some("EC") && jwk.crv.as_deref() == Some("P-521");
             if !is_p521 {
@@ -80,7 +110,7 @@ impl VerifyKeys {
     }
 
     /// The key with this `kid` and its position in the JWKS.
-    pub fn find(&self, kid: &str) -> Option<(usize, &VerifyingKey)> {
+    pub fn find(&self, kid: &str) -> Option<(usize, &VerifyKey)> {
         self.keys
             .iter()
             .find(|(known, _, _)| known == kid)
@@ -103,8 +133,9 @@ impl fmt::Debug for VerifyKeys {
     }
 }
 
-/// `x` and `y` are base64url (no padding) 66-byte big-endian coordinates.
-fn decode_point(x: Option<&str>, y: Option<&str>) -> Option<VerifyingKey> {
+/// `x` and `y` are base64url (no padding) 66-byte big-endian coordinates. A point that
+/// is not on the curve is refused.
+fn decode_point(x: Option<&str>, y: Option<&str>) -> Option<VerifyKey> {
     let coordinate = |text: Option<&str>| -> Option<Vec<u8>> {
         let bytes = URL_SAFE_NO_PAD.decode(text?.trim_end_matches('=')).ok()?;
         (bytes.len() == COORDINATE_BYTES).then_some(bytes)
@@ -113,5 +144,24 @@ fn decode_point(x: Option<&str>, y: Option<&str>) -> Option<VerifyingKey> {
     let mut sec1 = vec![0x04];
     sec1.extend(coordinate(x)?);
     sec1.extend(coordinate(y)?);
-    VerifyingKey::from_sec1_bytes(&sec1).ok()
+    VerifyKey::from_uncompressed_point(&sec1)
+}
+
+/// How many signature checks this thread ran: lets tests prove that a request was
+/// refused without any ECDSA work.
+#[cfg(test)]
+pub(crate) mod ecdsa_checks {
+    use std::cell::Cell;
+
+    thread_local! {
+        static CHECKS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count() {
+        CHECKS.with(|checks| checks.set(checks.get() + 1));
+    }
+
+    pub(crate) fn so_far() -> usize {
+        CHECKS.with(Cell::get)
+    }
 }
