@@ -15,11 +15,11 @@ use brokerhooks::envelope::OutgoingMessage;
 use brokerhooks::function::FunctionService;
 use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::upvest::{
-    UpvestEvent, UpvestProvider, VERIFY_KEYS_VARIABLE, VerifyKeys, WebhookSubscriptions,
-    digest_header,
+    UpvestProvider, VERIFY_KEYS_VARIABLE, VerifyKeys, WebhookSubscriptions, digest_header,
 };
 use brokerhooks::queue::{EventQueue, QueueError, SqsQueue};
 use brokerhooks::{Answer, Pipeline, WebhookRequest};
+use brokerhooks_models::upvest::UpvestEvent;
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::emulator::{Emulator, test_settings};

@@ -8,7 +8,6 @@
 
 mod batch;
 mod body_digest;
-mod event;
 mod header_components;
 mod message_signature;
 mod signature_base;
@@ -18,7 +17,6 @@ mod webhook_subscriptions;
 
 pub use batch::event_drafts;
 pub use body_digest::digest_header;
-pub use event::{DecimalText, EventCategory, EventType, Execution, Order, UpvestEvent};
 pub use header_components::{Component, Unsignable, header_components};
 pub use message_signature::{
     ALGORITHM, Candidate, MAX_LABELS_TRIED, TimePolicy, labels_to_try, verify_message,
