@@ -38,6 +38,8 @@ pub struct GuardCounts {
     pub refused_entries: AtomicU64,
     /// Messages (single or batch entries) passed on to the emulator.
     pub passed_messages: AtomicU64,
+    /// SendMessageBatch requests seen.
+    pub batch_requests: AtomicU64,
 }
 
 /// A running guard on 127.0.0.1. Dropped, it stops accepting.
@@ -230,6 +232,7 @@ async fn serve(mut client: TcpStream, upstream: &str, counts: &GuardCounts) -> s
             }
         },
         ("AmazonSQS.SendMessageBatch", Some(mut batch)) => {
+            counts.batch_requests.fetch_add(1, Ordering::SeqCst);
             send_batch(&request, &mut batch, upstream, counts).await?
         }
         _ => relay(upstream, &request.bytes()).await?,
