@@ -23,7 +23,8 @@ use crate::error::WebhookError;
 use crate::pipeline::Answer;
 use crate::request::WebhookRequest;
 
-/// The HTTP API / function URL response (payload format 2.0).
+/// The HTTP API / function URL response (payload format 2.0). `cookies` is always empty
+/// but present: readers typed on aws_lambda_events' response (cargo lambda) require it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpResponse {
@@ -31,6 +32,7 @@ pub struct HttpResponse {
     pub headers: ResponseHeaders,
     pub body: String,
     pub is_base64_encoded: bool,
+    pub cookies: [&'static str; 0],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,6 +49,7 @@ pub fn response(answer: Answer) -> HttpResponse {
         },
         body: answer.body,
         is_base64_encoded: false,
+        cookies: [],
     }
 }
 
@@ -276,7 +279,7 @@ mod tests {
         assert_eq!(
             serde_json::to_value(response(answer)).unwrap(),
             json!({"statusCode": 503, "headers": {"content-type": "application/json"},
-                   "body": "{\"error\":\"x\"}", "isBase64Encoded": false})
+                   "body": "{\"error\":\"x\"}", "isBase64Encoded": false, "cookies": []})
         );
     }
 }
