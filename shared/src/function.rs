@@ -13,7 +13,8 @@ use crate::deadline::{self, Deadline};
 use crate::error::WebhookError;
 use crate::idempotency::DynamoDbStore;
 use crate::lambda_adapter::{self, HttpResponse};
-use crate::pipeline::{Answer, Pipeline};
+use crate::metrics;
+use crate::pipeline::{Answer, Pipeline, Tally};
 use crate::provider::Provider;
 use crate::queue::SqsQueue;
 use crate::request::WebhookRequest;
@@ -69,6 +70,7 @@ impl<P: Provider> FunctionService<P> {
             }
             Err(error) => {
                 tracing::warn!(provider = P::NAME, status = error.status(), reason = %error, "event refused before the pipeline");
+                metrics::emit_delivery(P::NAME, &Tally::default(), true, 0.0);
                 Answer::from_error(&error)
             }
         };
