@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::aws_client::{self, DEFAULT_AWS_RETRY_SECONDS, MAX_AWS_RETRY_SECONDS, RetryBudget};
+use crate::deadline::minimum_function_timeout;
 use crate::secret_list::SecretList;
 
 pub const DEFAULT_DEDUPE_TTL_SECONDS: u64 = 30 * 24 * 60 * 60;
@@ -15,6 +17,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 960 * 1024;
 pub const SECRET_ID_VARIABLE: &str = "BROKERHOOKS_SECRET_ID";
 /// `true` trusts the system CA store for AWS endpoints instead of the bundled Amazon roots.
 pub const TLS_SYSTEM_ROOTS_VARIABLE: &str = "TLS_SYSTEM_ROOTS";
+/// How long one DynamoDB or SQS call keeps retrying (seconds; see `aws_client::RetryBudget`).
+pub const AWS_RETRY_SECONDS_VARIABLE: &str = "AWS_RETRY_SECONDS";
 
 /// Every variable a function reads besides its provider's own (`providers::variables`):
 /// the pipeline's settings, the secret id and the log level. `infra/template.yaml` must set
@@ -29,6 +33,7 @@ pub const PIPELINE_VARIABLES: &[&str] = &[
     "MAX_BODY_BYTES",
     "WARM_CONNECTIONS",
     TLS_SYSTEM_ROOTS_VARIABLE,
+    AWS_RETRY_SECONDS_VARIABLE,
     SECRET_ID_VARIABLE,
     "RUST_LOG",
 ];
@@ -156,7 +161,7 @@ impl ConfigSource {
         let Some(secret_id) = self.get(SECRET_ID_VARIABLE).map(str::to_owned) else {
             return Ok(());
         };
-        let client = aws_sdk_secretsmanager::Client::new(aws);
+        let client = aws_client::secrets_manager_client(aws);
         let output = client
             .get_secret_value()
             .secret_id(secret_id)
@@ -172,6 +177,18 @@ impl ConfigSource {
             .ok_or_else(|| ConfigError::SecretsManager("secret has no string value".to_owned()))?;
         self.overlay_secret_json(secret_string)
     }
+}
+
+/// `AWS_RETRY_SECONDS`: 1 to 13 (two calls of it must fit API Gateway's 30 s).
+pub fn aws_retry_budget(config: &ConfigSource) -> Result<RetryBudget, ConfigError> {
+    let seconds = config.u64_or(AWS_RETRY_SECONDS_VARIABLE, DEFAULT_AWS_RETRY_SECONDS)?;
+    if !(1..=MAX_AWS_RETRY_SECONDS).contains(&seconds) {
+        return Err(ConfigError::Invalid {
+            name: AWS_RETRY_SECONDS_VARIABLE,
+            reason: format!("must be from 1 to {MAX_AWS_RETRY_SECONDS}"),
+        });
+    }
+    Ok(RetryBudget::from_secs(seconds))
 }
 
 /// Settings every function shares (the contract's variables).
@@ -191,6 +208,8 @@ pub struct PipelineSettings {
     pub warm_connections: bool,
     /// Trust the system CA store rather than the bundled Amazon roots (see `aws_client`).
     pub tls_system_roots: bool,
+    /// How long one AWS call keeps retrying.
+    pub aws_retry: RetryBudget,
 }
 
 impl PipelineSettings {
@@ -219,6 +238,16 @@ impl PipelineSettings {
                 reason: "must be positive".to_owned(),
             });
         }
+        let aws_retry = aws_retry_budget(config)?;
+        if Duration::from_secs(claim_lease) <= minimum_function_timeout(aws_retry) {
+            // The function timeout must be at least that, and the lease above the timeout.
+            return Err(ConfigError::Invalid {
+                name: "CLAIM_LEASE_SECONDS",
+                reason: format!(
+                    "must exceed the function timeout, which must be at least 2 x {AWS_RETRY_SECONDS_VARIABLE} + 2"
+                ),
+            });
+        }
         let max_body_bytes = config.u64_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES as u64)?;
         Ok(PipelineSettings {
             events_table,
@@ -229,6 +258,7 @@ impl PipelineSettings {
             max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
             warm_connections: config.bool_or("WARM_CONNECTIONS", true)?,
             tls_system_roots: config.bool_or(TLS_SYSTEM_ROOTS_VARIABLE, false)?,
+            aws_retry,
         })
     }
 
@@ -260,6 +290,7 @@ mod tests {
         assert_eq!(settings.max_body_bytes, 983_040);
         assert!(settings.warm_connections);
         assert!(settings.queue_is_fifo());
+        assert_eq!(settings.aws_retry, RetryBudget::from_secs(3));
     }
 
     #[test]
@@ -273,6 +304,7 @@ mod tests {
             ("MAX_BODY_BYTES", "9"),
             ("WARM_CONNECTIONS", "false"),
             ("TLS_SYSTEM_ROOTS", "true"),
+            ("AWS_RETRY_SECONDS", "2"),
         ];
         for (name, _) in values {
             assert!(PIPELINE_VARIABLES.contains(&name), "{name} is not declared");
@@ -289,6 +321,7 @@ mod tests {
                 max_body_bytes: 9,
                 warm_connections: false,
                 tls_system_roots: true,
+                aws_retry: RetryBudget::from_secs(2),
             }
         );
         assert!(PIPELINE_VARIABLES.contains(&SECRET_ID_VARIABLE));
@@ -313,6 +346,39 @@ mod tests {
             error.to_string(),
             "variable CLAIM_LEASE_SECONDS is invalid: expected a whole number"
         );
+    }
+
+    #[test]
+    fn the_lease_must_outlast_two_aws_budgets_and_the_completion_reserve() {
+        let settings = |lease: &'static str, retry: &'static str| {
+            let mut pairs = base();
+            pairs.push(("CLAIM_LEASE_SECONDS", lease));
+            pairs.push(("AWS_RETRY_SECONDS", retry));
+            PipelineSettings::from_config(&ConfigSource::from_pairs(pairs))
+        };
+        // Kite: 12 s per call, a 29 s timeout, the 30 s lease.
+        assert_eq!(
+            settings("30", "12").unwrap().aws_retry,
+            RetryBudget::from_secs(12)
+        );
+        assert_eq!(
+            settings("27", "12").unwrap().claim_lease,
+            Duration::from_secs(27)
+        );
+        let error = settings("26", "12").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "variable CLAIM_LEASE_SECONDS is invalid: must exceed the function timeout, which must be at least 2 x AWS_RETRY_SECONDS + 2"
+        );
+        for bad in ["0", "14", "x"] {
+            let error = settings("300", bad).unwrap_err();
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("variable AWS_RETRY_SECONDS is invalid"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::fallback::Fallbacks;
+use crate::sqs_text::escape_for_sqs_body;
 use crate::timestamps::format_rfc3339;
 
 /// Longest event id accepted (the DynamoDB key must stay small). Providers fall back to
@@ -61,6 +62,7 @@ pub struct OutgoingMessage {
     pub(crate) dedup_id: String,
     /// The `fallback` attribute: tokens of the stand-in fields, `None` when there are none.
     pub(crate) fallback: Option<String>,
+    /// The envelope JSON, with characters SQS refuses escaped (see `sqs_text`).
     pub(crate) body: String,
 }
 
@@ -97,6 +99,7 @@ impl OutgoingMessage {
             received_at: format_rfc3339(received_at),
             payload: &draft.payload,
         })?;
+        let body = escape_for_sqs_body(body);
         Ok(OutgoingMessage {
             provider,
             event_type: draft.event_type.clone(),
@@ -123,7 +126,8 @@ impl OutgoingMessage {
     pub fn fallback(&self) -> Option<&str> {
         self.fallback.as_deref()
     }
-    /// The envelope JSON.
+    /// The envelope JSON: equal to what was received as JSON, not always byte for byte
+    /// (characters SQS refuses are written as `\uXXXX` escapes).
     pub fn body(&self) -> &str {
         &self.body
     }
@@ -175,5 +179,32 @@ mod tests {
         let parsed: Envelope = serde_json::from_str(message.body()).unwrap();
         assert_eq!(parsed.subject, "42");
         assert_eq!(parsed.occurred_at, datetime!(2022-03-03 03:54:25 UTC));
+    }
+
+    #[test]
+    fn characters_sqs_refuses_are_escaped_in_payload_and_envelope_fields() {
+        let payload = "{\"tag\":\"x\u{FFFF}\",\"n\":1.50}";
+        let draft = EventDraft {
+            id: "abc".to_owned(),
+            event_type: "OPEN\u{FFFE}".to_owned(),
+            subject: "42".to_owned(),
+            occurred_at: datetime!(2022-03-03 03:54:25 UTC),
+            payload: RawValue::from_string(payload.to_owned()).unwrap(),
+            fallback: Fallbacks::NONE,
+        };
+        let message =
+            OutgoingMessage::new("kite", &draft, datetime!(2022-03-03 03:54:26 UTC)).unwrap();
+        assert_eq!(
+            message.body(),
+            r#"{"id":"abc","provider":"kite","type":"OPEN\uFFFE","subject":"42","occurred_at":"2022-03-03T03:54:25Z","received_at":"2022-03-03T03:54:26Z","payload":{"tag":"x\uFFFF","n":1.50}}"#
+        );
+        let parsed: Envelope = serde_json::from_str(message.body()).unwrap();
+        assert_eq!(parsed.event_type, "OPEN\u{FFFE}");
+        let received: serde_json::Value = serde_json::from_str(payload).unwrap();
+        assert_eq!(
+            parsed.payload.parse::<serde_json::Value>().unwrap(),
+            received,
+            "equal as JSON"
+        );
     }
 }

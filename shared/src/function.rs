@@ -1,12 +1,20 @@
 //! Running a provider as a Lambda function: configuration once at cold start, AWS
-//! clients built once, then one pipeline call per request.
+//! clients built once, then one pipeline call per invocation.
+
+use std::sync::Once;
+
+use serde_json::Value;
 
 use crate::aws_client;
-use crate::config::{ConfigError, ConfigSource, PipelineSettings, TLS_SYSTEM_ROOTS_VARIABLE};
+use crate::config::{
+    ConfigError, ConfigSource, PipelineSettings, TLS_SYSTEM_ROOTS_VARIABLE, aws_retry_budget,
+};
+use crate::deadline::{self, Deadline};
 use crate::error::WebhookError;
 use crate::idempotency::DynamoDbStore;
-use crate::lambda_adapter;
-use crate::pipeline::{Answer, Pipeline};
+use crate::lambda_adapter::{self, HttpResponse};
+use crate::metrics;
+use crate::pipeline::{Answer, Pipeline, Tally};
 use crate::provider::Provider;
 use crate::queue::SqsQueue;
 use crate::request::WebhookRequest;
@@ -26,14 +34,16 @@ impl<P: Provider> FunctionService<P> {
             let settings = PipelineSettings::from_config(&config)?;
             let provider = P::from_config(&config)?;
             let store =
-                DynamoDbStore::new(aws_sdk_dynamodb::Client::new(aws), &settings.events_table);
+                DynamoDbStore::new(aws_client::dynamodb_client(aws), &settings.events_table);
             let queue = SqsQueue::new(
-                aws_sdk_sqs::Client::new(aws),
+                aws_client::sqs_client(aws),
                 &settings.events_queue_url,
                 settings.queue_is_fifo(),
             );
             if settings.warm_connections {
-                tokio::join!(store.warm_up(), queue.warm_up());
+                // Bounded: an AWS outage at cold start must not hold init for the whole budget.
+                let warm_up = async { tokio::join!(store.warm_up(), queue.warm_up()) };
+                let _ = tokio::time::timeout(aws_client::WARM_UP_LIMIT, warm_up).await;
             }
             Ok::<_, ConfigError>(Pipeline::new(provider, store, queue, settings))
         }
@@ -47,6 +57,26 @@ impl<P: Provider> FunctionService<P> {
         }
     }
 
+    /// One Lambda invocation: the raw event and Lambda's deadline (epoch milliseconds) in,
+    /// the HTTP response out. No event panics it; one that is not an HTTP event answers 400.
+    pub async fn invoke(&self, event: Value, deadline_epoch_millis: u64) -> HttpResponse {
+        let deadline = lambda_deadline(deadline_epoch_millis);
+        let answer = match lambda_adapter::webhook_request(event, deadline) {
+            Ok(request) => {
+                if let (Some(deadline), FunctionService::Ready(pipeline)) = (deadline, self) {
+                    check_timing_once(P::NAME, deadline, pipeline.settings());
+                }
+                self.handle(&request).await
+            }
+            Err(error) => {
+                tracing::warn!(provider = P::NAME, status = error.status(), reason = %error, "event refused before the pipeline");
+                metrics::emit_delivery(P::NAME, &Tally::default(), true, 0.0);
+                Answer::from_error(&error)
+            }
+        };
+        lambda_adapter::response(answer)
+    }
+
     pub async fn handle(&self, request: &WebhookRequest) -> Answer {
         match self {
             FunctionService::Ready(pipeline) => pipeline.handle(request).await,
@@ -58,20 +88,44 @@ impl<P: Provider> FunctionService<P> {
     }
 }
 
+/// Lambda's deadline, unless it is missing (0) or already past: then the pipeline's
+/// default applies rather than no time at all.
+fn lambda_deadline(epoch_millis: u64) -> Option<Deadline> {
+    Some(Deadline::from_epoch_millis(epoch_millis)).filter(|d| !d.remaining().is_zero())
+}
+
+/// The function timeout is only known from the first invocation's deadline: check it
+/// against the lease and the AWS budget once per process, and log what is wrong.
+fn check_timing_once(provider: &str, deadline: Deadline, settings: &PipelineSettings) {
+    static CHECKED: Once = Once::new();
+    CHECKED.call_once(|| {
+        for problem in deadline::timing_problems(
+            deadline.remaining(),
+            settings.claim_lease,
+            settings.aws_retry,
+        ) {
+            tracing::error!(provider, problem, "function timeout misconfigured");
+        }
+    });
+}
+
 /// The whole Lambda main for provider `P`.
-pub async fn run<P: Provider>() -> Result<(), lambda_http::Error> {
+pub async fn run<P: Provider>() -> Result<(), lambda_runtime::Error> {
     crate::logging::init();
     let config = ConfigSource::from_process_env();
-    // An invalid value is reported by FunctionService::build, which parses it again.
+    // Invalid values are reported by FunctionService::build, which parses them again.
     let system_roots = config
         .bool_or(TLS_SYSTEM_ROOTS_VARIABLE, false)
         .unwrap_or(false);
-    let aws = aws_client::aws_config(system_roots).await;
+    let budget = aws_retry_budget(&config).unwrap_or_default();
+    let aws = aws_client::aws_config(system_roots, budget).await;
     let service = FunctionService::<P>::build(config, &aws).await;
     let service = &service;
-    lambda_http::run(lambda_http::service_fn(move |request| async move {
-        let request = lambda_adapter::webhook_request(request);
-        Ok::<_, std::convert::Infallible>(lambda_adapter::response(service.handle(&request).await))
-    }))
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<Value>| async move {
+            let response = service.invoke(event.payload, event.context.deadline).await;
+            Ok::<_, std::convert::Infallible>(response)
+        },
+    ))
     .await
 }

@@ -15,6 +15,7 @@ pub mod aws_client;
 pub mod canonical_json;
 pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod envelope;
 pub mod error;
 pub mod fallback;
@@ -29,6 +30,7 @@ pub mod providers;
 pub mod queue;
 pub mod request;
 pub mod secret_list;
+pub mod sqs_text;
 pub mod timestamps;
 pub mod verification;
 
@@ -40,5 +42,5 @@ pub use provider::{Provider, VerifyContext};
 pub use request::WebhookRequest;
 pub use verification::Verified;
 
-/// Re-exported so function binaries need no direct lambda_http dependency.
-pub use lambda_http;
+/// Re-exported so function binaries need no direct lambda_runtime dependency.
+pub use lambda_runtime;

@@ -2,6 +2,8 @@
 
 use http::HeaderMap;
 
+use crate::deadline::Deadline;
+
 /// One HTTP delivery, exactly as the gateway received it.
 ///
 /// `body` holds the raw bytes (API Gateway's base64 already undone); nothing is
@@ -18,6 +20,9 @@ pub struct WebhookRequest {
     pub body: Vec<u8>,
     /// The caller's address as API Gateway saw it.
     pub source_ip: Option<String>,
+    /// When the invocation must have answered (from the Lambda context); `None` outside
+    /// Lambda, where the pipeline assumes `deadline::DEFAULT_INVOCATION_TIME`.
+    pub deadline: Option<Deadline>,
 }
 
 impl WebhookRequest {

@@ -297,6 +297,21 @@ pub async fn sdk_config_with_timeouts(
         .await
 }
 
+/// Like [`sdk_config`], with a function's AWS retry budget (`AWS_RETRY_SECONDS`) exactly
+/// as the functions configure it. Build clients with `brokerhooks::aws_client::
+/// {dynamodb_client, sqs_client}` to get the functions' retry partitions too.
+pub async fn sdk_config_with_budget(
+    endpoint: &str,
+    budget: brokerhooks::aws_client::RetryBudget,
+) -> aws_config::SdkConfig {
+    budget.apply(emulator_loader(endpoint)).load().await
+}
+
+/// `host:port` of an `http://host:port` emulator URL (what a proxy connects to).
+pub fn address_of(url: &str) -> &str {
+    url.trim_start_matches("http://").trim_end_matches('/')
+}
+
 impl Emulator {
     /// Every item of a table as stored (for snapshots).
     pub async fn scan_raw(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
@@ -314,43 +329,53 @@ impl Emulator {
             .collect()
     }
 
-    /// Writes items back (restoring a snapshot).
+    /// Writes items back (restoring a snapshot), several at a time.
     pub async fn put_raw(&self, table: &str, items: Vec<HashMap<String, AttributeValue>>) {
-        for item in items {
-            self.dynamodb
-                .put_item()
-                .table_name(table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .expect("restore item");
-        }
+        use futures_util::StreamExt;
+        futures_util::stream::iter(items)
+            .for_each_concurrent(RESTORE_CONCURRENCY, |item| async move {
+                self.dynamodb
+                    .put_item()
+                    .table_name(table)
+                    .set_item(Some(item))
+                    .send()
+                    .await
+                    .expect("restore item");
+            })
+            .await;
     }
 
-    /// Sends received messages again, with their group and deduplication ids (restoring a snapshot).
+    /// Sends received messages again, with their group and deduplication ids (restoring a
+    /// snapshot), several at a time: the order across groups is not kept, nor need it be.
     pub async fn resend(&self, queue_url: &str, messages: &[ReceivedMessage]) {
-        for message in messages {
-            let mut request = self
-                .sqs
-                .send_message()
-                .queue_url(queue_url)
-                .message_body(&message.body);
-            for (name, value) in &message.attributes {
-                request = request.message_attributes(
-                    name,
-                    aws_sdk_sqs::types::MessageAttributeValue::builder()
-                        .data_type("String")
-                        .string_value(value)
-                        .build()
-                        .expect("attribute"),
-                );
-            }
-            request
-                .set_message_group_id(message.group_id.clone())
-                .set_message_deduplication_id(message.dedup_id.clone())
-                .send()
-                .await
-                .expect("restore message");
-        }
+        use futures_util::StreamExt;
+        futures_util::stream::iter(messages)
+            .for_each_concurrent(RESTORE_CONCURRENCY, |message| async move {
+                let mut request = self
+                    .sqs
+                    .send_message()
+                    .queue_url(queue_url)
+                    .message_body(&message.body);
+                for (name, value) in &message.attributes {
+                    request = request.message_attributes(
+                        name,
+                        aws_sdk_sqs::types::MessageAttributeValue::builder()
+                            .data_type("String")
+                            .string_value(value)
+                            .build()
+                            .expect("attribute"),
+                    );
+                }
+                request
+                    .set_message_group_id(message.group_id.clone())
+                    .set_message_deduplication_id(message.dedup_id.clone())
+                    .send()
+                    .await
+                    .expect("restore message");
+            })
+            .await;
     }
 }
+
+/// Requests in flight while a snapshot is restored.
+const RESTORE_CONCURRENCY: usize = 16;

@@ -18,3 +18,4 @@ pub mod memory_pipeline;
 pub mod moto_process;
 pub mod replay;
 pub mod signers;
+pub mod sqs_character_guard;

@@ -1,19 +1,25 @@
-//! Faults: AWS calls fail part of the time (refused connections, lost responses, delays)
-//! and the emulator restarts once mid-run. Every delivery is retried until it answers
-//! 200, as the providers do; afterwards the queue holds every distinct event exactly once.
+//! Faults: AWS calls fail part of the time (refused connections, lost responses, delays,
+//! connection resets), every call is refused for a few seconds once (an outage), and the
+//! emulator restarts once mid-run. Every delivery is retried until it answers 200, as the
+//! providers do. Afterwards each distinct event was reported `accepted` by exactly one 200
+//! answer, is on the queue exactly once, and no claim is left IN_PROGRESS.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use brokerhooks::config::PipelineSettings;
-use brokerhooks::idempotency::DynamoDbStore;
+use brokerhooks::aws_client::{RetryBudget, dynamodb_client, sqs_client};
+use brokerhooks::config::{ConfigSource, PipelineSettings};
+use brokerhooks::deadline::Deadline;
+use brokerhooks::envelope::OutgoingMessage;
+use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
-use brokerhooks::queue::SqsQueue;
+use brokerhooks::queue::{EventQueue, QueueError, SqsQueue};
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Pipeline, WebhookRequest};
-use brokerhooks_testkit::emulator::{Emulator, sdk_config_with_timeouts};
+use brokerhooks_testkit::answers::accepted;
+use brokerhooks_testkit::emulator::{Emulator, address_of, sdk_config_with_budget};
 use brokerhooks_testkit::fault_proxy::{FaultProxy, Faults};
 use brokerhooks_testkit::moto_process::MotoProcess;
 use serde_json::{Value, json};
@@ -23,8 +29,15 @@ const SECRET: &str = "faults-kite-secret";
 const DISTINCT: usize = 150;
 const COPIES: usize = 3;
 const SENDERS: usize = 16;
-/// How long one delivery may keep being retried (the restart takes a few seconds).
-const RETRY_FOR: Duration = Duration::from_secs(180);
+/// How long one delivery may keep being retried (an orphaned claim blocks for a lease).
+const RETRY_FOR: Duration = Duration::from_secs(240);
+/// Every attempt runs as if in a function with this timeout (its deadline)…
+const FUNCTION_TIMEOUT: Duration = Duration::from_secs(25);
+/// …whose claims outlast it, as the contract requires (the default lease).
+const CLAIM_LEASE_SECONDS: &str = "30";
+/// Each AWS call retries for this long (the template's value for functions other than Kite).
+const AWS_RETRY_SECONDS: &str = "5";
+const OUTAGE: Duration = Duration::from_secs(4);
 
 fn postback(n: usize) -> String {
     let order_id = format!("2611220{n:08}");
@@ -34,29 +47,35 @@ fn postback(n: usize) -> String {
     .to_string()
 }
 
+/// What the senders saw: answers by status, and `accepted` summed over the 200s.
+#[derive(Debug, Default)]
+struct Seen {
+    statuses: HashMap<u16, usize>,
+    accepted: usize,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
+async fn faults_an_outage_and_a_restart_lose_nothing_and_accept_nothing_twice() {
     let mut moto = MotoProcess::start(0).await.unwrap();
     let direct = Emulator::connect(&moto.url()).await;
     let (table, queue) = direct.fresh_stack(true).await;
     let proxy = FaultProxy::start(&moto.address()).await.unwrap();
-    let through_proxy = sdk_config_with_timeouts(&proxy.url, Duration::from_secs(2)).await;
 
-    let settings = PipelineSettings {
-        events_table: table.clone(),
-        events_queue_url: queue.clone(),
-        dedupe_ttl: Duration::from_secs(3600),
-        max_event_age: None,
-        // Short, so a claim whose completion was lost is taken over within the test.
-        claim_lease: Duration::from_secs(2),
-        max_body_bytes: 983_040,
-        warm_connections: false,
-        tls_system_roots: false,
-    };
+    let settings = PipelineSettings::from_config(&ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+        ("MAX_EVENT_AGE_SECONDS", "0"),
+        ("CLAIM_LEASE_SECONDS", CLAIM_LEASE_SECONDS),
+        ("AWS_RETRY_SECONDS", AWS_RETRY_SECONDS),
+    ]))
+    .unwrap();
+    assert_eq!(settings.aws_retry, RetryBudget::from_secs(5));
+    // The production clients: the functions' budget and retry partitions.
+    let through_proxy = sdk_config_with_budget(&proxy.url, settings.aws_retry).await;
     let pipeline = Arc::new(Pipeline::new(
         KiteProvider::new(SecretList::parse(SECRET).unwrap()),
-        DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&through_proxy), &table),
-        SqsQueue::new(aws_sdk_sqs::Client::new(&through_proxy), &queue, true),
+        DynamoDbStore::new(dynamodb_client(&through_proxy), &table),
+        SqsQueue::new(sqs_client(&through_proxy), &queue, true),
         settings,
     ));
 
@@ -65,6 +84,7 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
         lose_response_percent: 8,
         delay_percent: 10,
         delay: Duration::from_millis(150),
+        reset_percent: 10,
     });
 
     // Deliveries interleaved so copies of one event overlap in time.
@@ -75,29 +95,33 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
     let work = Arc::new(Mutex::new(
         deliveries.into_iter().enumerate().collect::<Vec<_>>(),
     ));
-    let statuses = Arc::new(Mutex::new(HashMap::<u16, usize>::new()));
-    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let done = Arc::new(AtomicUsize::new(0));
 
     let senders: Vec<_> = (0..SENDERS)
         .map(|_| {
-            let (work, pipeline, statuses, done) = (
-                work.clone(),
-                pipeline.clone(),
-                statuses.clone(),
-                done.clone(),
-            );
+            let (work, pipeline, seen, done) =
+                (work.clone(), pipeline.clone(), seen.clone(), done.clone());
             tokio::spawn(async move {
                 loop {
                     // Take the lock only to pop: a `while let` would hold it for the whole body.
                     let next = work.lock().await.pop();
                     let Some((index, body)) = next else { break };
-                    let request = WebhookRequest::post("/webhooks/kite", body);
+                    let mut request = WebhookRequest::post("/webhooks/kite", body);
                     let first_try = std::time::Instant::now();
                     let mut attempts = 0;
                     loop {
                         attempts += 1;
+                        request.deadline = Some(Deadline::after(FUNCTION_TIMEOUT));
                         let answer = pipeline.handle(&request).await;
-                        *statuses.lock().await.entry(answer.status).or_default() += 1;
+                        {
+                            let mut seen = seen.lock().await;
+                            *seen.statuses.entry(answer.status).or_default() += 1;
+                            if answer.status == 200 {
+                                let body: Value = serde_json::from_str(&answer.body).unwrap();
+                                seen.accepted += body["accepted"].as_u64().unwrap() as usize;
+                            }
+                        }
                         match answer.status {
                             200 => break,
                             409 | 503 if first_try.elapsed() < RETRY_FOR => {
@@ -117,6 +141,14 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
             })
         })
         .collect();
+
+    // A multi-second outage a quarter of the way in: every AWS call is refused.
+    while done.load(Ordering::SeqCst) < total / 4 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let refused_before = proxy.counts().refused.load(Ordering::SeqCst);
+    proxy.outage(OUTAGE).await.unwrap();
+    let refused_in_outage = proxy.counts().refused.load(Ordering::SeqCst) - refused_before;
 
     // Restart the emulator once, mid-run. moto keeps state in memory only, so the
     // restart preserves it the way DynamoDB and SQS would: snapshot, restart, restore.
@@ -149,14 +181,21 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
             .entry(envelope["id"].as_str().unwrap().to_owned())
             .or_default() += 1;
     }
+    let items = direct.table_items(&table).await;
     let counts = proxy.counts();
-    let statuses = statuses.lock().await.clone();
+    let seen = seen.lock().await;
     eprintln!(
-        "faults: {} connections, {} refused, {} responses lost, {} delayed; answers {statuses:?}",
+        "faults: {} connections, {} refused ({refused_in_outage} in the outage), {} responses lost, {} delayed, {} reset; answers {:?}",
         counts.connections.load(Ordering::SeqCst),
         counts.refused.load(Ordering::SeqCst),
         counts.lost_responses.load(Ordering::SeqCst),
         counts.delayed.load(Ordering::SeqCst),
+        counts.resets.load(Ordering::SeqCst),
+        seen.statuses,
+    );
+    assert_eq!(
+        seen.accepted, DISTINCT,
+        "each distinct event reported accepted by exactly one 200 answer"
     );
     assert_eq!(
         per_id.len(),
@@ -168,17 +207,91 @@ async fn faults_and_a_restart_lose_nothing_and_duplicate_nothing() {
         "no event twice: {:?}",
         per_id.values().filter(|&&n| n > 1).count()
     );
+    assert_eq!(items.len(), DISTINCT);
+    let left_in_progress: Vec<&String> = items
+        .iter()
+        .filter(|item| item["status"] != STATUS_ENQUEUED)
+        .map(|item| &item["pk"])
+        .collect();
     assert!(
-        statuses.keys().all(|s| [200, 409, 503].contains(s)),
-        "{statuses:?}"
+        left_in_progress.is_empty(),
+        "claims not completed: {left_in_progress:?}"
     );
-    assert_eq!(statuses.get(&200), Some(&total));
     assert!(
-        counts.lost_responses.load(Ordering::SeqCst) > 0
-            && counts.refused.load(Ordering::SeqCst) > 0
+        seen.statuses.keys().all(|s| [200, 409, 503].contains(s)),
+        "{:?}",
+        seen.statuses
     );
+    assert_eq!(seen.statuses.get(&200), Some(&total));
+    // The faults were all felt.
+    assert!(counts.lost_responses.load(Ordering::SeqCst) > 0);
+    assert!(counts.refused.load(Ordering::SeqCst) > refused_in_outage);
+    assert!(counts.resets.load(Ordering::SeqCst) > 0);
+    assert!(refused_in_outage > 0, "the outage refused calls");
     assert!(
-        statuses.get(&503).copied().unwrap_or(0) > 0,
+        seen.statuses.get(&503).copied().unwrap_or(0) > 0,
         "the faults were felt"
     );
+}
+
+/// The SQS queue, after whose every send DynamoDB goes down for a while.
+struct OutageAfterSend {
+    queue: SqsQueue,
+    dynamodb: Arc<FaultProxy>,
+    outage: Duration,
+}
+
+impl EventQueue for OutageAfterSend {
+    async fn send_all(&self, messages: &[OutgoingMessage]) -> Vec<Result<(), QueueError>> {
+        let sent = self.queue.send_all(messages).await;
+        drop(self.dynamodb.outage(self.outage));
+        sent
+    }
+}
+
+/// The trap this pipeline used to leave: the message is sent, then DynamoDB is down for
+/// 4 s, longer than one completion call's whole retry budget (3 s). The completion is
+/// retried until it holds, so the claim does not stay IN_PROGRESS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_four_second_outage_after_the_send_leaves_no_claim_in_progress() {
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    let dynamodb = Arc::new(
+        FaultProxy::start(address_of(&emulator.endpoint))
+            .await
+            .unwrap(),
+    );
+    let settings = PipelineSettings::from_config(&ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+        ("MAX_EVENT_AGE_SECONDS", "0"),
+        ("AWS_RETRY_SECONDS", "3"),
+    ]))
+    .unwrap();
+    let through_proxy = sdk_config_with_budget(&dynamodb.url, settings.aws_retry).await;
+    let direct = sdk_config_with_budget(&emulator.endpoint, settings.aws_retry).await;
+    let pipeline = Pipeline::new(
+        KiteProvider::new(SecretList::parse(SECRET).unwrap()),
+        DynamoDbStore::new(dynamodb_client(&through_proxy), &table),
+        OutageAfterSend {
+            queue: SqsQueue::new(sqs_client(&direct), &queue, true),
+            dynamodb: dynamodb.clone(),
+            outage: OUTAGE,
+        },
+        settings,
+    );
+
+    let mut request = WebhookRequest::post("/webhooks/kite", postback(1));
+    request.deadline = Some(Deadline::after(Duration::from_secs(15)));
+    assert_eq!(pipeline.handle(&request).await, accepted(1, 0));
+
+    assert!(
+        dynamodb.counts().refused.load(Ordering::SeqCst) > 0,
+        "the completion met the outage"
+    );
+    let items = emulator.table_items(&table).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["status"], STATUS_ENQUEUED);
+    assert!(!items[0].contains_key("lease_expires_at"));
+    assert_eq!(emulator.drain(&queue).await.len(), 1);
 }

@@ -5,7 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use brokerhooks::config::PIPELINE_VARIABLES;
+use std::time::Duration;
+
+use brokerhooks::aws_client::{MAX_AWS_RETRY_SECONDS, RetryBudget};
+use brokerhooks::config::{AWS_RETRY_SECONDS_VARIABLE, PIPELINE_VARIABLES};
+use brokerhooks::deadline::minimum_function_timeout;
 use brokerhooks_testkit::local_stack::{LOCAL_QUEUE, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE};
 use serde_json::{Value, json};
 
@@ -175,6 +179,10 @@ fn every_function_directory_is_deployed_with_its_route_secret_policy_and_alarms(
                 "Method": "POST",
                 "Path": format!("/webhooks/{name}"),
                 "PayloadFormatVersion": "2.0",
+                "RouteSettings": {
+                    "ThrottlingBurstLimit": reference(&format!("{prefix}RouteBurstLimit")),
+                    "ThrottlingRateLimit": reference(&format!("{prefix}RouteRateLimit")),
+                },
             } } }),
             "{name}"
         );
@@ -236,7 +244,8 @@ fn every_function_directory_is_deployed_with_its_route_secret_policy_and_alarms(
     }
 }
 
-/// Errors, throttles, 5xx rate and 401 burst alarms exist for the function and its route.
+/// Errors, throttles, 5xx rate, 401 burst, 429 and format-drift alarms exist for the
+/// function, its route and its provider.
 fn assert_alarms(template: &Value, name: &str, prefix: &str) {
     let function =
         json!([{ "Name": "FunctionName", "Value": reference(&format!("{prefix}Function")) }]);
@@ -250,6 +259,40 @@ fn assert_alarms(template: &Value, name: &str, prefix: &str) {
     let unauthorized = &resource(template, &format!("{prefix}Unauthorized401Alarm"))["Properties"];
     assert_eq!(unauthorized["MetricName"], "http_401");
     assert_eq!(unauthorized["Dimensions"], route, "{name}");
+    let throttled = &resource(template, &format!("{prefix}Throttled429Alarm"))["Properties"];
+    assert_eq!(throttled["Namespace"], "brokerhooks");
+    assert_eq!(throttled["MetricName"], "http_429");
+    assert_eq!(throttled["Dimensions"], route, "{name}");
+    assert_eq!(throttled["Threshold"], reference("Throttled429Threshold"));
+    assert_eq!(
+        throttled["ComparisonOperator"],
+        "GreaterThanOrEqualToThreshold"
+    );
+    assert!(
+        throttled["AlarmDescription"]
+            .as_str()
+            .unwrap()
+            .contains("What it costs:"),
+        "{name}: the 429 alarm says what a 429 costs"
+    );
+    // The EMF metric the pipeline writes per provider (brokerhooks::metrics).
+    let unparsed = &resource(template, &format!("{prefix}UnparsedAlarm"))["Properties"];
+    assert_eq!(unparsed["Namespace"], brokerhooks::metrics::NAMESPACE);
+    assert_eq!(unparsed["MetricName"], "unparsed");
+    assert_eq!(
+        unparsed["Dimensions"],
+        json!([{ "Name": "provider", "Value": name }]),
+        "{name}"
+    );
+    assert_eq!(unparsed["Statistic"], "Sum");
+    assert_eq!(unparsed["Threshold"], reference("UnparsedThreshold"));
+    assert!(
+        unparsed["AlarmDescription"]
+            .as_str()
+            .unwrap()
+            .contains("provider format drift: update the models"),
+        "{name}"
+    );
     let rate = &resource(template, &format!("{prefix}Http5xxRateAlarm"))["Properties"];
     let metrics = rate["Metrics"].as_array().unwrap();
     let by_name: BTreeMap<&str, &Value> = metrics
@@ -326,19 +369,95 @@ fn every_variable_a_function_reads_is_set_by_the_template() {
     }
 }
 
+/// A parameter's numeric attribute (`Default`, `MinValue`, `MaxValue`).
+fn number(template: &Value, parameter: &str, attribute: &str) -> u64 {
+    template["Parameters"][parameter][attribute]
+        .as_u64()
+        .unwrap_or_else(|| panic!("parameter {parameter} has no numeric {attribute}"))
+}
+
+/// The parameter a `{"Ref": …}` names.
+fn parameter_of(value: &Value) -> &str {
+    value["Ref"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not a Ref: {value}"))
+}
+
 #[test]
-fn the_function_times_out_before_its_claim_lease_ends() {
-    let parameters = &template()["Parameters"];
-    let timeout = &parameters["FunctionTimeoutSeconds"];
-    let lease = &parameters["ClaimLeaseSeconds"];
-    assert_eq!(timeout["Default"], 10);
-    assert_eq!(lease["Default"], 30);
-    // Whatever values a deployment picks, the timeout stays below the lease.
-    assert!(timeout["MaxValue"].as_u64().unwrap() < lease["MinValue"].as_u64().unwrap());
-    assert_eq!(
-        template()["Globals"]["Function"]["Timeout"],
-        reference("FunctionTimeoutSeconds")
+fn every_function_times_out_after_its_aws_budget_and_before_its_claim_lease_ends() {
+    let template = template();
+    let globals = &template["Globals"]["Function"];
+    let lease = "ClaimLeaseSeconds";
+    assert_eq!(number(&template, lease, "Default"), 30);
+    for name in function_names() {
+        let function =
+            &resource(&template, &format!("{}Function", logical_prefix(&name)))["Properties"];
+        let timeout = parameter_of(function.get("Timeout").unwrap_or(&globals["Timeout"]));
+        let retry = parameter_of(
+            function["Environment"]["Variables"]
+                .get(AWS_RETRY_SECONDS_VARIABLE)
+                .unwrap_or(&globals["Environment"]["Variables"][AWS_RETRY_SECONDS_VARIABLE]),
+        );
+        // With the defaults, claim and send can each use their whole budget and the
+        // completion still has its reserve (the rule of brokerhooks::deadline).
+        let budget = RetryBudget::from_secs(number(&template, retry, "Default"));
+        assert!(
+            minimum_function_timeout(budget)
+                <= Duration::from_secs(number(&template, timeout, "Default")),
+            "{name}: {timeout} below 2 x {retry} + 2"
+        );
+        // Whatever values a deployment picks, the timeout stays below the lease and the
+        // budget within what the code accepts.
+        assert!(
+            number(&template, timeout, "MaxValue") < number(&template, lease, "MinValue"),
+            "{name}: {timeout} may reach {lease}"
+        );
+        assert!(
+            number(&template, timeout, "MaxValue") <= 29,
+            "API Gateway waits 30 s"
+        );
+        assert_eq!(number(&template, retry, "MaxValue"), MAX_AWS_RETRY_SECONDS);
+        assert_eq!(number(&template, retry, "MinValue"), 1);
+        if name == "kite" {
+            // Kite never retries: one invocation rides out a 10 s outage (and the last
+            // back-off of up to 1 s).
+            assert_eq!(
+                (timeout, retry),
+                ("KiteFunctionTimeoutSeconds", "KiteAwsRetrySeconds")
+            );
+            assert!(budget.per_call() >= Duration::from_secs(11), "{budget:?}");
+        }
+    }
+    assert_eq!(globals["Timeout"], reference("FunctionTimeoutSeconds"));
+}
+
+#[test]
+fn every_route_has_its_own_throttle_and_kite_the_largest() {
+    let template = template();
+    assert!(
+        resource(&template, "WebhookApi")["Properties"]
+            .get("DefaultRouteSettings")
+            .is_none(),
+        "throttles are per route"
     );
+    let limits = |name: &str| {
+        let prefix = logical_prefix(name);
+        (
+            number(&template, &format!("{prefix}RouteRateLimit"), "Default"),
+            number(&template, &format!("{prefix}RouteBurstLimit"), "Default"),
+        )
+    };
+    let kite = limits("kite");
+    for name in function_names() {
+        let (rate, burst) = limits(&name);
+        assert!(
+            rate >= 1 && burst >= rate,
+            "{name}: {rate}/s, burst {burst}"
+        );
+        if name != "kite" {
+            assert!(kite.0 > rate && kite.1 > burst, "{name} vs kite");
+        }
+    }
 }
 
 #[test]
@@ -394,6 +513,7 @@ fn access_logs_are_json_without_query_strings_headers_or_bodies() {
         ("HttpRequestsMetricFilter", "{ $.status >= 100 }"),
         ("Http5xxMetricFilter", "{ $.status >= 500 }"),
         ("Http401MetricFilter", "{ $.status = 401 }"),
+        ("Http429MetricFilter", "{ $.status = 429 }"),
     ] {
         let properties = &resource(&template, filter)["Properties"];
         assert_eq!(properties["LogGroupName"], reference("ApiAccessLogGroup"));

@@ -4,6 +4,6 @@
 use brokerhooks::providers::kite::KiteProvider;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), brokerhooks::lambda_http::Error> {
+async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
     brokerhooks::function::run::<KiteProvider>().await
 }

@@ -4,6 +4,6 @@
 use brokerhooks::providers::upvest::UpvestProvider;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), brokerhooks::lambda_http::Error> {
+async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
     brokerhooks::function::run::<UpvestProvider>().await
 }

@@ -1,5 +1,8 @@
-//! The AWS SDK configuration every function uses: bounded timeouts and retries, and an
+//! The AWS SDK configuration every function uses: a retry budget per call
+//! ([`RetryBudget`], `AWS_RETRY_SECONDS`), clients whose retries only time limits, and an
 //! HTTPS client that trusts the roots AWS endpoints chain to.
+
+mod retry_budget;
 
 use std::time::Duration;
 
@@ -7,33 +10,26 @@ use aws_config::BehaviorVersion;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-/// Each AWS call attempt may take this long (DynamoDB and SQS answer in milliseconds).
-pub const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
-/// Each AWS call, retries included, may take this long. A delivery makes at most three
-/// sequential calls per event (claim, send, complete), so it answers 503 well within the
-/// function timeout instead of being cut off while holding claims.
-pub const AWS_OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+pub use retry_budget::{
+    AWS_ATTEMPT_TIMEOUT, DEFAULT_AWS_RETRY_SECONDS, MAX_AWS_RETRY_SECONDS, RetryBudget,
+    unlimited_retry_partition,
+};
+
+/// The cold-start calls (the Secrets Manager read) keep the short budget whatever
+/// `AWS_RETRY_SECONDS` says: Lambda allows 10 s for init.
+pub const INIT_RETRY_BUDGET_SECONDS: u64 = 3;
 
 /// Amazon Root CA 1–4 and Starfield Services Root G2: every AWS service endpoint chains
 /// to one of them. Reading these five instead of the whole system store (about 150 files
 /// here) is most of the cold-start saving measured in BENCHMARKS.md.
 const AMAZON_ROOTS_PEM: &str = include_str!("amazon-roots.pem");
 
-/// Loads the AWS config (honouring `AWS_ENDPOINT_URL` and the usual variables).
-/// `system_roots` trusts the system's CA store instead of the bundled Amazon roots, for
-/// an HTTPS endpoint with another CA (a proxy, a local emulator with TLS).
-pub async fn aws_config(system_roots: bool) -> aws_config::SdkConfig {
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_timeout(AWS_OPERATION_TIMEOUT)
-        .build();
-    let retries = aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(3)
-        .with_max_backoff(Duration::from_secs(1));
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(retries);
+/// Loads the AWS config (honouring `AWS_ENDPOINT_URL` and the usual variables) with
+/// `budget` for every call. `system_roots` trusts the system's CA store instead of the
+/// bundled Amazon roots, for an HTTPS endpoint with another CA (a proxy, a local emulator
+/// with TLS).
+pub async fn aws_config(system_roots: bool, budget: RetryBudget) -> aws_config::SdkConfig {
+    let mut loader = budget.apply(aws_config::defaults(BehaviorVersion::latest()));
     if !system_roots {
         match amazon_roots_client() {
             Ok(client) => loader = loader.http_client(client),
@@ -42,6 +38,35 @@ pub async fn aws_config(system_roots: bool) -> aws_config::SdkConfig {
     }
     loader.load().await
 }
+
+/// The claims table's client: retries bounded by the budget only (see [`RetryBudget`]).
+pub fn dynamodb_client(aws: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(aws)
+        .retry_partition(unlimited_retry_partition("brokerhooks-dynamodb"))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// The events queue's client: retries bounded by the budget only (see [`RetryBudget`]).
+pub fn sqs_client(aws: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
+    let config = aws_sdk_sqs::config::Builder::from(aws)
+        .retry_partition(unlimited_retry_partition("brokerhooks-sqs"))
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
+}
+
+/// The Secrets Manager client for the one read at cold start, on the init budget.
+pub fn secrets_manager_client(aws: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {
+    let budget = RetryBudget::from_secs(INIT_RETRY_BUDGET_SECONDS);
+    let config = aws_sdk_secretsmanager::config::Builder::from(aws)
+        .retry_config(budget.retry_config())
+        .timeout_config(budget.timeout_config())
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(config)
+}
+
+/// Warm-up requests at cold start stop after this long: their outcome does not matter.
+pub const WARM_UP_LIMIT: Duration = Duration::from_secs(2);
 
 fn amazon_roots_client() -> Result<SharedHttpClient, aws_smithy_http_client::HttpClientError> {
     let trust = TrustStore::empty().with_pem_certificate(AMAZON_ROOTS_PEM.as_bytes());

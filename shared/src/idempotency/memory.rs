@@ -22,6 +22,7 @@ pub struct MemoryStore {
     items: Mutex<HashMap<String, StoredClaim>>,
     calls: AtomicUsize,
     fail: std::sync::atomic::AtomicBool,
+    failing_completions: AtomicUsize,
 }
 
 impl MemoryStore {
@@ -37,6 +38,12 @@ impl MemoryStore {
     /// Makes every later call fail as if DynamoDB were unreachable.
     pub fn set_unavailable(&self, unavailable: bool) {
         self.fail.store(unavailable, Ordering::SeqCst);
+    }
+
+    /// Makes the next `count` completion writes (`mark_enqueued`) fail as if DynamoDB were
+    /// unreachable; claims and releases are unaffected.
+    pub fn fail_next_completions(&self, count: usize) {
+        self.failing_completions.store(count, Ordering::SeqCst);
     }
 
     pub fn item(&self, key: &str) -> Option<StoredClaim> {
@@ -101,6 +108,16 @@ impl IdempotencyStore for MemoryStore {
 
     async fn mark_enqueued(&self, claim: &Claim) -> Result<(), StoreError> {
         self.enter()?;
+        let failing =
+            self.failing_completions
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                    left.checked_sub(1)
+                });
+        if failing.is_ok() {
+            return Err(StoreError::Unavailable(
+                "memory store failed this completion".to_owned(),
+            ));
+        }
         match self.lock().get_mut(&claim.key) {
             Some(item) if item.token == claim.token => {
                 item.status = STATUS_ENQUEUED;

@@ -1,5 +1,7 @@
 //! The request pipeline: method → size → verify → claim → enqueue → complete → answer.
 
+mod completion;
+
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -8,9 +10,10 @@ use serde::Serialize;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::PipelineSettings;
+use crate::deadline::Deadline;
 use crate::envelope::{EventDraft, OutgoingMessage, is_usable_event_id};
 use crate::error::WebhookError;
-use crate::idempotency::{Claim, ClaimOutcome, IdempotencyStore, StoreError};
+use crate::idempotency::{Claim, ClaimOutcome, IdempotencyStore};
 use crate::metrics;
 use crate::provider::{Provider, VerifyContext};
 use crate::queue::EventQueue;
@@ -20,6 +23,7 @@ use crate::verification::FreshnessPolicy;
 /// Moved to `envelope` (providers must not import from the pipeline); kept here until
 /// every provider uses the new path.
 pub use crate::envelope::MAX_EVENT_ID_BYTES;
+pub use completion::{Completion, complete_within, release_within};
 
 /// The HTTP answer: a status and a short JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +137,8 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
 
     /// The pipeline without logging: the tally, or the error with what was done before it.
     pub async fn process(&self, request: &WebhookRequest) -> Result<Tally, (WebhookError, Tally)> {
+        let answer_by =
+            Deadline::for_request(request.deadline, tokio::time::Instant::now()).answer_by();
         let none = Tally::default();
         if !request.method.eq_ignore_ascii_case("POST") {
             return Err((WebhookError::MethodNotAllowed, none));
@@ -243,14 +249,11 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
             async move {
                 match result {
                     Ok(()) => {
-                        match self.store.mark_enqueued(claim).await {
-                            Ok(()) => {}
-                            // The message is on the queue, so the delivery counts as accepted.
-                            // The claim stays IN_PROGRESS until its lease runs out; see README
-                            // "At-least-once corner".
-                            Err(StoreError::ClaimLost) => tracing::warn!(provider = P::NAME, event_id = %draft.id, "claim lost before completion"),
-                            Err(error) => tracing::warn!(provider = P::NAME, event_id = %draft.id, error = %error, "could not mark enqueued"),
-                        }
+                        // The message is on the queue, so the delivery counts as accepted
+                        // whatever the completion does; see README "At-least-once corner".
+                        complete_within(&self.store, claim, answer_by)
+                            .await
+                            .log(P::NAME, &draft.id);
                         log_event(P::NAME, draft, "accepted");
                         if !draft.fallback.is_empty() {
                             // Authentic but not as documented: delivered anyway, drift made visible.
@@ -260,7 +263,7 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                     }
                     Err(error) => {
                         tracing::error!(provider = P::NAME, event_id = %draft.id, error = %error, "enqueue failed; releasing claim");
-                        if let Err(release_error) = self.store.release(claim).await {
+                        if let Err(release_error) = release_within(&self.store, claim, answer_by).await {
                             tracing::warn!(provider = P::NAME, event_id = %draft.id, error = %release_error, "release failed; the lease will expire");
                         }
                         false

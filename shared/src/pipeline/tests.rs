@@ -74,6 +74,7 @@ fn harness() -> Harness {
         max_body_bytes: 1024,
         warm_connections: false,
         tls_system_roots: false,
+        aws_retry: crate::aws_client::RetryBudget::default(),
     };
     let pipeline = Pipeline::new(TestProvider, store.clone(), queue.clone(), settings)
         .with_clock(clock.clone());
@@ -192,6 +193,35 @@ async fn queue_failure_releases_the_claim_and_a_retry_succeeds() {
     h.queue.set_unavailable(false);
     assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
     assert_eq!(h.queue.messages().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_completion_is_retried_so_no_claim_is_left_in_progress() {
+    let h = harness();
+    h.store.fail_next_completions(4);
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
+    assert_eq!(h.store.item("test#e1").unwrap().status, STATUS_ENQUEUED);
+    assert_eq!(h.queue.messages().len(), 1);
+    // Claim, four failed completion writes and the one that held.
+    assert_eq!(h.store.calls(), 6);
+    // A redelivery after the lease is a duplicate, not a second message.
+    h.clock.advance(Duration::from_secs(31));
+    assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(0, 1));
+    assert_eq!(h.queue.messages().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_completion_that_outlasts_the_invocation_still_answers_200_in_time() {
+    let h = harness();
+    h.store.fail_next_completions(usize::MAX);
+    let mut request = delivery(&["e1"]);
+    let deadline = crate::deadline::Deadline::after(Duration::from_secs(4));
+    request.deadline = Some(deadline);
+    assert_eq!(h.pipeline.handle(&request).await, ok(1, 0));
+    assert!(tokio::time::Instant::now() <= deadline.answer_by());
+    // The message is on the queue; the claim is left to its lease (README, At-least-once corner).
+    assert_eq!(h.queue.messages().len(), 1);
+    assert_eq!(h.store.item("test#e1").unwrap().status, STATUS_IN_PROGRESS);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use super::{EventQueue, QueueError};
 use crate::envelope::OutgoingMessage;
 use crate::fallback::FALLBACK_ATTRIBUTE;
+use crate::sqs_text;
 
 /// SQS allows ten entries per batch request.
 const MAX_BATCH_ENTRIES: usize = 10;
@@ -45,11 +46,9 @@ impl SqsQueue {
             .client
             .send_message()
             .queue_url(&self.queue_url)
-            .message_body(message.body())
-            .message_attributes("provider", attribute(message.provider())?)
-            .message_attributes("type", attribute(message.event_type())?);
-        if let Some(fallback) = message.fallback() {
-            request = request.message_attributes(FALLBACK_ATTRIBUTE, attribute(fallback)?);
+            .message_body(message.body());
+        for (name, value) in attributes(message)? {
+            request = request.message_attributes(name, value);
         }
         if self.fifo {
             request = request
@@ -70,11 +69,9 @@ impl SqsQueue {
             .map(|(index, message)| {
                 let mut entry = SendMessageBatchRequestEntry::builder()
                     .id(index.to_string())
-                    .message_body(message.body())
-                    .message_attributes("provider", attribute(message.provider())?)
-                    .message_attributes("type", attribute(message.event_type())?);
-                if let Some(fallback) = message.fallback() {
-                    entry = entry.message_attributes(FALLBACK_ATTRIBUTE, attribute(fallback)?);
+                    .message_body(message.body());
+                for (name, value) in attributes(message)? {
+                    entry = entry.message_attributes(name, value);
                 }
                 if self.fifo {
                     entry = entry
@@ -134,12 +131,28 @@ impl SqsQueue {
     }
 }
 
-fn attribute(value: &str) -> Result<MessageAttributeValue, QueueError> {
-    MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(value)
-        .build()
-        .map_err(|e| QueueError(e.to_string()))
+/// The message attributes `provider`, `type` and, when set, `fallback`. SQS refuses an
+/// empty value and the characters its bodies may not hold: an empty one is left out, and
+/// refused characters become U+FFFD (the body keeps the exact value).
+fn attributes(
+    message: &OutgoingMessage,
+) -> Result<Vec<(&'static str, MessageAttributeValue)>, QueueError> {
+    [
+        ("provider", Some(message.provider())),
+        ("type", Some(message.event_type())),
+        (FALLBACK_ATTRIBUTE, message.fallback()),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name, value.filter(|v| !v.is_empty())?)))
+    .map(|(name, value)| {
+        MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(sqs_text::attribute_value(value))
+            .build()
+            .map(|attribute| (name, attribute))
+            .map_err(|e| QueueError(e.to_string()))
+    })
+    .collect()
 }
 
 impl EventQueue for SqsQueue {
