@@ -16,6 +16,9 @@ pub enum WebhookError {
     Forbidden(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    /// The route names a webhook source that is not configured (configured sources only).
+    #[error("no such webhook source")]
+    NotFound,
     #[error("event is being processed by another invocation; retry later")]
     InProgress,
     #[error("storage or queue unavailable; retry later")]
@@ -37,6 +40,7 @@ impl WebhookError {
             WebhookError::Unauthorized(_) => 401,
             WebhookError::Forbidden(_) => 403,
             WebhookError::BadRequest(_) => 400,
+            WebhookError::NotFound => 404,
             WebhookError::InProgress => 409,
             WebhookError::Unavailable => 503,
             WebhookError::Misconfigured => 500,
@@ -66,6 +70,7 @@ mod tests {
             (WebhookError::Unauthorized("x"), 401),
             (WebhookError::Forbidden("x"), 403),
             (WebhookError::bad_request("x"), 400),
+            (WebhookError::NotFound, 404),
             (WebhookError::InProgress, 409),
             (WebhookError::Unavailable, 503),
             (WebhookError::Misconfigured, 500),

@@ -23,6 +23,14 @@ impl SecretList {
         (!values.is_empty()).then_some(SecretList { values })
     }
 
+    /// A list from values given one by one (e.g. a JSON array), kept as they are: a
+    /// secret may then contain a comma. `None` when there is none or one is empty.
+    pub fn from_values(values: impl IntoIterator<Item = String>) -> Option<Self> {
+        let values: Vec<String> = values.into_iter().collect();
+        (!values.is_empty() && values.iter().all(|value| !value.is_empty()))
+            .then_some(SecretList { values })
+    }
+
     pub fn len(&self) -> usize {
         self.values.len()
     }
@@ -69,6 +77,17 @@ mod tests {
         assert_eq!(list.position_matching(|s| s == "other"), None);
         assert_eq!(SecretList::parse(" , "), None);
         assert_eq!(SecretList::parse(""), None);
+    }
+
+    #[test]
+    fn values_given_one_by_one_keep_commas_and_spaces() {
+        let list = SecretList::from_values(["a,b".to_owned(), " c ".to_owned()]).unwrap();
+        assert_eq!(list.iter().collect::<Vec<_>>(), ["a,b", " c "]);
+        assert_eq!(SecretList::from_values(Vec::new()), None);
+        assert_eq!(
+            SecretList::from_values(["a".to_owned(), String::new()]),
+            None
+        );
     }
 
     #[test]
