@@ -1,11 +1,9 @@
 //! The shared token: OneMetric signs nothing, so the registered URL (or, per OneMetric's
 //! second webhook document, a request header) carries a secret we chose.
 
-use sha2::{Digest, Sha256};
-
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
-use crate::verification::bytes_equal;
+use crate::verification::secret_equal;
 
 /// The query parameter that carries the token.
 pub const TOKEN_PARAMETER: &str = "token";
@@ -40,12 +38,10 @@ pub fn presented_tokens(request: &WebhookRequest) -> Vec<String> {
 
 /// Position of the configured token equal to `received`, if any.
 ///
-/// Both sides are hashed first, so the constant-time comparison runs over equal-length
-/// digests and the time taken reveals neither the token's length nor a matching prefix.
-/// Every configured token is compared, whichever matches.
+/// Compared by digest ([`secret_equal`]): the time taken reveals neither the token's
+/// length nor a matching prefix. Every configured token is compared, whichever matches.
 pub fn matching_token(tokens: &SecretList, received: &str) -> Option<usize> {
-    let received = Sha256::digest(received.as_bytes());
-    tokens.position_matching(|token| bytes_equal(&Sha256::digest(token.as_bytes()), &received))
+    tokens.position_matching(|token| secret_equal(received.as_bytes(), token.as_bytes()))
 }
 
 /// Position of the configured token that any presented token equals. Every presented
