@@ -286,7 +286,12 @@ async fn snaptrade_over_http() {
     for (envelope, body) in envelopes.iter().zip(&bodies) {
         assert_eq!(envelope["provider"], "snaptrade");
         assert_eq!(envelope.as_object().unwrap().len(), 7);
-        assert_eq!(&envelope["payload"], body, "{}", envelope["id"]);
+        assert_eq!(
+            envelope["payload"],
+            without_secret(body),
+            "{}",
+            envelope["id"]
+        );
     }
 
     // Redeliveries are duplicates: as sent, with a changed body (the webhookId wins),
