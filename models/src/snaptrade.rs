@@ -3,8 +3,8 @@
 //! One model for both schemas: the API-key schema (`clientId`, `brokerageAuthorizationId`)
 //! and the OAuth-app schema (`schemaVersion: "oauth_v1"`, `oauthClientId`, `connectionId`).
 //! Tolerant: unknown fields are ignored and every field but `eventType` and
-//! `eventTimestamp` may be absent or null. The deprecated `webhookSecret` field is
-//! deliberately not modelled, so it cannot leak through a `Debug` print.
+//! `eventTimestamp` may be absent or null. The deprecated `webhookSecret` field never
+//! reaches the queue (the receiver cuts it out of the payload) and is not modelled.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};

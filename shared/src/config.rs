@@ -198,7 +198,8 @@ pub struct PipelineSettings {
     pub events_queue_url: String,
     /// How long an event id is remembered.
     pub dedupe_ttl: Duration,
-    /// Oldest accepted signed timestamp; `None` turns the age check off.
+    /// Oldest accepted signed timestamp (the provider's default unless
+    /// `MAX_EVENT_AGE_SECONDS` is set); `None` (`0`) turns the age check off.
     pub max_event_age: Option<Duration>,
     /// How long an in-progress claim blocks other invocations.
     pub claim_lease: Duration,
@@ -213,7 +214,13 @@ pub struct PipelineSettings {
 }
 
 impl PipelineSettings {
-    pub fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
+    /// `default_max_event_age`: the provider's own window
+    /// ([`crate::Provider::DEFAULT_MAX_EVENT_AGE`]), used when `MAX_EVENT_AGE_SECONDS` is
+    /// not set.
+    pub fn from_config(
+        config: &ConfigSource,
+        default_max_event_age: Duration,
+    ) -> Result<Self, ConfigError> {
         let events_table = config.required("EVENTS_TABLE")?.to_owned();
         let events_queue_url = config.required("EVENTS_QUEUE_URL")?.to_owned();
         let dedupe_ttl = config.u64_or("DEDUPE_TTL_SECONDS", DEFAULT_DEDUPE_TTL_SECONDS)?;
@@ -223,9 +230,12 @@ impl PipelineSettings {
                 reason: "must be positive".to_owned(),
             });
         }
-        let max_event_age = config.u64_or("MAX_EVENT_AGE_SECONDS", dedupe_ttl)?;
+        let max_event_age =
+            config.u64_or("MAX_EVENT_AGE_SECONDS", default_max_event_age.as_secs())?;
         if max_event_age > dedupe_ttl {
-            // An event older than the dedupe memory could be replayed as new.
+            // Claims are kept for DEDUPE_TTL_SECONDS past the later of receipt and the
+            // signed time (`idempotency::retention`): that outlives every signed time this
+            // window accepts only if the window is not longer.
             return Err(ConfigError::Invalid {
                 name: "MAX_EVENT_AGE_SECONDS",
                 reason: "must not exceed DEDUPE_TTL_SECONDS".to_owned(),
@@ -274,6 +284,13 @@ impl PipelineSettings {
 mod tests {
     use super::*;
 
+    /// A provider default below the dedupe TTL, as every provider's is.
+    const PROVIDER_AGE: Duration = Duration::from_secs(4 * 24 * 3600);
+
+    fn settings_of(config: &ConfigSource) -> Result<PipelineSettings, ConfigError> {
+        PipelineSettings::from_config(config, PROVIDER_AGE)
+    }
+
     fn base() -> Vec<(&'static str, &'static str)> {
         vec![
             ("EVENTS_TABLE", "events"),
@@ -283,9 +300,13 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_contract() {
-        let settings = PipelineSettings::from_config(&ConfigSource::from_pairs(base())).unwrap();
+        let settings = settings_of(&ConfigSource::from_pairs(base())).unwrap();
         assert_eq!(settings.dedupe_ttl, Duration::from_secs(2_592_000));
-        assert_eq!(settings.max_event_age, Some(Duration::from_secs(2_592_000)));
+        assert_eq!(
+            settings.max_event_age,
+            Some(PROVIDER_AGE),
+            "the provider's window"
+        );
         assert_eq!(settings.claim_lease, Duration::from_secs(30));
         assert_eq!(settings.max_body_bytes, 983_040);
         assert!(settings.warm_connections);
@@ -309,7 +330,7 @@ mod tests {
         for (name, _) in values {
             assert!(PIPELINE_VARIABLES.contains(&name), "{name} is not declared");
         }
-        let settings = PipelineSettings::from_config(&ConfigSource::from_pairs(values)).unwrap();
+        let settings = settings_of(&ConfigSource::from_pairs(values)).unwrap();
         assert_eq!(
             settings,
             PipelineSettings {
@@ -332,16 +353,16 @@ mod tests {
     fn missing_and_invalid_values_name_the_variable() {
         let config = ConfigSource::from_pairs([("EVENTS_TABLE", " ")]);
         assert_eq!(
-            PipelineSettings::from_config(&config),
+            settings_of(&config),
             Err(ConfigError::Missing("EVENTS_TABLE"))
         );
         let mut pairs = base();
         pairs.push(("MAX_EVENT_AGE_SECONDS", "99999999"));
-        let error = PipelineSettings::from_config(&ConfigSource::from_pairs(pairs)).unwrap_err();
+        let error = settings_of(&ConfigSource::from_pairs(pairs)).unwrap_err();
         assert!(error.to_string().contains("MAX_EVENT_AGE_SECONDS"));
         let mut pairs = base();
         pairs.push(("CLAIM_LEASE_SECONDS", "abc"));
-        let error = PipelineSettings::from_config(&ConfigSource::from_pairs(pairs)).unwrap_err();
+        let error = settings_of(&ConfigSource::from_pairs(pairs)).unwrap_err();
         assert_eq!(
             error.to_string(),
             "variable CLAIM_LEASE_SECONDS is invalid: expected a whole number"
@@ -354,7 +375,7 @@ mod tests {
             let mut pairs = base();
             pairs.push(("CLAIM_LEASE_SECONDS", lease));
             pairs.push(("AWS_RETRY_SECONDS", retry));
-            PipelineSettings::from_config(&ConfigSource::from_pairs(pairs))
+            settings_of(&ConfigSource::from_pairs(pairs))
         };
         // Kite: 12 s per call, a 29 s timeout, the 30 s lease.
         assert_eq!(
@@ -391,10 +412,41 @@ mod tests {
     }
 
     #[test]
+    fn the_age_window_is_the_providers_unless_set_and_never_longer_than_the_dedupe_ttl() {
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = base();
+            pairs.extend_from_slice(extra);
+            settings_of(&ConfigSource::from_pairs(pairs))
+        };
+        assert_eq!(with(&[]).unwrap().max_event_age, Some(PROVIDER_AGE));
+        assert_eq!(
+            with(&[("MAX_EVENT_AGE_SECONDS", "3600")])
+                .unwrap()
+                .max_event_age,
+            Some(Duration::from_secs(3600))
+        );
+        // A dedupe TTL shorter than the provider's window: refused, not silently shortened.
+        let error = with(&[("DEDUPE_TTL_SECONDS", "86400")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "variable MAX_EVENT_AGE_SECONDS is invalid: must not exceed DEDUPE_TTL_SECONDS"
+        );
+        assert_eq!(
+            with(&[
+                ("DEDUPE_TTL_SECONDS", "86400"),
+                ("MAX_EVENT_AGE_SECONDS", "86400")
+            ])
+            .unwrap()
+            .max_event_age,
+            Some(Duration::from_secs(86400))
+        );
+    }
+
+    #[test]
     fn zero_age_turns_the_check_off() {
         let mut pairs = base();
         pairs.push(("MAX_EVENT_AGE_SECONDS", "0"));
-        let settings = PipelineSettings::from_config(&ConfigSource::from_pairs(pairs)).unwrap();
+        let settings = settings_of(&ConfigSource::from_pairs(pairs)).unwrap();
         assert_eq!(settings.max_event_age, None);
     }
 

@@ -4,7 +4,10 @@
 //! [`RetryBudget`] (claim, then send); the completion write then retries until
 //! [`ANSWER_MARGIN`] before the deadline. So a function's timeout must be at least
 //! [`minimum_function_timeout`], and `CLAIM_LEASE_SECONDS` must exceed the timeout, so
-//! that no claim can be taken over while the invocation holding it still runs.
+//! that no claim can be taken over while the invocation holding it still runs. A
+//! provider whose verifier asks for a signature binding (smallcase) makes one more call
+//! first; it gets only what the invocation can spare ([`Deadline::bind_by`]), so it never
+//! eats into the time claim, send and completion are owed.
 //!
 //! Instants are tokio's: the same as std's in production, and movable in tests.
 
@@ -22,6 +25,10 @@ pub const DEFAULT_INVOCATION_TIME: Duration = Duration::from_secs(10);
 /// What the completion write gets, margin included, after claim and send each used
 /// their whole budget.
 pub const COMPLETION_RESERVE: Duration = Duration::from_secs(2);
+
+/// The least time the signature-binding write gets, however tight the timeout: with less,
+/// a delivery that binds could never be accepted.
+pub const MIN_BINDING_TIME: Duration = Duration::from_secs(1);
 
 /// When an invocation must have answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,6 +70,18 @@ impl Deadline {
     /// When the pipeline stops waiting: [`ANSWER_MARGIN`] before the deadline.
     pub fn answer_by(&self) -> Instant {
         self.0.checked_sub(ANSWER_MARGIN).unwrap_or(self.0)
+    }
+
+    /// When a signature-binding write, made before the claim, must have been answered:
+    /// [`minimum_function_timeout`] before the deadline (what claim, send and completion
+    /// are owed), but no sooner than [`MIN_BINDING_TIME`] after `now`. With the template's
+    /// smallcase defaults (15 s timeout, `AWS_RETRY_SECONDS` 5) that is 3 s.
+    pub fn bind_by(&self, budget: RetryBudget, now: Instant) -> Instant {
+        let spare = self
+            .0
+            .checked_sub(minimum_function_timeout(budget))
+            .unwrap_or(now);
+        spare.max(now + MIN_BINDING_TIME)
     }
 }
 
@@ -153,6 +172,25 @@ mod tests {
         assert_eq!(Deadline::for_request(Some(lambda), start), lambda);
         tokio::time::advance(Duration::from_secs(30)).await;
         assert_eq!(lambda.remaining(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_binding_write_gets_only_the_time_claim_send_and_completion_can_spare() {
+        let now = Instant::now();
+        let budget = RetryBudget::from_secs(5);
+        let smallcase = Deadline::after(Duration::from_secs(15));
+        assert_eq!(smallcase.bind_by(budget, now), now + Duration::from_secs(3));
+        // Without a Lambda deadline: 10 s, the default 3 s budget: 2 s.
+        let default = Deadline::for_request(None, now);
+        assert_eq!(
+            default.bind_by(RetryBudget::from_secs(3), now),
+            now + Duration::from_secs(2)
+        );
+        // A timeout of exactly the minimum still leaves the floor.
+        let tight = Deadline::after(Duration::from_secs(12));
+        assert_eq!(tight.bind_by(budget, now), now + MIN_BINDING_TIME);
+        let past = Deadline::at(now);
+        assert_eq!(past.bind_by(budget, now), now + MIN_BINDING_TIME);
     }
 
     #[tokio::test]

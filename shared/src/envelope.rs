@@ -28,7 +28,11 @@ pub struct EventDraft {
     /// The entity the event is about (order, transaction, account, user…).
     pub subject: String,
     pub occurred_at: OffsetDateTime,
-    /// The provider's event JSON, unchanged.
+    /// The time the signature covers, when there is one and it could be read (the
+    /// freshness rule was applied to it). The event's claim is kept until every time at
+    /// which that rule could still accept it has passed (`idempotency::retention`).
+    pub signed_at: Option<OffsetDateTime>,
+    /// The provider's event JSON, unchanged (SnapTrade: without its legacy `webhookSecret`).
     pub payload: Box<RawValue>,
     /// Envelope fields that could not be read and were given stand-in values.
     pub fallback: Fallbacks,
@@ -164,6 +168,7 @@ mod tests {
             event_type: "COMPLETE".to_owned(),
             subject: "42".to_owned(),
             occurred_at: datetime!(2022-03-03 03:54:25 UTC),
+            signed_at: None,
             payload: RawValue::from_string(r#"{"b":1.50, "a":"x"}"#.to_owned()).unwrap(),
             fallback: Fallbacks::NONE,
         };
@@ -189,6 +194,7 @@ mod tests {
             event_type: "OPEN\u{FFFE}".to_owned(),
             subject: "42".to_owned(),
             occurred_at: datetime!(2022-03-03 03:54:25 UTC),
+            signed_at: None,
             payload: RawValue::from_string(payload.to_owned()).unwrap(),
             fallback: Fallbacks::NONE,
         };

@@ -31,7 +31,7 @@ impl<P: Provider> FunctionService<P> {
     pub async fn build(mut config: ConfigSource, aws: &aws_config::SdkConfig) -> Self {
         let built = async {
             config.load_secrets_manager(aws).await?;
-            let settings = PipelineSettings::from_config(&config)?;
+            let settings = PipelineSettings::from_config(&config, P::DEFAULT_MAX_EVENT_AGE)?;
             let provider = P::from_config(&config)?;
             let store =
                 DynamoDbStore::new(aws_client::dynamodb_client(aws), &settings.events_table);
@@ -42,7 +42,7 @@ impl<P: Provider> FunctionService<P> {
             );
             if settings.warm_connections {
                 // Bounded: an AWS outage at cold start must not hold init for the whole budget.
-                let warm_up = async { tokio::join!(store.warm_up(), queue.warm_up()) };
+                let warm_up = async { tokio::join!(store.warm_up(P::NAME), queue.warm_up()) };
                 let _ = tokio::time::timeout(aws_client::WARM_UP_LIMIT, warm_up).await;
             }
             Ok::<_, ConfigError>(Pipeline::new(provider, store, queue, settings))

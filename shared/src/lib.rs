@@ -3,9 +3,12 @@
 //!
 //! Where things live:
 //! - `providers::<name>` — each provider's verifier (bytes in, verdict out) and payload models.
-//! - `verification` — shared primitives: [`Verified`], freshness, constant-time compare.
-//! - `pipeline` — method → size → verify → claim → enqueue → complete → answer.
-//! - `idempotency` — claim store trait, DynamoDB and in-memory implementations.
+//! - `verification` — shared primitives: [`Verified`], freshness, constant-time compare,
+//!   signature bindings.
+//! - `pipeline` — method → size → verify → bind → claim → enqueue → complete → answer.
+//! - `idempotency` — claim and binding store trait, DynamoDB and in-memory
+//!   implementations, how long items are kept.
+//! - `duplicate_keys`, `json_members`, `canonical_json` — reading JSON text exactly.
 //! - `queue` — queue trait, SQS and in-memory implementations.
 //! - `envelope` — what the pipeline writes to the queue; consumers read it as
 //!   [`Envelope`] from the `brokerhooks-models` crate.
@@ -16,11 +19,13 @@ pub mod canonical_json;
 pub mod clock;
 pub mod config;
 pub mod deadline;
+pub mod duplicate_keys;
 pub mod envelope;
 pub mod error;
 pub mod fallback;
 pub mod function;
 pub mod idempotency;
+pub mod json_members;
 pub mod lambda_adapter;
 pub mod logging;
 pub mod metrics;

@@ -1,5 +1,7 @@
 //! What a provider plugs into the pipeline.
 
+use std::time::Duration;
+
 use time::OffsetDateTime;
 
 use crate::config::{ConfigError, ConfigSource};
@@ -29,6 +31,11 @@ pub struct VerifyContext {
 pub trait Provider: Send + Sync + 'static {
     /// The provider's name: envelope `provider`, log field, key prefix and FIFO group prefix.
     const NAME: &'static str;
+
+    /// The oldest signed timestamp accepted unless `MAX_EVENT_AGE_SECONDS` says otherwise:
+    /// the provider's documented retry horizon plus a margin, since this window is what
+    /// bounds the replay of a captured delivery (README, "Security notes").
+    const DEFAULT_MAX_EVENT_AGE: Duration;
 
     /// Builds the provider from configuration (its secrets), read once at cold start.
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError>

@@ -55,7 +55,8 @@ fn bench_provider<P: Provider + Clone>(
 ) {
     let config = config();
     let provider = P::from_config(&config).expect("provider config");
-    let settings = PipelineSettings::from_config(&config).expect("settings");
+    let settings =
+        PipelineSettings::from_config(&config, P::DEFAULT_MAX_EVENT_AGE).expect("settings");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");

@@ -249,7 +249,9 @@ pub fn test_settings(table: &str, queue_url: &str) -> brokerhooks::config::Pipel
         ("EVENTS_QUEUE_URL", queue_url),
         ("MAX_EVENT_AGE_SECONDS", "0"),
     ]);
-    brokerhooks::config::PipelineSettings::from_config(&config).expect("valid test settings")
+    // The age check is off, so no provider's default window applies.
+    brokerhooks::config::PipelineSettings::from_config(&config, std::time::Duration::ZERO)
+        .expect("valid test settings")
 }
 
 impl Emulator {

@@ -75,7 +75,8 @@ async fn run<P: Provider>(
     queue: Arc<MemoryQueue>,
 ) -> Vec<Handled> {
     let store = Arc::new(MemoryStore::new());
-    let settings = PipelineSettings::from_config(config).expect("pipeline settings");
+    let settings =
+        PipelineSettings::from_config(config, P::DEFAULT_MAX_EVENT_AGE).expect("pipeline settings");
     let provider = P::from_config(config).expect("provider configuration");
     let pipeline = Pipeline::new(provider, store.clone(), queue.clone(), settings);
     let mut handled = Vec::new();

@@ -194,6 +194,9 @@ fn every_function_directory_is_deployed_with_its_route_secret_policy_and_alarms(
                     "Effect": "Allow",
                     "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
                     "Resource": { "Fn::GetAtt": ["EventsTable", "Arn"] },
+                    "Condition": { "ForAllValues:StringLike": {
+                        "dynamodb:LeadingKeys": [format!("{name}#*")],
+                    } },
                 },
                 {
                     "Sid": "Enqueue",
@@ -208,8 +211,9 @@ fn every_function_directory_is_deployed_with_its_route_secret_policy_and_alarms(
                     "Resource": reference(&secret_id),
                 },
             ] }]),
-            "{name}: only its table, queue and own secret"
+            "{name}: only its own keys of the table, the queue and its own secret"
         );
+        assert_own_keys_only(&properties["Policies"][0]["Statement"][0], &name);
         let log_group = format!("{prefix}LogGroup");
         assert_eq!(
             properties["LoggingConfig"],
@@ -241,6 +245,41 @@ fn every_function_directory_is_deployed_with_its_route_secret_policy_and_alarms(
             ) })
         );
         assert_alarms(&template, &name, &prefix);
+    }
+}
+
+/// The function's DynamoDB permission names only keys under `<provider>#`, and every key
+/// the code reads or writes for that provider is one of them (#13, item 6).
+fn assert_own_keys_only(statement: &Value, name: &str) {
+    assert_eq!(statement["Sid"], "Claims", "{name}");
+    let condition = statement["Condition"].as_object().unwrap();
+    assert_eq!(condition.len(), 1, "{name}: one condition operator");
+    let leading: Vec<&str> = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name}: no dynamodb:LeadingKeys condition"))
+        .iter()
+        .map(|pattern| pattern.as_str().unwrap())
+        .collect();
+    let prefix = format!("{name}#");
+    assert_eq!(leading, [format!("{prefix}*")], "{name}");
+    // No action that reads many keys at once: for those the key set is empty and
+    // ForAllValues would match.
+    for action in statement["Action"].as_array().unwrap() {
+        let action = action.as_str().unwrap();
+        assert!(
+            !["Scan", "Query", "Batch", "PartiQL", "*"]
+                .iter()
+                .any(|many| action.contains(many)),
+            "{name}: {action}"
+        );
+    }
+    // The keys the code uses for this provider: claims, signature bindings, the warm-up read.
+    for key in [
+        format!("{name}#some-event-id"),
+        brokerhooks::idempotency::binding_key(name, &"0".repeat(64)),
+        format!("{name}#warm-up"),
+    ] {
+        assert!(key.starts_with(&prefix), "{key}");
     }
 }
 
@@ -432,6 +471,37 @@ fn every_function_times_out_after_its_aws_budget_and_before_its_claim_lease_ends
 }
 
 #[test]
+fn every_function_has_its_providers_own_age_window() {
+    let template = template();
+    assert!(
+        template["Globals"]["Function"]["Environment"]["Variables"]
+            .get("MAX_EVENT_AGE_SECONDS")
+            .is_none(),
+        "one window per function, not a global one"
+    );
+    let dedupe_ttl = number(&template, "DedupeTtlSeconds", "Default");
+    for name in function_names() {
+        let prefix = logical_prefix(&name);
+        let parameter = format!("{prefix}MaxEventAgeSeconds");
+        let function = resource(&template, &format!("{prefix}Function"));
+        assert_eq!(
+            function["Properties"]["Environment"]["Variables"]["MAX_EVENT_AGE_SECONDS"],
+            reference(&parameter),
+            "{name}"
+        );
+        let default = brokerhooks::providers::default_max_event_age(&name)
+            .unwrap_or_else(|| panic!("{name}: no Provider::DEFAULT_MAX_EVENT_AGE"));
+        assert_eq!(
+            number(&template, &parameter, "Default"),
+            default.as_secs(),
+            "{name}: the template's default is the code's"
+        );
+        assert_eq!(number(&template, &parameter, "MinValue"), 1, "{name}");
+        assert!(default.as_secs() <= dedupe_ttl, "{name}");
+    }
+}
+
+#[test]
 fn every_route_has_its_own_throttle_and_kite_the_largest() {
     let template = template();
     assert!(
@@ -465,13 +535,14 @@ fn access_logs_are_json_without_query_strings_headers_or_bodies() {
     let template = template();
     let settings = &resource(&template, "WebhookApi")["Properties"]["AccessLogSettings"];
     let format = settings["Format"].as_str().unwrap();
-    // Variables that carry neither the query string (OneMetric's token), nor headers
-    // beyond the user agent, nor the body.
+    // Variables that carry neither the query string (OneMetric's token), nor any header,
+    // nor the body: only values API Gateway makes itself. A caller-chosen value such as
+    // the User-Agent is inserted unescaped and could forge keys the metric filters read.
+    assert!(!format.contains("userAgent"), "{format}");
     let allowed = [
         "$context.requestId",
         "$context.requestTime",
         "$context.identity.sourceIp",
-        "$context.identity.userAgent",
         "$context.routeKey",
         "$context.status",
         "$context.responseLength",

@@ -15,7 +15,7 @@ use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
-use brokerhooks::{Pipeline, WebhookRequest};
+use brokerhooks::{Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::emulator::{Emulator, address_of, sdk_config_with_budget};
 use brokerhooks_testkit::fault_proxy::FaultProxy;
@@ -59,12 +59,15 @@ async fn a_postback_sent_once_rides_out_eight_seconds_of_sqs_refusing() {
         .unwrap();
 
     let retry = retry_seconds.to_string();
-    let settings = PipelineSettings::from_config(&ConfigSource::from_pairs([
-        ("EVENTS_TABLE", table.as_str()),
-        ("EVENTS_QUEUE_URL", queue.as_str()),
-        ("MAX_EVENT_AGE_SECONDS", "0"),
-        ("AWS_RETRY_SECONDS", retry.as_str()),
-    ]))
+    let settings = PipelineSettings::from_config(
+        &ConfigSource::from_pairs([
+            ("EVENTS_TABLE", table.as_str()),
+            ("EVENTS_QUEUE_URL", queue.as_str()),
+            ("MAX_EVENT_AGE_SECONDS", "0"),
+            ("AWS_RETRY_SECONDS", retry.as_str()),
+        ]),
+        KiteProvider::DEFAULT_MAX_EVENT_AGE,
+    )
     .unwrap();
     let function_timeout = Duration::from_secs(timeout_seconds);
     assert!(minimum_function_timeout(settings.aws_retry) <= function_timeout);

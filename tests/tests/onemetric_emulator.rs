@@ -8,7 +8,7 @@ use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::onemetric::{IpAllowlist, OneMetricProvider};
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
-use brokerhooks::{Envelope, Pipeline, WebhookRequest};
+use brokerhooks::{Envelope, Pipeline, Provider, WebhookRequest};
 use brokerhooks_models::onemetric::OneMetricEvent;
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
@@ -77,12 +77,13 @@ async fn stack() -> (Emulator, OneMetricPipeline, String, String) {
     stack_with(None, test_settings).await
 }
 
-/// The contract's defaults: the freshness rule on, at 30 days.
+/// The contract's defaults: the freshness rule on, at OneMetric's default (which nothing
+/// signed is held to: OneMetric signs no timestamp).
 fn default_settings(table: &str, queue_url: &str) -> PipelineSettings {
-    PipelineSettings::from_config(&ConfigSource::from_pairs([
-        ("EVENTS_TABLE", table),
-        ("EVENTS_QUEUE_URL", queue_url),
-    ]))
+    PipelineSettings::from_config(
+        &ConfigSource::from_pairs([("EVENTS_TABLE", table), ("EVENTS_QUEUE_URL", queue_url)]),
+        OneMetricProvider::DEFAULT_MAX_EVENT_AGE,
+    )
     .unwrap()
 }
 

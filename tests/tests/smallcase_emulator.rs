@@ -156,11 +156,20 @@ async fn every_kind_is_enqueued_once_with_its_type_subject_and_time() {
         );
     }
     let items = emulator.table_items(&table).await;
-    assert_eq!(items.len(), 10);
+    let (bindings, claims): (Vec<_>, Vec<_>) = items
+        .iter()
+        .partition(|item| item["pk"].starts_with("smallcase#signed:"));
+    assert_eq!(claims.len(), 10);
+    assert!(claims.iter().all(|item| item["status"] == "ENQUEUED"));
+    // One binding per checksum: the PLACED and UNPLACED deliveries of one batch share one.
+    assert_eq!(bindings.len(), 9);
+    assert!(bindings.iter().all(|item| item.len() == 3
+        && item.contains_key("kind")
+        && item.contains_key("expires_at")));
     assert!(
         items
             .iter()
-            .all(|item| item["status"] == "ENQUEUED" && item["pk"].starts_with("smallcase#"))
+            .all(|item| item["pk"].starts_with("smallcase#"))
     );
 }
 
@@ -225,7 +234,11 @@ async fn a_reformatted_redelivery_is_a_duplicate() {
     );
     assert_eq!(pipeline.handle(&pretty).await, accepted(0, 1));
     assert_eq!(emulator.drain(&queue).await.len(), 1);
-    assert_eq!(emulator.table_items(&table).await.len(), 1);
+    assert_eq!(
+        emulator.table_items(&table).await.len(),
+        2,
+        "its checksum's binding and its claim"
+    );
 }
 
 #[tokio::test]
@@ -355,6 +368,8 @@ async fn authentic_drifted_bodies_are_enqueued_once_with_their_fallbacks() {
         let delivery = sign(&body, SECRET).unwrap();
         serde_json::from_slice::<Value>(&delivery.body).unwrap()
     };
+    // Each drift of another kind has a checksum of its own (one checksum, one kind).
+    let (ts2, ts3) = ("2022-12-31T05:38:38.595Z", "2022-12-31T05:38:39.595Z");
     let reminder = json!({"eventType": "USER.NEW_REMINDER", "timestamp": ts,
                           "data": {"smallcaseAuthId": "5e96ebd5e5520425f7433610", "due": 3}});
     let drifts = [
@@ -373,10 +388,11 @@ async fn authentic_drifted_bodies_are_enqueued_once_with_their_fallbacks() {
                 for marker in ["batchId", "orders", "unplaced"] {
                     o.remove(marker);
                 }
+                o.insert("timestamp".to_owned(), json!(ts2));
             }),
             "UNPARSED",
             trx,
-            Some(ts),
+            Some(ts2),
             Some("type"),
         ),
         drift(
@@ -393,14 +409,15 @@ async fn authentic_drifted_bodies_are_enqueued_once_with_their_fallbacks() {
                 {
                     let mut b = reminder.clone();
                     b["smallcaseAuthId"] = json!(auth_id);
+                    b["timestamp"] = json!(ts3);
                     b
                 },
-                ts,
+                ts3,
                 auth_id,
             ),
             "USER.NEW_REMINDER",
             auth_id,
-            Some(ts),
+            Some(ts3),
             None,
         ),
         drift(
@@ -439,5 +456,131 @@ async fn a_missing_secret_makes_the_function_answer_500() {
     ]);
     let service = FunctionService::<SmallcaseProvider>::build(config, &emulator.config).await;
     assert_eq!(service.handle(&request(&body)).await, accepted(1, 0));
-    assert_eq!(emulator.table_items(&table).await.len(), 1);
+    assert_eq!(emulator.table_items(&table).await.len(), 2);
+}
+
+/// The pending-actions reminder's checksum in bodies of other kinds (item 1 of #13).
+fn reminder_checksum_reused() -> (Value, Vec<(&'static str, Value)>) {
+    let reminder = signed("10-pending-actions", SECRET);
+    let (t, c) = (reminder["timestamp"].clone(), reminder["checksum"].clone());
+    let u = reminder["data"]["smallcaseAuthId"].clone();
+    let forged = vec![
+        (
+            "order batch",
+            json!({"smallcaseAuthId": u, "timestamp": t, "checksum": c, "batchId": "b1",
+                   "transactionId": "TRX_forged", "status": "COMPLETED",
+                   "orders": [{"tradingsymbol": "INFY", "quantity": 500, "transactionType": "SELL"}]}),
+        ),
+        (
+            "MF holdings import",
+            json!({"transactionId": u, "timestamp": t, "checksum": c}),
+        ),
+        (
+            "unknown eventType",
+            json!({"eventType": "USER.SOMETHING", "data": {"smallcaseAuthId": u},
+                   "timestamp": t, "checksum": c}),
+        ),
+    ];
+    (reminder, forged)
+}
+
+#[tokio::test]
+async fn a_reminders_checksum_reused_for_another_kind_is_refused_and_writes_nothing() {
+    let (emulator, pipeline, table, queue) = stack(SECRET).await;
+    let (reminder, forged) = reminder_checksum_reused();
+    assert_eq!(pipeline.handle(&request(&reminder)).await, accepted(1, 0));
+    assert_eq!(emulator.drain(&queue).await.len(), 1);
+    let before = emulator.table_items(&table).await;
+    assert_eq!(before.len(), 2, "the binding and the claim");
+    let binding = before
+        .iter()
+        .find(|item| item["pk"].starts_with("smallcase#signed:"))
+        .unwrap();
+    assert_eq!(
+        binding["kind"],
+        "USER.PENDING_ACTIONS|data.smallcaseAuthId|24"
+    );
+    for (name, body) in &forged {
+        assert_eq!(
+            pipeline.handle(&request(body)).await,
+            refused(401, "signature already used for another kind of message"),
+            "{name}"
+        );
+    }
+    let mut after = emulator.table_items(&table).await;
+    let mut before = before;
+    after.sort_by(|a, b| a["pk"].cmp(&b["pk"]));
+    before.sort_by(|a, b| a["pk"].cmp(&b["pk"]));
+    assert_eq!(after, before, "no claim, no binding change");
+    assert!(emulator.drain(&queue).await.is_empty());
+    // The reminder itself, redelivered reformatted, is still a duplicate.
+    let pretty = WebhookRequest::post(
+        "/webhooks/smallcase",
+        serde_json::to_string_pretty(&reminder).unwrap(),
+    );
+    assert_eq!(pipeline.handle(&pretty).await, accepted(0, 1));
+}
+
+#[tokio::test]
+async fn two_kinds_of_one_checksum_at_once_bind_one_and_refuse_the_other() {
+    let (emulator, pipeline, table, queue) = stack(SECRET).await;
+    let pipeline = std::sync::Arc::new(pipeline);
+    let (reminder, forged) = reminder_checksum_reused();
+    let send = |body: Value| {
+        let pipeline = pipeline.clone();
+        tokio::spawn(async move { pipeline.handle(&request(&body)).await })
+    };
+    let (a, b) = (send(reminder), send(forged[0].1.clone()));
+    let mut statuses = [a.await.unwrap().status, b.await.unwrap().status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 401]);
+    assert_eq!(emulator.drain(&queue).await.len(), 1);
+    assert_eq!(emulator.table_items(&table).await.len(), 2);
+}
+
+/// A body of `name` with its timestamp moved to `age` ago, signed.
+fn signed_aged(name: &str, age: time::Duration) -> Value {
+    let mut body = template(name);
+    let at = time::OffsetDateTime::now_utc() - age;
+    body["timestamp"] = json!(brokerhooks::timestamps::format_rfc3339(
+        at.replace_nanosecond(at.millisecond() as u32 * 1_000_000)
+            .unwrap()
+    ));
+    let delivery = sign(&body, SECRET).unwrap();
+    serde_json::from_slice(&delivery.body).unwrap()
+}
+
+#[tokio::test]
+async fn the_production_window_refuses_five_days_and_accepts_47_hours() {
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    // No MAX_EVENT_AGE_SECONDS: smallcase's own default.
+    let config = ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+        ("SMALLCASE_API_SECRET", SECRET),
+    ]);
+    let service = FunctionService::<SmallcaseProvider>::build(config, &emulator.config).await;
+    let stale = signed_aged("01-order-placed", time::Duration::days(5));
+    assert_eq!(
+        service.handle(&request(&stale)).await,
+        refused(401, "signed timestamp is too old")
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    let recent = signed_aged("10-pending-actions", time::Duration::hours(47));
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_eq!(service.handle(&request(&recent)).await, accepted(1, 0));
+    let after = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_eq!(emulator.drain(&queue).await.len(), 1);
+    // Claim and binding are kept from the later of receipt and signed time (here the
+    // receipt) for DEDUPE_TTL_SECONDS plus the 5-minute future tolerance.
+    let items = emulator.table_items(&table).await;
+    assert_eq!(items.len(), 2);
+    for item in items {
+        let expires_at: i64 = item["expires_at"].parse().unwrap();
+        assert!(
+            (before + 2_592_000 + 300..=after + 1 + 2_592_000 + 300).contains(&expires_at),
+            "{item:?}"
+        );
+    }
 }

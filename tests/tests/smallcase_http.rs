@@ -4,8 +4,9 @@
 use brokerhooks::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
-use brokerhooks_testkit::local_secrets::repo_root;
+use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::replay::{event_files, read_event_file};
+use brokerhooks_testkit::signers;
 use serde_json::Value;
 
 /// One test function: the stack's queue is shared, so the scenarios run in order.
@@ -123,7 +124,7 @@ async fn smallcase_over_http() {
     );
 
     // Drift: the drifted sample again is a duplicate; an authentic body of no known
-    // kind is enqueued as UNPARSED with its fallback, once.
+    // kind (with a checksum of its own) is enqueued as UNPARSED with its fallback, once.
     let drifted = read_event_file(&files[10]).unwrap();
     assert_eq!(
         stack.send("smallcase", &drifted).await,
@@ -133,10 +134,9 @@ async fn smallcase_over_http() {
     for field in ["batchId", "orders", "unplaced"] {
         no_kind.as_object_mut().unwrap().remove(field);
     }
-    let no_kind = Delivery {
-        body: no_kind.to_string().into_bytes(),
-        ..completed.clone()
-    };
+    no_kind["timestamp"] = Value::from("2022-12-31T05:38:41.669Z");
+    let secrets = LocalSecrets::load_default().unwrap();
+    let no_kind = signers::sign("smallcase", &no_kind, &secrets).unwrap();
     for answer in [
         r#"{"accepted":1,"duplicates":0}"#,
         r#"{"accepted":0,"duplicates":1}"#,
@@ -157,6 +157,31 @@ async fn smallcase_over_http() {
             &Value::from("TRX_59671f981a79466fb1be4d918dd3bc6a")
         )
     );
+
+    // The completed batch's checksum reused for another kind of body (here, with its
+    // markers removed: UNPARSED) is refused: one checksum, one kind.
+    let mut reused = value.clone();
+    for field in ["batchId", "orders", "unplaced"] {
+        reused.as_object_mut().unwrap().remove(field);
+    }
+    let items = stack.table_len().await;
+    assert_eq!(
+        stack
+            .send(
+                "smallcase",
+                &Delivery {
+                    body: reused.to_string().into_bytes(),
+                    ..completed.clone()
+                }
+            )
+            .await,
+        (
+            401,
+            r#"{"error":"signature already used for another kind of message"}"#.to_owned()
+        )
+    );
+    assert_eq!(stack.table_len().await, items);
+    assert!(stack.drain().await.is_empty());
 
     // Forged, malformed and misdirected requests are refused and write nothing.
     let items = stack.table_len().await;

@@ -31,6 +31,12 @@ fn payload(event_type: &str) -> Value {
     })
 }
 
+/// What reaches the queue of `payload`: all of it but the legacy secret.
+fn enqueued(mut payload: Value) -> Value {
+    payload.as_object_mut().unwrap().remove("webhookSecret");
+    payload
+}
+
 fn unsigned(body: &str) -> WebhookRequest {
     WebhookRequest::post("/webhooks/snaptrade", body)
 }
@@ -82,9 +88,18 @@ async fn a_raw_body_signature_becomes_exactly_one_message_and_no_secret_is_logge
         json!({
             "id": WEBHOOK_ID, "provider": "snaptrade", "type": "NEW_ACCOUNT_AVAILABLE",
             "subject": ACCOUNT, "occurred_at": "2026-11-22T09:30:00.25Z",
-            "received_at": received_at, "payload": payload("NEW_ACCOUNT_AVAILABLE"),
+            "received_at": received_at, "payload": enqueued(payload("NEW_ACCOUNT_AVAILABLE")),
         })
     );
+    // Every other member keeps its bytes: the body minus `,"webhookSecret":"…"`.
+    let secret_member = format!(r#","webhookSecret":"{LEGACY}""#);
+    assert!(body.contains(&secret_member));
+    assert!(
+        message.body.contains(&body.replace(&secret_member, "")),
+        "{}",
+        message.body
+    );
+    assert!(!message.body.contains("webhookSecret") && !message.body.contains(LEGACY));
     assert_eq!(
         message.attributes.get("type").map(String::as_str),
         Some("NEW_ACCOUNT_AVAILABLE")
@@ -137,7 +152,10 @@ async fn canonical_form_and_non_ascii_signatures_are_accepted() {
         accepted(1, 0)
     );
     let envelope = only_envelope(&emulator, &queue).await;
-    assert_eq!(envelope.payload.parse::<Value>().unwrap(), value);
+    assert_eq!(
+        envelope.payload.parse::<Value>().unwrap(),
+        enqueued(value.clone())
+    );
     let model: SnapTradeWebhook = envelope.payload_as().unwrap();
     let SnapTradeEvent::TradeDetection(activity) = model.event else {
         panic!("{:?}", model.event);
@@ -206,7 +224,7 @@ async fn a_missing_header_is_refused_unless_the_legacy_secret_is_configured() {
     );
     assert_eq!(
         envelope.payload.parse::<Value>().unwrap(),
-        payload("CONNECTION_BROKEN")
+        enqueued(payload("CONNECTION_BROKEN"))
     );
 }
 
@@ -227,7 +245,7 @@ async fn a_redelivered_webhook_id_with_a_changed_body_is_a_duplicate() {
     assert_eq!(envelope.subject, ACCOUNT);
     assert_eq!(
         envelope.payload.parse::<Value>().unwrap(),
-        payload("ACCOUNT_TRANSACTIONS_UPDATED")
+        enqueued(payload("ACCOUNT_TRANSACTIONS_UPDATED"))
     );
     assert_eq!(emulator.table_items(&table).await.len(), 1);
 }
@@ -273,7 +291,7 @@ fn drift(
         request: raw_signed(&text),
         tampered: signed_over(&forged, &text, KEY),
         tampered_reason: "signature mismatch",
-        id: id.map_or_else(|| content_id(&body), str::to_owned),
+        id: id.map_or_else(|| content_id(&enqueued(body.clone())), str::to_owned),
         event_type,
         subject,
         occurred_at,
@@ -382,4 +400,64 @@ async fn neither_variable_makes_the_function_answer_500_and_name_both() {
     .await;
     assert_eq!(service.handle(&unsigned(&body)).await, accepted(1, 0));
     assert_eq!(SnapTradeProvider::NAME, "snaptrade");
+}
+
+#[tokio::test]
+async fn a_repeated_key_under_a_canonical_form_signature_is_refused_and_writes_nothing() {
+    let (emulator, pipeline, table, queue) = stack(false).await;
+    let genuine = serde_json::to_string_pretty(&payload("NEW_ACCOUNT_AVAILABLE")).unwrap();
+    let canonical = canonical_form(&genuine).unwrap();
+    // A key prepended to the signed body: the canonical form keeps the last duplicate, so
+    // it still verifies; a consumer keeping the first would read "mallory".
+    let forged = genuine.replacen('{', r#"{"userId":"mallory","#, 1);
+    assert_eq!(canonical_form(&forged).unwrap(), canonical);
+    assert_eq!(
+        pipeline
+            .handle(&signed_over(&forged, &canonical, KEY))
+            .await,
+        refused(401, "duplicate key in a body signed in canonical form")
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert!(emulator.drain(&queue).await.is_empty());
+    assert_eq!(
+        pipeline
+            .handle(&signed_over(&genuine, &canonical, KEY))
+            .await,
+        accepted(1, 0)
+    );
+}
+
+#[tokio::test]
+async fn the_production_window_refuses_two_days_and_accepts_three_hours() {
+    let emulator = Emulator::from_env().await;
+    let (table, queue) = emulator.fresh_stack(true).await;
+    // No MAX_EVENT_AGE_SECONDS: SnapTrade's own default.
+    let config = ConfigSource::from_pairs([
+        ("EVENTS_TABLE", table.as_str()),
+        ("EVENTS_QUEUE_URL", queue.as_str()),
+        ("SNAPTRADE_CONSUMER_KEY", KEY),
+    ]);
+    let service = FunctionService::<SnapTradeProvider>::build(config, &emulator.config).await;
+    let aged = |age: time::Duration, id: &str| {
+        let mut body = payload("ACCOUNT_HOLDINGS_UPDATED");
+        body["webhookId"] = json!(id);
+        body["eventTimestamp"] = json!(brokerhooks::timestamps::format_rfc3339(
+            time::OffsetDateTime::now_utc() - age
+        ));
+        raw_signed(&body.to_string())
+    };
+    assert_eq!(
+        service
+            .handle(&aged(time::Duration::days(2), "two-days"))
+            .await,
+        refused(401, "signed timestamp is too old")
+    );
+    assert!(emulator.table_items(&table).await.is_empty());
+    assert_eq!(
+        service
+            .handle(&aged(time::Duration::hours(3), "three-hours"))
+            .await,
+        accepted(1, 0)
+    );
+    assert_eq!(only_envelope(&emulator, &queue).await.id, "three-hours");
 }

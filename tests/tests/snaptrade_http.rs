@@ -15,6 +15,13 @@ const DUPLICATE: &str = r#"{"accepted":0,"duplicates":1}"#;
 /// The drifted sample's webhookId (events/snaptrade/payloads/40-drift-no-user-id.json).
 const DRIFT_ID: &str = "4f7d0040-8c1e-4b6a-9f3d-2e5a7c9b1d40";
 
+/// `body` as enqueued: without the legacy secret.
+fn without_secret(body: &Value) -> Value {
+    let mut body = body.clone();
+    body.as_object_mut().unwrap().remove("webhookSecret");
+    body
+}
+
 /// One test function: the stack's queue is shared, so the scenarios run in order.
 #[tokio::test]
 async fn snaptrade_over_http() {
@@ -48,6 +55,28 @@ async fn snaptrade_over_http() {
         fallbacks(&messages),
         [(DRIFT_ID.to_owned(), "subject".to_owned())]
     );
+    // The legacy webhookSecret, which the API-key samples carry, never reaches the queue;
+    // each payload is its body without it.
+    let with_secret = bodies
+        .iter()
+        .filter(|b| b.get("webhookSecret").is_some())
+        .count();
+    assert!(with_secret >= 10, "{with_secret}");
+    assert!(messages.iter().all(|m| !m.body.contains("webhookSecret")));
+    let legacy = secrets.primary("SNAPTRADE_WEBHOOK_SECRET").unwrap();
+    assert!(messages.iter().all(|m| !m.body.contains(legacy)));
+    for envelope in envelopes_of(&messages) {
+        let body = bodies
+            .iter()
+            .find(|b| b["webhookId"] == envelope["id"])
+            .unwrap();
+        assert_eq!(
+            envelope["payload"],
+            without_secret(body),
+            "{}",
+            envelope["id"]
+        );
+    }
     let mut envelopes = envelopes_of(&messages);
     envelopes.sort_by_key(|e| e["occurred_at"].as_str().unwrap_or_default().to_owned());
     let summary: Vec<[String; 4]> = envelopes
@@ -257,7 +286,12 @@ async fn snaptrade_over_http() {
     for (envelope, body) in envelopes.iter().zip(&bodies) {
         assert_eq!(envelope["provider"], "snaptrade");
         assert_eq!(envelope.as_object().unwrap().len(), 7);
-        assert_eq!(&envelope["payload"], body, "{}", envelope["id"]);
+        assert_eq!(
+            envelope["payload"],
+            without_secret(body),
+            "{}",
+            envelope["id"]
+        );
     }
 
     // Redeliveries are duplicates: as sent, with a changed body (the webhookId wins),
@@ -301,7 +335,7 @@ async fn snaptrade_over_http() {
     assert_eq!(
         fallbacks(&messages),
         [(
-            content_id(&no_id),
+            content_id(&without_secret(&no_id)),
             "id,occurred_at,signed_timestamp".to_owned()
         )]
     );

@@ -179,7 +179,8 @@ async fn duplicate_storm_enqueues_each_event_exactly_once() {
             .table_items(LOCAL_TABLE)
             .await
             .iter()
-            .filter(|i| i["status"] != "ENQUEUED")
+            // Claims only: smallcase's signature bindings have no status.
+            .filter(|i| i.get("status").is_some_and(|status| status != "ENQUEUED"))
             .count(),
         0
     );

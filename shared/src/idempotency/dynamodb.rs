@@ -4,7 +4,8 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
 use super::{
-    Claim, ClaimOutcome, IdempotencyStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoreError,
+    Binding, BindingOutcome, Claim, ClaimOutcome, IdempotencyStore, STATUS_ENQUEUED,
+    STATUS_IN_PROGRESS, StoreError,
 };
 
 /// The idempotency store on a DynamoDB table (partition key `pk`, TTL `expires_at`).
@@ -24,14 +25,15 @@ impl DynamoDbStore {
 }
 
 impl DynamoDbStore {
-    /// Opens the connection to DynamoDB with a read of a key that never exists (within
-    /// the function's GetItem permission). The outcome does not matter.
-    pub async fn warm_up(&self) {
+    /// Opens the connection to DynamoDB with a read of a key that never holds an item,
+    /// under the provider's own prefix (IAM confines each function to `<provider>#*`).
+    /// The outcome does not matter.
+    pub async fn warm_up(&self, provider: &str) {
         let _ = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", s("brokerhooks#warm-up"))
+            .key("pk", s(&format!("{provider}#warm-up")))
             .send()
             .await;
     }
@@ -67,6 +69,39 @@ fn outcome_of_existing(status: Option<&str>, token: Option<&str>, our_token: &st
 }
 
 impl IdempotencyStore for DynamoDbStore {
+    async fn bind(&self, binding: &Binding) -> Result<BindingOutcome, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(&binding.key))
+            .item("kind", s(&binding.kind))
+            .item("expires_at", n(binding.expires_at))
+            .condition_expression("attribute_not_exists(pk) OR #kind = :kind OR expires_at <= :now")
+            .expression_attribute_names("#kind", "kind")
+            .expression_attribute_values(":kind", s(&binding.kind))
+            .expression_attribute_values(":now", n(binding.now))
+            // The old item comes back with the failure: how long the other kind holds it.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(BindingOutcome::Bound),
+            Err(SdkError::ServiceError(context)) => match context.err() {
+                PutItemError::ConditionalCheckFailedException(failed) => {
+                    let until = failed
+                        .item()
+                        .and_then(|item| item.get("expires_at"))
+                        .and_then(|value| value.as_n().ok())
+                        .and_then(|text| text.parse().ok());
+                    Ok(BindingOutcome::BoundToOtherKind { until })
+                }
+                _ => Err(unavailable(SdkError::ServiceError(context))),
+            },
+            Err(other) => Err(unavailable(other)),
+        }
+    }
+
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
         let result = self
             .client

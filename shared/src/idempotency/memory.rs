@@ -3,7 +3,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
-    Claim, ClaimOutcome, IdempotencyStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoreError,
+    Binding, BindingOutcome, Claim, ClaimOutcome, IdempotencyStore, STATUS_ENQUEUED,
+    STATUS_IN_PROGRESS, StoreError,
 };
 
 /// One item as the DynamoDB adapter would store it.
@@ -15,11 +16,19 @@ pub struct StoredClaim {
     pub expires_at: i64,
 }
 
+/// One signature binding as the DynamoDB adapter would store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBinding {
+    pub kind: String,
+    pub expires_at: i64,
+}
+
 /// In-memory store with DynamoDB's semantics, for tests and benchmarks.
 /// Counts its calls so tests can assert how many AWS calls an event costs.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     items: Mutex<HashMap<String, StoredClaim>>,
+    bindings: Mutex<HashMap<String, StoredBinding>>,
     calls: AtomicUsize,
     fail: std::sync::atomic::AtomicBool,
     failing_completions: AtomicUsize,
@@ -50,12 +59,23 @@ impl MemoryStore {
         self.lock().get(key).cloned()
     }
 
+    pub fn binding(&self, key: &str) -> Option<StoredBinding> {
+        self.lock_bindings().get(key).cloned()
+    }
+
+    /// Items in the table: claims and bindings.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().len() + self.lock_bindings().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.len() == 0
+    }
+
+    fn lock_bindings(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredBinding>> {
+        self.bindings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredClaim>> {
@@ -77,6 +97,27 @@ impl MemoryStore {
 }
 
 impl IdempotencyStore for MemoryStore {
+    async fn bind(&self, binding: &Binding) -> Result<BindingOutcome, StoreError> {
+        self.enter()?;
+        let mut bindings = self.lock_bindings();
+        if let Some(existing) = bindings.get(&binding.key)
+            && existing.kind != binding.kind
+            && existing.expires_at > binding.now
+        {
+            return Ok(BindingOutcome::BoundToOtherKind {
+                until: Some(existing.expires_at),
+            });
+        }
+        bindings.insert(
+            binding.key.clone(),
+            StoredBinding {
+                kind: binding.kind.clone(),
+                expires_at: binding.expires_at,
+            },
+        );
+        Ok(BindingOutcome::Bound)
+    }
+
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
         self.enter()?;
         let mut items = self.lock();

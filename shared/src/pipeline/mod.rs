@@ -1,5 +1,7 @@
-//! The request pipeline: method → size → verify → claim → enqueue → complete → answer.
+//! The request pipeline: method → size → verify → bind (smallcase) → claim → enqueue →
+//! complete → answer.
 
+mod binding;
 mod completion;
 
 use std::collections::HashSet;
@@ -13,7 +15,7 @@ use crate::config::PipelineSettings;
 use crate::deadline::Deadline;
 use crate::envelope::{EventDraft, OutgoingMessage, is_usable_event_id};
 use crate::error::WebhookError;
-use crate::idempotency::{Claim, ClaimOutcome, IdempotencyStore};
+use crate::idempotency::{Claim, ClaimOutcome, IdempotencyStore, retention};
 use crate::metrics;
 use crate::provider::{Provider, VerifyContext};
 use crate::queue::EventQueue;
@@ -23,6 +25,7 @@ use crate::verification::FreshnessPolicy;
 /// Moved to `envelope` (providers must not import from the pipeline); kept here until
 /// every provider uses the new path.
 pub use crate::envelope::MAX_EVENT_ID_BYTES;
+pub use binding::BOUND_TO_OTHER_KIND;
 pub use completion::{Completion, complete_within, release_within};
 
 /// The HTTP answer: a status and a short JSON body.
@@ -137,8 +140,8 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
 
     /// The pipeline without logging: the tally, or the error with what was done before it.
     pub async fn process(&self, request: &WebhookRequest) -> Result<Tally, (WebhookError, Tally)> {
-        let answer_by =
-            Deadline::for_request(request.deadline, tokio::time::Instant::now()).answer_by();
+        let deadline = Deadline::for_request(request.deadline, tokio::time::Instant::now());
+        let answer_by = deadline.answer_by();
         let none = Tally::default();
         if !request.method.eq_ignore_ascii_case("POST") {
             return Err((WebhookError::MethodNotAllowed, none));
@@ -173,7 +176,35 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                 "authenticated with a non-primary secret"
             );
         }
-        let drafts = verified.into_value();
+        let (drafts, binding) = verified.into_parts();
+        if let Some(binding) = &binding {
+            // Before any claim: a signed text reused for another kind of message is
+            // refused with nothing written (README, "Security notes").
+            let bind_by = deadline.bind_by(self.settings.aws_retry, tokio::time::Instant::now());
+            binding::bind_within(
+                &self.store,
+                P::NAME,
+                binding,
+                now,
+                self.settings.dedupe_ttl,
+                bind_by,
+            )
+            .await
+            .map_err(|error| {
+                let failed = if error == WebhookError::Unavailable {
+                    drafts.len()
+                } else {
+                    0
+                };
+                (
+                    error,
+                    Tally {
+                        failed,
+                        ..Tally::default()
+                    },
+                )
+            })?;
+        }
 
         let mut tally = Tally::default();
         // The same event twice in one delivery is processed once.
@@ -205,7 +236,8 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                 token: new_claim_token(),
                 now: now_s,
                 lease_expires_at: now_s + self.settings.claim_lease.as_secs() as i64,
-                expires_at: now_s + self.settings.dedupe_ttl.as_secs() as i64,
+                // Outlives every instant at which freshness could still accept the event.
+                expires_at: retention::kept_until(now, draft.signed_at, self.settings.dedupe_ttl),
             })
             .collect();
         let outcomes = join_all(claims.iter().map(|claim| self.store.claim(claim))).await;

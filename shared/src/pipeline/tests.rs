@@ -4,6 +4,8 @@ use std::time::Duration;
 use serde_json::value::RawValue;
 use time::macros::datetime;
 
+use sha2::Digest;
+
 use super::*;
 use crate::clock::ManualClock;
 use crate::config::{ConfigError, ConfigSource};
@@ -14,10 +16,14 @@ use crate::verification::Verified;
 
 /// A provider for pipeline tests: header `x-test-auth: ok` authenticates; the body is
 /// a JSON array of event ids. An id starting with `drift-` is drafted with a type fallback.
+/// `x-test-signed-at: <epoch seconds>` is the signed time (held to the freshness rule);
+/// `x-test-bind: <kind>` asks for a binding of the signed text `x-test-signed` (default
+/// `tuple`) to that kind.
 struct TestProvider;
 
 impl Provider for TestProvider {
     const NAME: &'static str = "test";
+    const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(3600);
 
     fn from_config(_: &ConfigSource) -> Result<Self, ConfigError> {
         Ok(TestProvider)
@@ -33,6 +39,13 @@ impl Provider for TestProvider {
         }
         let ids: Vec<String> = serde_json::from_slice(&request.body)
             .map_err(|_| WebhookError::bad_request("bad body"))?;
+        let signed_at = request
+            .header("x-test-signed-at")
+            .and_then(|at| at.parse().ok())
+            .and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok());
+        if let Some(signed_at) = signed_at {
+            context.freshness.check(signed_at, context.now)?;
+        }
         let drafts = ids
             .into_iter()
             .map(|id| EventDraft {
@@ -40,6 +53,7 @@ impl Provider for TestProvider {
                 subject: format!("subject-{id}"),
                 event_type: "TEST.EVENT".to_owned(),
                 occurred_at: context.now,
+                signed_at,
                 fallback: if id.starts_with("drift-") {
                     Fallbacks::NONE.with(Fallback::EventType)
                 } else {
@@ -48,7 +62,20 @@ impl Provider for TestProvider {
                 id,
             })
             .collect();
-        Ok(Verified::new(drafts, 0))
+        let verified = Verified::new(drafts, 0);
+        Ok(match request.header("x-test-bind") {
+            Some(kind) => {
+                let signed = request
+                    .header("x-test-signed")
+                    .unwrap_or("tuple".to_owned());
+                verified.with_binding(crate::verification::SignatureBinding::new(
+                    signed.as_bytes(),
+                    kind,
+                    signed_at,
+                ))
+            }
+            None => verified,
+        })
     }
 }
 
@@ -117,9 +144,10 @@ async fn new_event_costs_three_calls_and_a_duplicate_one() {
     );
     assert_eq!(messages[0].group_id, "test:subject-e1");
     assert_eq!(h.store.item("test#e1").unwrap().status, STATUS_ENQUEUED);
+    // DEDUPE_TTL_SECONDS and the 5-minute future tolerance (idempotency::retention).
     assert_eq!(
         h.store.item("test#e1").unwrap().expires_at,
-        T0.unix_timestamp() + 3600
+        T0.unix_timestamp() + 3600 + 300
     );
     assert_eq!(
         h.store.calls() + h.queue.requests(),
@@ -280,10 +308,145 @@ async fn a_dead_invocations_claim_is_taken_over_after_its_lease() {
 async fn expired_ids_are_forgotten_in_code_not_by_ttl() {
     let h = harness();
     assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
-    h.clock.advance(Duration::from_secs(3599));
+    h.clock.advance(Duration::from_secs(3899));
     assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(0, 1));
     h.clock.advance(Duration::from_secs(1));
     assert_eq!(h.pipeline.handle(&delivery(&["e1"])).await, ok(1, 0));
+}
+
+fn signed_delivery(ids: &[&str], signed_at: time::OffsetDateTime) -> WebhookRequest {
+    delivery(ids).with_header("x-test-signed-at", &signed_at.unix_timestamp().to_string())
+}
+
+/// The boundary of item 3 of #13: a replay the freshness rule accepts at its very last
+/// second must still find the claim, however early the first copy came.
+#[tokio::test]
+async fn a_replay_accepted_at_the_last_second_of_the_window_finds_the_claim() {
+    let too_old = error(401, "signed timestamp is too old");
+    // Signed 5 minutes ahead of the first receipt (the most the rule allows), and signed
+    // just now: the window (max age 3600 s = the dedupe TTL) ends 3600 s after the signed time.
+    for ahead in [300, 0] {
+        let h = harness();
+        let signed_at = T0 + time::Duration::seconds(ahead);
+        assert_eq!(
+            h.pipeline
+                .handle(&signed_delivery(&["e1"], signed_at))
+                .await,
+            ok(1, 0)
+        );
+        assert_eq!(
+            h.store.item("test#e1").unwrap().expires_at,
+            signed_at.unix_timestamp() + 3600 + 300,
+            "kept from the later of receipt and signed time"
+        );
+        h.clock.set(signed_at + time::Duration::seconds(3600));
+        assert_eq!(
+            h.pipeline
+                .handle(&signed_delivery(&["e1"], signed_at))
+                .await,
+            ok(0, 1),
+            "{ahead}: the last accepted second is a duplicate, not a new event"
+        );
+        h.clock.set(signed_at + time::Duration::seconds(3601));
+        assert_eq!(
+            h.pipeline
+                .handle(&signed_delivery(&["e1"], signed_at))
+                .await,
+            too_old
+        );
+        assert_eq!(h.queue.messages().len(), 1);
+    }
+}
+
+fn bound(ids: &[&str], kind: &str) -> WebhookRequest {
+    signed_delivery(ids, T0).with_header("x-test-bind", kind)
+}
+
+#[tokio::test]
+async fn a_signed_text_is_accepted_under_one_kind_only_and_the_other_writes_nothing() {
+    let h = harness();
+    assert_eq!(h.pipeline.handle(&bound(&["a1"], "ORDER")).await, ok(1, 0));
+    let key = format!(
+        "test#signed:{}",
+        hex::encode(sha2::Sha256::digest(b"tuple"))
+    );
+    assert_eq!(
+        h.store.binding(&key),
+        Some(crate::idempotency::StoredBinding {
+            kind: "ORDER".to_owned(),
+            expires_at: T0.unix_timestamp() + 3600 + 300,
+        })
+    );
+    // The same kind again: another event of it, and a redelivery.
+    assert_eq!(h.pipeline.handle(&bound(&["a2"], "ORDER")).await, ok(1, 0));
+    assert_eq!(h.pipeline.handle(&bound(&["a2"], "ORDER")).await, ok(0, 1));
+    let (items, calls, messages) = (h.store.len(), h.store.calls(), h.queue.messages().len());
+    assert_eq!((items, messages), (3, 2), "one binding, two claims");
+
+    let refused = error(401, BOUND_TO_OTHER_KIND);
+    assert_eq!(
+        h.pipeline.handle(&bound(&["b1"], "REMINDER")).await,
+        refused
+    );
+    assert_eq!(h.store.len(), items, "no claim, no binding change");
+    assert_eq!(h.store.calls(), calls + 1, "only the binding write");
+    assert_eq!(h.queue.messages().len(), messages);
+    assert_eq!(h.store.binding(&key).unwrap().kind, "ORDER");
+    // Another signed text is its own binding.
+    let other = bound(&["b1"], "REMINDER").with_header("x-test-signed", "other tuple");
+    assert_eq!(h.pipeline.handle(&other).await, ok(1, 0));
+
+    // Once the binding has expired (and with it the window), another kind may bind.
+    h.clock.set(T0 + time::Duration::seconds(3900));
+    let late = delivery(&["b2"])
+        .with_header("x-test-bind", "REMINDER")
+        .with_header(
+            "x-test-signed-at",
+            &(T0.unix_timestamp() + 3900).to_string(),
+        );
+    assert_eq!(h.pipeline.handle(&late).await, ok(1, 0));
+    assert_eq!(h.store.binding(&key).unwrap().kind, "REMINDER");
+}
+
+#[tokio::test]
+async fn two_kinds_at_once_bind_one_and_refuse_the_other() {
+    for _ in 0..20 {
+        let h = Arc::new(harness());
+        let send = |kind: &'static str, id: &'static str| {
+            let h = h.clone();
+            tokio::spawn(async move { h.pipeline.handle(&bound(&[id], kind)).await })
+        };
+        let (a, b) = (send("ORDER", "a"), send("REMINDER", "b"));
+        let mut answers = vec![a.await.unwrap(), b.await.unwrap()];
+        answers.sort_by_key(|answer| answer.status);
+        assert_eq!(answers, [ok(1, 0), error(401, BOUND_TO_OTHER_KIND)]);
+        assert_eq!(h.queue.messages().len(), 1);
+        assert_eq!(h.store.len(), 2, "the winner's binding and claim");
+    }
+}
+
+#[tokio::test]
+async fn a_binding_write_that_fails_is_a_503_with_nothing_written() {
+    let h = harness();
+    h.store.set_unavailable(true);
+    let (error, tally) = h
+        .pipeline
+        .process(&bound(&["a1"], "ORDER"))
+        .await
+        .unwrap_err();
+    assert_eq!(error, WebhookError::Unavailable);
+    assert_eq!(
+        tally,
+        Tally {
+            failed: 1,
+            ..Tally::default()
+        }
+    );
+    assert_eq!(h.store.calls(), 1, "the binding write only, no claim");
+    h.store.set_unavailable(false);
+    assert!(h.store.is_empty());
+    assert!(h.queue.messages().is_empty());
+    assert_eq!(h.pipeline.handle(&bound(&["a1"], "ORDER")).await, ok(1, 0));
 }
 
 #[tokio::test]

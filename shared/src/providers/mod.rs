@@ -8,6 +8,8 @@ pub mod onemetric;
 pub mod smallcase;
 pub mod snaptrade;
 
+use std::time::Duration;
+
 use crate::provider::Provider;
 
 /// The variables (secrets included) a provider's `from_config` reads, by provider name.
@@ -36,6 +38,26 @@ pub fn built_in_names() -> &'static [&'static str] {
         upvest::UpvestProvider::NAME,
     ];
     &NAMES
+}
+
+/// Each provider's default `MAX_EVENT_AGE_SECONDS` ([`Provider::DEFAULT_MAX_EVENT_AGE`]),
+/// by provider name; tests/tests/infra_template.rs checks the template's per-function
+/// defaults against it.
+pub fn default_max_event_age(provider: &str) -> Option<Duration> {
+    match provider {
+        kite::KiteProvider::NAME => Some(kite::KiteProvider::DEFAULT_MAX_EVENT_AGE),
+        onemetric::OneMetricProvider::NAME => {
+            Some(onemetric::OneMetricProvider::DEFAULT_MAX_EVENT_AGE)
+        }
+        smallcase::SmallcaseProvider::NAME => {
+            Some(smallcase::SmallcaseProvider::DEFAULT_MAX_EVENT_AGE)
+        }
+        snaptrade::SnapTradeProvider::NAME => {
+            Some(snaptrade::SnapTradeProvider::DEFAULT_MAX_EVENT_AGE)
+        }
+        upvest::UpvestProvider::NAME => Some(upvest::UpvestProvider::DEFAULT_MAX_EVENT_AGE),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +98,26 @@ mod tests {
     #[test]
     fn unknown_providers_declare_nothing() {
         assert_eq!(variables("nobody"), None);
+        assert_eq!(default_max_event_age("nobody"), None);
+    }
+
+    #[test]
+    fn each_provider_has_its_own_age_window_within_the_default_dedupe_ttl() {
+        let hours = |h: u64| Some(Duration::from_secs(h * 3600));
+        let windows = ["kite", "smallcase", "snaptrade", "upvest", "onemetric"]
+            .map(|name| (name, default_max_event_age(name)));
+        assert_eq!(
+            windows,
+            [
+                ("kite", hours(30 * 24)),
+                ("smallcase", hours(4 * 24)),
+                ("snaptrade", hours(24)),
+                ("upvest", hours(1)),
+                ("onemetric", hours(24)),
+            ]
+        );
+        let ttl = Duration::from_secs(crate::config::DEFAULT_DEDUPE_TTL_SECONDS);
+        assert!(windows.iter().all(|(_, window)| window.unwrap() <= ttl));
     }
 }
 pub mod upvest;

@@ -1,19 +1,15 @@
 //! Shared tokens: a secret we chose, presented as is (in a URL or a header) by a sender
 //! that signs nothing (OneMetric, configured `url-token` sources).
 
-use sha2::{Digest, Sha256};
-
 use crate::secret_list::SecretList;
-use crate::verification::bytes_equal;
+use crate::verification::secret_equal;
 
 /// Position of the configured token equal to `received`, if any.
 ///
-/// Both sides are hashed first, so the constant-time comparison runs over equal-length
-/// digests and the time taken reveals neither the token's length nor a matching prefix.
-/// Every configured token is compared, whichever matches.
+/// Compared by digest ([`secret_equal`]): the time taken reveals neither the token's
+/// length nor a matching prefix. Every configured token is compared, whichever matches.
 pub fn matching_token(tokens: &SecretList, received: &str) -> Option<usize> {
-    let received = Sha256::digest(received.as_bytes());
-    tokens.position_matching(|token| bytes_equal(&Sha256::digest(token.as_bytes()), &received))
+    tokens.position_matching(|token| secret_equal(received.as_bytes(), token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -207,6 +207,8 @@ impl EnvelopeMapping {
             occurred_at,
             payload,
             fallback,
+            // The scheme's signed time, if any, is set by the source.
+            signed_at: None,
         })
     }
 }

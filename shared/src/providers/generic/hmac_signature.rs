@@ -234,12 +234,17 @@ impl HmacSignature {
                     .is_some_and(|tag| any_equal(&presented, &tag))
             })
             .ok_or(WebhookError::Unauthorized("signature mismatch"))?;
-        if let Some((_, signed_at, tolerance)) = timestamp {
-            check_window(signed_at, tolerance, context)?;
-        }
+        let signed_at = match timestamp {
+            Some((_, signed_at, tolerance)) => {
+                check_window(signed_at, tolerance, context)?;
+                Some(signed_at)
+            }
+            None => None,
+        };
         Ok(Authenticated {
             matched_secret,
             delivery_id: None,
+            signed_at,
         })
     }
 }

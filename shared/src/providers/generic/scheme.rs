@@ -8,6 +8,7 @@ use crate::error::WebhookError;
 use crate::provider::VerifyContext;
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
+use time::OffsetDateTime;
 
 /// How a source's deliveries are authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub struct Authenticated {
     /// The id the scheme signs for the delivery (Standard Webhooks' `webhook-id`): the
     /// envelope id unless the mapping names another.
     pub delivery_id: Option<String>,
+    /// The timestamp the scheme signs, when it signs one: claims are kept past it.
+    pub signed_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -67,9 +67,10 @@ impl Source {
         context: &VerifyContext,
     ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
         let proof = self.scheme.authenticate(request, &self.secrets, context)?;
-        let draft = self
+        let mut draft = self
             .mapping
             .draft(&request.body, proof.delivery_id.as_deref(), context)?;
+        draft.signed_at = proof.signed_at;
         Ok(Verified::new(vec![draft], proof.matched_secret))
     }
 }

@@ -165,6 +165,7 @@ impl StandardWebhooks {
         Ok(Authenticated {
             matched_secret,
             delivery_id: Some(id),
+            signed_at: Some(signed_at),
         })
     }
 }

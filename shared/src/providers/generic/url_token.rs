@@ -65,6 +65,7 @@ impl UrlToken {
         Ok(Authenticated {
             matched_secret,
             delivery_id: None,
+            signed_at: None,
         })
     }
 }

@@ -8,13 +8,22 @@
 //! Kite never retries, so an authentic postback is never refused for its shape: a
 //! missing `status` or an `order_timestamp` in another format is enqueued with a
 //! fallback (see `crate::fallback`).
+//!
+//! Two ways a captured checksum could say more than it signs are closed: a second
+//! `order_id`, `order_timestamp` or `checksum` key (the verifier reads the last, a
+//! consumer may read the first) is a 401, and when `order_timestamp` does not read, the
+//! freshness rule reads the time the signed string `order_id + order_timestamp` ends
+//! with, so moving the boundary between the two fields cannot dodge it.
 
 mod checksum;
 
 pub use checksum::{checksum_hex, checksum_matches};
 
+use std::time::Duration;
+
 use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
+use crate::duplicate_keys::{DUPLICATE_SIGNED_FIELD, duplicates_any};
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
 use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
@@ -23,11 +32,18 @@ use crate::providers::json_body::{optional_str, parse_object, raw_payload, requi
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
 use crate::timestamps::{IST, parse_naive_or_rfc3339};
-use crate::verification::Verified;
+use crate::verification::{Verified, time_at_end};
 
 pub const SECRET_VARIABLE: &str = "KITE_API_SECRET";
 /// Every variable `from_config` reads (see `providers::variables`).
 pub const VARIABLES: &[&str] = &[SECRET_VARIABLE];
+/// The fields the checksum is computed from or compared with: a body carrying one twice is
+/// refused.
+const SIGNED_FIELDS: &[(&[&str], &str)] = &[
+    (&[], "order_id"),
+    (&[], "order_timestamp"),
+    (&[], "checksum"),
+];
 
 #[derive(Debug, Clone)]
 pub struct KiteProvider {
@@ -42,6 +58,12 @@ impl KiteProvider {
 
 impl Provider for KiteProvider {
     const NAME: &'static str = "kite";
+    /// 30 days, as before per-provider windows. The signed `order_timestamp` is when the
+    /// order was placed, not when the postback was sent, and one order's postbacks can
+    /// come days later (an after-market order placed before a long weekend is executed,
+    /// and posted back, only when the exchange opens; Kite documents no bound), so a short
+    /// window would refuse, and lose (Kite never retries), authentic postbacks.
+    const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
         Ok(KiteProvider::new(config.secret_list(SECRET_VARIABLE)?))
@@ -65,14 +87,22 @@ impl Provider for KiteProvider {
                 checksum_matches(order_id, order_timestamp, secret, received)
             })
             .ok_or(WebhookError::Unauthorized("checksum mismatch"))?;
+        if duplicates_any(&request.body, SIGNED_FIELDS) {
+            return Err(WebhookError::Unauthorized(DUPLICATE_SIGNED_FIELD));
+        }
 
         let mut fallback = Fallbacks::NONE;
         // order_timestamp is covered by the checksum, so it is subject to freshness,
-        // whenever it can be read.
-        let placed_at = parse_naive_or_rfc3339(order_timestamp, IST);
-        match placed_at {
-            Some(placed_at) => context.freshness.check(placed_at, context.now)?,
-            None => fallback.insert(Fallback::SignedTimestamp),
+        // whenever it can be read: from the field, or else from the end of the signed
+        // string (a re-split body).
+        let read = |text: &str| parse_naive_or_rfc3339(text, IST);
+        let placed_at = read(order_timestamp);
+        let signed_at = placed_at.or_else(|| {
+            fallback.insert(Fallback::SignedTimestamp);
+            time_at_end(&format!("{order_id}{order_timestamp}"), read)
+        });
+        if let Some(signed_at) = signed_at {
+            context.freshness.check(signed_at, context.now)?;
         }
         let event_type = optional_str(&body, "status").unwrap_or_else(|| {
             fallback.insert(Fallback::EventType);
@@ -91,6 +121,7 @@ impl Provider for KiteProvider {
             // Needed by the checksum, so always present.
             subject: order_id.to_owned(),
             occurred_at,
+            signed_at,
             payload: raw_payload(&request.body)?,
             fallback,
         };

@@ -63,6 +63,77 @@ fn the_mock_postback_verifies_and_normalizes() {
     assert_eq!(draft.payload.get(), postback(VECTOR_CHECKSUM));
     assert_eq!(draft.id.len(), 64);
     assert_eq!(draft.fallback, crate::fallback::Fallbacks::NONE);
+    // order_timestamp, IST → UTC: what the claim's retention counts from.
+    assert_eq!(draft.signed_at, Some(datetime!(2022-03-03 03:54:25 UTC)));
+    assert!(verified_binding_is_none(&postback(VECTOR_CHECKSUM)));
+}
+
+/// Kite's checksum covers the order id, whose postbacks are all order updates: no binding.
+fn verified_binding_is_none(body: &str) -> bool {
+    verify(&provider("API_SECRET"), body)
+        .unwrap()
+        .binding()
+        .is_none()
+}
+
+#[test]
+fn a_moved_boundary_between_order_id_and_order_timestamp_is_held_to_the_same_window() {
+    let genuine = postback(VECTOR_CHECKSUM);
+    let later = || {
+        let mut late = context();
+        late.now = datetime!(2030-01-01 00:00:00 UTC);
+        late
+    };
+    for (order_id, order_timestamp) in [
+        ("2203030003089322", "022-03-03 09:24:25"),
+        ("22030300030893", "22022-03-03 09:24:25"),
+    ] {
+        let resplit = genuine.replace("220303000308932", order_id).replace(
+            "2022-03-03 09:24:25\",\"exchange_update",
+            &format!("{order_timestamp}\",\"exchange_update"),
+        );
+        assert!(resplit.contains(order_timestamp), "{order_id}");
+        // Same checksum, same signed string: it verifies, but not past the window.
+        let draft = only_draft(&resplit, &context());
+        assert_eq!(draft.subject, order_id);
+        assert_eq!(draft.signed_at, Some(datetime!(2022-03-03 03:54:25 UTC)));
+        assert!(
+            draft
+                .fallback
+                .contains(crate::fallback::Fallback::SignedTimestamp)
+        );
+        assert_eq!(
+            provider("API_SECRET")
+                .verify(&WebhookRequest::post("/", resplit), &later())
+                .map(|_| ()),
+            Err(WebhookError::Unauthorized("signed timestamp is too old")),
+            "{order_id}"
+        );
+    }
+}
+
+#[test]
+fn a_signed_field_given_twice_is_refused() {
+    let genuine = postback(VECTOR_CHECKSUM);
+    let prepend = |member: &str| genuine.replacen('{', &format!("{{{member},"), 1);
+    let refused = Err(WebhookError::Unauthorized(
+        crate::duplicate_keys::DUPLICATE_SIGNED_FIELD,
+    ));
+    for member in [
+        r#""order_id":"999999999999999""#,
+        r#""order_timestamp":"2030-01-01 00:00:00""#,
+        r#""checksum":"00""#,
+        r#""order_\u0069d":"999999999999999""#,
+    ] {
+        // serde_json keeps the last duplicate, so the checksum still matches.
+        assert_eq!(
+            verify(&provider("API_SECRET"), &prepend(member)).map(|_| ()),
+            refused,
+            "{member}"
+        );
+    }
+    // An unsigned field given twice adds nothing a captured checksum does not already allow.
+    assert!(verify(&provider("API_SECRET"), &prepend(r#""status":"CANCELLED""#)).is_ok());
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub use token::{
     presented_tokens,
 };
 
+use std::time::Duration;
+
 use serde_json::Value;
 use time::UtcOffset;
 
@@ -64,6 +66,9 @@ impl OneMetricProvider {
 
 impl Provider for OneMetricProvider {
     const NAME: &'static str = "onemetric";
+    /// Unused: OneMetric signs no timestamp, so no freshness rule applies (its
+    /// `time_stamp` is unsigned). 1 day, so it fits under any dedupe TTL of a day or more.
+    const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
         let tokens = config.secret_list(TOKEN_VARIABLE)?;
@@ -140,6 +145,7 @@ impl Provider for OneMetricProvider {
             event_type,
             subject,
             occurred_at,
+            signed_at: None,
             payload: raw_payload(&request.body)?,
             fallback,
         };

@@ -70,6 +70,15 @@ impl ChecksumInput {
         ChecksumInput::TransactionId,
     ];
 
+    /// Where the signed id sits, as the field path is written in smallcase's documents.
+    pub const fn field(self) -> &'static str {
+        match self {
+            ChecksumInput::SmallcaseAuthId => "smallcaseAuthId",
+            ChecksumInput::TransactionId => "transactionId",
+            ChecksumInput::DataSmallcaseAuthId => "data.smallcaseAuthId",
+        }
+    }
+
     /// The signed id in `body`, when it is a non-empty string.
     fn id_in(self, body: &Map<String, Value>) -> Option<&str> {
         let id = match self {
@@ -198,4 +207,21 @@ pub fn envelope_type(body: &Map<String, Value>, input: ChecksumInput) -> Option<
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty()),
     }
+}
+
+/// How a verified body read its signed text, for the signature binding: its kind (a
+/// documented kind's type; `eventType:<name>` for an `eventType` this code does not know,
+/// kept apart from the documented kinds so that naming one cannot pass for it; else
+/// `UNPARSED`), the field the signed id came from, and where the timestamp ends in the
+/// signed text. One checksum is accepted only under one such reading: smallcase's own
+/// redeliveries, and the PLACED and UNPLACED deliveries of one batch, read the same.
+pub fn binding_reading(body: &Map<String, Value>, signed: &SignedFields<'_>) -> String {
+    let kind = match classify(body, signed.input) {
+        Some(kind) => kind.event_type().to_owned(),
+        None => match named_type(body).and_then(Value::as_str) {
+            Some(name) if !name.is_empty() => format!("eventType:{name}"),
+            _ => crate::fallback::UNPARSED_TYPE.to_owned(),
+        },
+    };
+    format!("{kind}|{}|{}", signed.input.field(), signed.timestamp.len())
 }

@@ -8,6 +8,7 @@ use super::*;
 use crate::canonical_json::content_id;
 use crate::fallback::Fallbacks;
 use crate::verification::FreshnessPolicy;
+use crate::verification::SignatureBinding;
 
 /// Self-generated vector from providers.md §1.2 (not from smallcase): key `API_SECRET`,
 /// message `2022-12-31T05:38:37.595Z` + `5ef33705f610f80b5453b319`.
@@ -740,6 +741,400 @@ fn stale_and_future_timestamps_are_refused() {
             "signed timestamp is in the future"
         ))
     );
+}
+
+/// The binding a verified body asks the pipeline for.
+fn binding_of(body: &str) -> SignatureBinding {
+    verify(&provider(SECRET), body)
+        .unwrap()
+        .binding()
+        .cloned()
+        .expect("smallcase always binds")
+}
+
+/// The pending-actions reminder's signed tuple, reused in bodies of other kinds with the
+/// reminder's checksum (item 1 of #13): each verifies on its own.
+fn reminder_tuple_reused() -> (String, Vec<(&'static str, String)>) {
+    let reminder = signed_sample("10-pending-actions");
+    let value: Value = serde_json::from_str(&reminder).unwrap();
+    let (t, c) = (value["timestamp"].clone(), value["checksum"].clone());
+    let u = value["data"]["smallcaseAuthId"].clone();
+    let forged = vec![
+        (
+            "order batch",
+            json!({"smallcaseAuthId": u, "timestamp": t, "checksum": c, "batchId": "b1",
+                   "transactionId": "TRX_forged", "status": "COMPLETED",
+                   "orders": [{"tradingsymbol": "INFY", "quantity": 500, "transactionType": "SELL"}]})
+            .to_string(),
+        ),
+        (
+            "MF holdings import",
+            json!({"transactionId": u, "timestamp": t, "checksum": c}).to_string(),
+        ),
+        (
+            "unknown eventType over the top-level id",
+            json!({"eventType": "USER.SOMETHING", "smallcaseAuthId": u, "timestamp": t,
+                   "checksum": c})
+            .to_string(),
+        ),
+        (
+            "unknown eventType over data.smallcaseAuthId",
+            json!({"eventType": "USER.SOMETHING", "data": {"smallcaseAuthId": u},
+                   "timestamp": t, "checksum": c})
+            .to_string(),
+        ),
+        (
+            "unknown eventType naming a documented kind",
+            json!({"eventType": "SECURITIES_ORDER", "data": {"smallcaseAuthId": u},
+                   "smallcaseAuthId": "VICTIM", "timestamp": t, "checksum": c})
+            .to_string(),
+        ),
+    ];
+    (reminder, forged)
+}
+
+#[test]
+fn the_binding_is_the_signed_text_and_how_the_body_read_it() {
+    let order = binding_of(&signed_sample("01-order-placed"));
+    let text = "2022-12-31T05:38:37.595Z5ef33705f610f80b5453b319";
+    assert_eq!(
+        order,
+        SignatureBinding::new(
+            text.as_bytes(),
+            "SECURITIES_ORDER|smallcaseAuthId|24",
+            Some(datetime!(2022-12-31 05:38:37.595 UTC))
+        )
+    );
+    let readings: Vec<(&str, String)> = [
+        "07-holdings-import-per-security",
+        "09-mf-holdings-import",
+        "10-pending-actions",
+    ]
+    .into_iter()
+    .map(|name| (name, binding_of(&signed_sample(name)).reading().to_owned()))
+    .collect();
+    assert_eq!(
+        readings,
+        [
+            (
+                "07-holdings-import-per-security",
+                "HOLDINGS_IMPORT|smallcaseAuthId|24".to_owned()
+            ),
+            (
+                "09-mf-holdings-import",
+                "MF_HOLDINGS_IMPORT|transactionId|24".to_owned()
+            ),
+            (
+                "10-pending-actions",
+                "USER.PENDING_ACTIONS|data.smallcaseAuthId|24".to_owned()
+            ),
+        ]
+    );
+    // The reminder's tuple, reused: the same signed text, read another way each time.
+    let (reminder, forged) = reminder_tuple_reused();
+    let genuine = binding_of(&reminder);
+    let expected = [
+        "SECURITIES_ORDER|smallcaseAuthId|24",
+        "MF_HOLDINGS_IMPORT|transactionId|24",
+        "eventType:USER.SOMETHING|smallcaseAuthId|24",
+        "eventType:USER.SOMETHING|data.smallcaseAuthId|24",
+        "eventType:SECURITIES_ORDER|data.smallcaseAuthId|24",
+    ];
+    for ((name, body), reading) in forged.iter().zip(expected) {
+        let binding = binding_of(body);
+        assert_eq!(binding.signed_hex(), genuine.signed_hex(), "{name}");
+        assert_eq!(binding.reading(), reading, "{name}");
+    }
+    // PLACED and UNPLACED of one batch read the same; so does a reformatted redelivery.
+    let placed = binding_of(&signed_sample("02-order-placed-amo"));
+    assert_eq!(placed, binding_of(&signed_sample("06-order-unplaced")));
+    let pretty = serde_json::to_string_pretty(
+        &serde_json::from_str::<Value>(&signed_sample("02-order-placed-amo")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(placed, binding_of(&pretty));
+    // A body of no known kind, and a long unknown eventType (stored hashed).
+    let unparsed = resigned(sample("01-order-placed"), |o| {
+        o.remove("batchId");
+        o.remove("orders");
+        o.remove("unplaced");
+    });
+    assert_eq!(
+        binding_of(&unparsed).reading(),
+        "UNPARSED|smallcaseAuthId|24"
+    );
+    let long = signed_with(
+        json!({"eventType": "X".repeat(500), "data": {"smallcaseAuthId": "u"},
+               "timestamp": "2022-12-31T05:38:37.595Z"}),
+        "2022-12-31T05:38:37.595Z",
+        "u",
+    );
+    assert!(binding_of(&long).reading().starts_with("sha256:"));
+}
+
+#[test]
+fn a_moved_boundary_between_timestamp_and_id_is_held_to_the_same_window() {
+    // The known-answer vector's signed text split one character later: the checksum
+    // still matches, the timestamp field no longer reads.
+    let resplit = json!({"smallcaseAuthId": "ef33705f610f80b5453b319",
+                         "timestamp": "2022-12-31T05:38:37.595Z5",
+                         "checksum": VECTOR_CHECKSUM, "batchId": "b", "orders": []})
+    .to_string();
+    let at = |now: OffsetDateTime| VerifyContext {
+        now,
+        freshness: FreshnessPolicy::new(Some(SmallcaseProvider::DEFAULT_MAX_EVENT_AGE)),
+    };
+    let request = WebhookRequest::post("/", resplit.clone());
+    let p = provider(SECRET);
+    // Years later: refused like the genuine body, not accepted as an unreadable timestamp.
+    assert_eq!(
+        p.verify(&request, &at(datetime!(2026-01-01 00:00 UTC)))
+            .map(|_| ()),
+        Err(WebhookError::Unauthorized("signed timestamp is too old"))
+    );
+    // Within the window it verifies, with the fallback, and its binding reads the signed
+    // text another way than the genuine body (see the pipeline tests below).
+    let verified = p
+        .verify(&request, &at(datetime!(2022-12-31 06:00 UTC)))
+        .unwrap();
+    let binding = verified.binding().unwrap().clone();
+    let draft = &verified.value()[0];
+    assert_eq!(
+        draft.signed_at,
+        Some(datetime!(2022-12-31 05:38:37.595 UTC))
+    );
+    assert!(
+        draft
+            .fallback
+            .contains(crate::fallback::Fallback::SignedTimestamp)
+    );
+    assert_eq!(binding.reading(), "SECURITIES_ORDER|smallcaseAuthId|25");
+    assert_eq!(
+        binding.signed_hex(),
+        binding_of(&signed_sample("01-order-placed")).signed_hex()
+    );
+}
+
+#[test]
+fn a_signed_or_kind_deciding_field_given_twice_is_refused() {
+    let good = signed_sample("01-order-placed");
+    let refused = Err(WebhookError::Unauthorized(
+        crate::duplicate_keys::DUPLICATE_SIGNED_FIELD,
+    ));
+    let prepend = |member: &str| good.replacen('{', &format!("{{{member},"), 1);
+    for (name, body) in [
+        ("smallcaseAuthId", prepend(r#""smallcaseAuthId":"VICTIM""#)),
+        (
+            "timestamp",
+            prepend(r#""timestamp":"2030-01-01T00:00:00.000Z""#),
+        ),
+        ("checksum", prepend(r#""checksum":"00""#)),
+        ("orders", prepend(r#""orders":[]"#)),
+        (
+            "eventType null",
+            prepend(r#""eventType":null,"eventType":null"#),
+        ),
+        (
+            "data.smallcaseAuthId",
+            signed_sample("10-pending-actions").replacen(
+                r#""data":{"#,
+                r#""data":{"smallcaseAuthId":"VICTIM","#,
+                1,
+            ),
+        ),
+        (
+            "data",
+            signed_sample("10-pending-actions").replacen(
+                '{',
+                r#"{"data":{"smallcaseAuthId":"VICTIM"},"#,
+                1,
+            ),
+        ),
+    ] {
+        // serde_json keeps the last duplicate, so the checksum still matches.
+        assert_eq!(
+            verify(&provider(SECRET), &body).map(|_| ()),
+            refused,
+            "{name}"
+        );
+    }
+    // A repeated field neither signed nor deciding the kind changes nothing signed.
+    let status = prepend(r#""status":"X""#);
+    assert!(verify(&provider(SECRET), &status).is_ok());
+}
+
+mod through_the_pipeline {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::PipelineSettings;
+    use crate::idempotency::MemoryStore;
+    use crate::pipeline::{Answer, BOUND_TO_OTHER_KIND, Pipeline};
+    use crate::queue::MemoryQueue;
+
+    struct Stack {
+        pipeline: Pipeline<SmallcaseProvider, Arc<MemoryStore>, Arc<MemoryQueue>>,
+        store: Arc<MemoryStore>,
+        queue: Arc<MemoryQueue>,
+        clock: Arc<ManualClock>,
+    }
+
+    /// The production defaults (no `MAX_EVENT_AGE_SECONDS`), the clock at `now`.
+    fn stack(now: OffsetDateTime) -> Stack {
+        let config = ConfigSource::from_pairs([
+            ("EVENTS_TABLE", "t"),
+            ("EVENTS_QUEUE_URL", "q.fifo"),
+            (SECRET_VARIABLE, SECRET),
+        ]);
+        let settings =
+            PipelineSettings::from_config(&config, SmallcaseProvider::DEFAULT_MAX_EVENT_AGE)
+                .unwrap();
+        assert_eq!(
+            settings.max_event_age,
+            Some(Duration::from_secs(4 * 86_400))
+        );
+        let store = Arc::new(MemoryStore::new());
+        let queue = Arc::new(MemoryQueue::new());
+        let clock = Arc::new(ManualClock::new(now));
+        let pipeline = Pipeline::new(
+            SmallcaseProvider::from_config(&config).unwrap(),
+            store.clone(),
+            queue.clone(),
+            settings,
+        )
+        .with_clock(clock.clone());
+        Stack {
+            pipeline,
+            store,
+            queue,
+            clock,
+        }
+    }
+
+    impl Stack {
+        async fn send(&self, body: &str) -> Answer {
+            self.pipeline
+                .handle(&WebhookRequest::post("/webhooks/smallcase", body))
+                .await
+        }
+    }
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            body: body.to_owned(),
+        }
+    }
+
+    fn accepted(new: usize, duplicates: usize) -> Answer {
+        answer(
+            200,
+            &format!(r#"{{"accepted":{new},"duplicates":{duplicates}}}"#),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_reminders_tuple_reused_for_another_kind_is_refused_and_writes_nothing() {
+        let s = stack(datetime!(2021-06-01 10:00 UTC));
+        let (reminder, forged) = reminder_tuple_reused();
+        assert_eq!(s.send(&reminder).await, accepted(1, 0));
+        let (items, messages) = (s.store.len(), s.queue.messages().len());
+        assert_eq!((items, messages), (2, 1), "the binding and the claim");
+        let refused = answer(401, &format!(r#"{{"error":"{BOUND_TO_OTHER_KIND}"}}"#));
+        for (name, body) in &forged {
+            assert_eq!(s.send(body).await, refused, "{name}");
+            assert_eq!(s.store.len(), items, "{name}: no claim, no binding");
+            assert_eq!(s.queue.messages().len(), messages, "{name}: no message");
+        }
+        // The genuine reminder, redelivered reformatted, is still a duplicate.
+        let pretty =
+            serde_json::to_string_pretty(&serde_json::from_str::<Value>(&reminder).unwrap())
+                .unwrap();
+        assert_eq!(s.send(&pretty).await, accepted(0, 1));
+        // The same tuple in another reminder (content changed) is the same kind: accepted,
+        // as any content under one captured checksum of one kind is (README).
+        let edited = reminder.replace("Magic Formula", "Magic Formula 2");
+        assert_eq!(s.send(&edited).await, accepted(1, 0));
+    }
+
+    #[tokio::test]
+    async fn whichever_kind_comes_first_holds_the_tuple() {
+        // The forged order batch first (a tuple never seen here): the genuine reminder
+        // after it is the one refused. The binding cannot tell which is genuine; it
+        // guarantees one kind per checksum (README, "Security notes").
+        let s = stack(datetime!(2021-06-01 10:00 UTC));
+        let (reminder, forged) = reminder_tuple_reused();
+        assert_eq!(s.send(&forged[0].1).await, accepted(1, 0));
+        assert_eq!(s.send(&reminder).await.status, 401);
+        assert_eq!(s.queue.messages().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn placed_and_unplaced_of_one_batch_and_redeliveries_pass() {
+        let s = stack(datetime!(2022-12-31 06:00 UTC));
+        let placed = signed_sample("02-order-placed-amo");
+        let unplaced = signed_sample("06-order-unplaced");
+        assert_eq!(s.send(&placed).await, accepted(1, 0));
+        assert_eq!(s.send(&unplaced).await, accepted(1, 0));
+        assert_eq!(s.send(&placed).await, accepted(0, 1));
+        assert_eq!(s.queue.messages().len(), 2);
+        assert_eq!(s.store.len(), 3, "one binding, two claims");
+    }
+
+    #[tokio::test]
+    async fn a_re_split_copy_of_a_genuine_body_is_refused() {
+        let s = stack(datetime!(2022-12-31 06:00 UTC));
+        let mut genuine = sample("01-order-placed");
+        genuine["checksum"] = json!(VECTOR_CHECKSUM);
+        assert_eq!(s.send(&genuine.to_string()).await, accepted(1, 0));
+        let mut resplit = genuine.clone();
+        resplit["timestamp"] = json!("2022-12-31T05:38:37.595Z5");
+        resplit["smallcaseAuthId"] = json!("ef33705f610f80b5453b319");
+        assert_eq!(s.send(&resplit.to_string()).await.status, 401);
+        assert_eq!(s.queue.messages().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_production_window_is_four_days() {
+        let body = signed_sample("01-order-placed");
+        let signed = datetime!(2022-12-31 05:38:37.595 UTC);
+        let too_old = answer(401, r#"{"error":"signed timestamp is too old"}"#);
+        for (after, expected) in [
+            (time::Duration::days(5), too_old.clone()),
+            (
+                time::Duration::days(4) + time::Duration::milliseconds(1),
+                too_old,
+            ),
+            (time::Duration::days(4), accepted(1, 0)),
+            (time::Duration::hours(47), accepted(1, 0)),
+        ] {
+            let s = stack(signed + after);
+            assert_eq!(s.send(&body).await, expected, "{after}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replay_at_the_last_accepted_instant_finds_claim_and_binding() {
+        let signed = datetime!(2022-12-31 05:38:37.595 UTC);
+        // First seen 5 minutes before its signed time (the most the rule allows).
+        let s = stack(signed - time::Duration::minutes(5));
+        let body = signed_sample("01-order-placed");
+        assert_eq!(s.send(&body).await, accepted(1, 0));
+        let last = signed + time::Duration::days(4);
+        s.clock.set(last);
+        assert_eq!(s.send(&body).await, accepted(0, 1));
+        // …and another kind of the same tuple is still refused then.
+        let mf = json!({"transactionId": "5ef33705f610f80b5453b319",
+                        "timestamp": "2022-12-31T05:38:37.595Z", "checksum": VECTOR_CHECKSUM});
+        assert_eq!(s.send(&mf.to_string()).await.status, 401);
+        s.clock.set(last + time::Duration::milliseconds(1));
+        assert_eq!(
+            s.send(&body).await,
+            answer(401, r#"{"error":"signed timestamp is too old"}"#)
+        );
+        assert_eq!(s.queue.messages().len(), 1);
+    }
 }
 
 #[test]

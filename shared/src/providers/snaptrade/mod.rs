@@ -5,7 +5,17 @@
 //!   body or, failing that, over SnapTrade's canonical form of the JSON (its documented
 //!   verifier re-serializes the body before the HMAC, see [`canonical_form`]);
 //! - legacy (deprecated by SnapTrade, optional here): the body field `webhookSecret`
-//!   equal to a configured secret.
+//!   equal to a configured secret (compared by digest, in constant time).
+//!
+//! `webhookSecret` is a bearer credential, so it never reaches the queue: it is cut out
+//! of the payload text however the delivery authenticated, every other member keeping
+//! its bytes (the one documented exception to "payload unchanged").
+//!
+//! A body that verifies only through the canonical form may carry a key twice: the
+//! canonical form keeps the last duplicate, so a prepended `"userId":"mallory"` is not
+//! signed, yet a consumer whose parser keeps the first would read it. Such a body is a
+//! 401. SnapTrade never sends one (it serializes Python dicts, which cannot hold a key
+//! twice); over the raw bytes every key is signed as sent, so nothing is refused there.
 //!
 //! Each notification carries its own id (`webhookId`), so a redelivery with a changed
 //! body is still the same event. `eventTimestamp` is covered by the signature and is
@@ -22,19 +32,24 @@ mod signature;
 pub use canonical_form::{canonical_form, python_float_repr};
 pub use signature::{decode_signature, signature_base64, signature_matches};
 
+use std::time::Duration;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
+use crate::duplicate_keys::has_duplicate_keys;
 use crate::envelope::{EventDraft, is_usable_event_id};
 use crate::error::WebhookError;
 use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
+use crate::json_members::without_member;
 use crate::provider::{Provider, VerifyContext};
-use crate::providers::json_body::{optional_str, parse_object, raw_payload};
+use crate::providers::json_body::{optional_str, parse_object};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
 use crate::timestamps::parse_rfc3339;
-use crate::verification::{Verified, bytes_equal};
+use crate::verification::{Verified, secret_equal};
 
 pub const CONSUMER_KEY_VARIABLE: &str = "SNAPTRADE_CONSUMER_KEY";
 pub const WEBHOOK_SECRET_VARIABLE: &str = "SNAPTRADE_WEBHOOK_SECRET";
@@ -43,6 +58,11 @@ pub const VARIABLES: &[&str] = &[CONSUMER_KEY_VARIABLE, WEBHOOK_SECRET_VARIABLE]
 /// What a function with neither variable set names when it refuses to serve.
 pub const EITHER_VARIABLE: &str = "SNAPTRADE_CONSUMER_KEY or SNAPTRADE_WEBHOOK_SECRET";
 pub const SIGNATURE_HEADER: &str = "signature";
+/// The legacy shared secret's body field: removed from every enqueued payload.
+pub const LEGACY_SECRET_FIELD: &str = "webhookSecret";
+/// Why a body that verified only in canonical form, and repeats a key, is refused.
+pub const DUPLICATE_KEY_IN_CANONICAL_FORM: &str =
+    "duplicate key in a body signed in canonical form";
 
 /// Where the subject comes from, first present wins: the account, else the connection
 /// (API-key or OAuth spelling), else the user.
@@ -59,10 +79,19 @@ pub struct SnapTradeProvider {
     webhook_secrets: Option<SecretList>,
 }
 
+/// Which text a signature was made over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignedForm {
+    /// The bytes received.
+    Raw,
+    /// SnapTrade's canonical form of them (keys sorted, last duplicate kept).
+    Canonical,
+}
+
 /// How a delivery proved itself.
 enum Proof {
     /// Signed: the body, `eventTimestamp` included, is authentic.
-    Signature(usize),
+    Signature(usize, SignedForm),
     /// Legacy shared secret: the sender is authentic, the rest of the body is not covered.
     WebhookSecret(usize, Map<String, Value>),
 }
@@ -89,9 +118,9 @@ impl SnapTradeProvider {
             .filter(|value| !value.trim().is_empty());
         let signature_presented = self.consumer_keys.is_some() && header.is_some();
         if let (Some(keys), Some(header)) = (&self.consumer_keys, &header)
-            && let Some(position) = signature_position(keys, header, &request.body)
+            && let Some((position, form)) = signature_position(keys, header, &request.body)
         {
-            return Ok(Proof::Signature(position));
+            return Ok(Proof::Signature(position, form));
         }
         let failure = if signature_presented {
             "signature mismatch"
@@ -114,9 +143,9 @@ impl SnapTradeProvider {
             Err(error) => return Err(error),
         };
         let received =
-            optional_str(&body, "webhookSecret").ok_or(WebhookError::Unauthorized(failure))?;
+            optional_str(&body, LEGACY_SECRET_FIELD).ok_or(WebhookError::Unauthorized(failure))?;
         let position = secrets
-            .position_matching(|secret| bytes_equal(received.as_bytes(), secret.as_bytes()))
+            .position_matching(|secret| secret_equal(received.as_bytes(), secret.as_bytes()))
             .ok_or(WebhookError::Unauthorized(if signature_presented {
                 failure
             } else {
@@ -128,14 +157,26 @@ impl SnapTradeProvider {
 }
 
 /// The position of the consumer key whose HMAC matches, over the raw body first and
-/// then over the canonical form.
-fn signature_position(keys: &SecretList, header: &str, body: &[u8]) -> Option<usize> {
+/// then over the canonical form, and which of the two it was.
+fn signature_position(keys: &SecretList, header: &str, body: &[u8]) -> Option<(usize, SignedForm)> {
     let received = decode_signature(header)?;
     keys.position_matching(|key| signature_matches(key, body, &received))
+        .map(|position| (position, SignedForm::Raw))
         .or_else(|| {
             let canonical = canonical_form(std::str::from_utf8(body).ok()?)?;
             keys.position_matching(|key| signature_matches(key, canonical.as_bytes(), &received))
+                .map(|position| (position, SignedForm::Canonical))
         })
+}
+
+/// The payload to enqueue: the body's text without its `webhookSecret` members, every
+/// other member byte for byte.
+fn payload_without_legacy_secret(raw: &[u8]) -> Result<Box<RawValue>, WebhookError> {
+    let text =
+        std::str::from_utf8(raw).map_err(|_| WebhookError::bad_request("body is not UTF-8"))?;
+    let payload = without_member(text.trim(), LEGACY_SECRET_FIELD)
+        .ok_or_else(|| WebhookError::bad_request("body is not a JSON object"))?;
+    RawValue::from_string(payload).map_err(|_| WebhookError::bad_request("body is not valid JSON"))
 }
 
 /// SnapTrade's event id, as SnapTrade spells it and as its OpenAPI document does; the
@@ -157,7 +198,10 @@ fn draft(
         .map(str::to_owned)
         .unwrap_or_else(|| {
             fallback.insert(Fallback::EventId);
-            object_content_id(body)
+            // The hash of what is enqueued: never of the legacy secret.
+            let mut enqueued = body.clone();
+            enqueued.remove(LEGACY_SECRET_FIELD);
+            object_content_id(&enqueued)
         });
     let event_at = optional_str(body, "eventTimestamp").and_then(parse_rfc3339);
     match event_at {
@@ -188,13 +232,18 @@ fn draft(
         event_type: event_type.to_owned(),
         subject: subject.to_owned(),
         occurred_at,
-        payload: raw_payload(raw)?,
+        signed_at: event_at.filter(|_| signed),
+        payload: payload_without_legacy_secret(raw)?,
         fallback,
     })
 }
 
 impl Provider for SnapTradeProvider {
     const NAME: &'static str = "snaptrade";
+    /// 1 day: SnapTrade retries at most 3 times with exponential back-off from 30 minutes
+    /// (about 3.5 hours in all), and the signed `eventTimestamp` is the event's; a wide
+    /// margin on top.
+    const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
         SnapTradeProvider::new(
@@ -209,7 +258,13 @@ impl Provider for SnapTradeProvider {
         context: &VerifyContext,
     ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
         let (body, signed, position) = match self.authenticate(request)? {
-            Proof::Signature(position) => (parse_object(&request.body)?, true, position),
+            Proof::Signature(position, form) => {
+                let body = parse_object(&request.body)?;
+                if form == SignedForm::Canonical && has_duplicate_keys(&request.body) {
+                    return Err(WebhookError::Unauthorized(DUPLICATE_KEY_IN_CANONICAL_FORM));
+                }
+                (body, true, position)
+            }
             Proof::WebhookSecret(position, body) => (body, false, position),
         };
         let draft = draft(&body, &request.body, signed, context)?;

@@ -103,7 +103,109 @@ fn known_answer_vector() {
         "qQYISR9xcmR8ZtVHNgg1lbYgSQcxafPqPW0ZbE0yaA6ham6n54"
     );
     assert_eq!(draft.occurred_at, datetime!(2022-05-31 11:16:54.658533 UTC));
-    assert_eq!(draft.payload.get(), DOC_USER_REGISTERED);
+    assert_eq!(draft.signed_at, Some(draft.occurred_at));
+    // Everything but the legacy secret, byte for byte.
+    assert_eq!(
+        draft.payload.get(),
+        DOC_USER_REGISTERED.replace(",\n  \"webhookSecret\": \"lgCQWztweEFcHvjdLhHc\"", "")
+    );
+    assert_eq!(
+        draft.payload.get(),
+        "{\n  \"webhookId\": \"dbaee13a-1184-4677-9741-b6845e60ee3a\",\n  \"clientId\": \"phjBdpKfpN\",\n  \"eventTimestamp\": \"2022-05-31T11:16:54.658533+00:00\",\n  \"userId\": \"qQYISR9xcmR8ZtVHNgg1lbYgSQcxafPqPW0ZbE0yaA6ham6n54\",\n  \"eventType\": \"USER_REGISTERED\"\n}"
+    );
+}
+
+/// The payload enqueued for `request`, however it authenticated.
+fn payload_of(p: &SnapTradeProvider, request: &WebhookRequest) -> String {
+    only_draft(verify(p, request).unwrap())
+        .payload
+        .get()
+        .to_owned()
+}
+
+#[test]
+fn the_legacy_secret_never_reaches_the_payload_however_the_delivery_authenticated() {
+    let both = provider(Some(KEY), Some(LEGACY));
+    let expected =
+        DOC_USER_REGISTERED.replace(&format!(",\n  \"webhookSecret\": \"{LEGACY}\""), "");
+    for (how, request) in [
+        (
+            "signature over the raw body",
+            signed(DOC_USER_REGISTERED, KEY),
+        ),
+        (
+            "signature over the canonical form",
+            with_signature(DOC_USER_REGISTERED, VECTOR_SIGNATURE),
+        ),
+        ("legacy secret", unsigned(DOC_USER_REGISTERED)),
+        (
+            "legacy secret, signature of another key",
+            signed(DOC_USER_REGISTERED, "another-key"),
+        ),
+    ] {
+        assert_eq!(payload_of(&both, &request), expected, "{how}");
+    }
+    // Wherever it sits, and spelled with an escape; nested fields of that name stay.
+    let body = r#"{ "webhookSecret" : "lgCQWztweEFcHvjdLhHc" , "webhookId":"w", "details":{"webhookSecret":1.50},"webhook\u0053ecret":"lgCQWztweEFcHvjdLhHc", "userId":"u" }"#;
+    assert_eq!(
+        payload_of(&both, &unsigned(body)),
+        r#"{ "webhookId":"w", "details":{"webhookSecret":1.50}, "userId":"u" }"#
+    );
+    // A signed body without the field is enqueued exactly as received.
+    let plain = r#"{"webhookId":"w","eventType":"X","userId":"u"}"#;
+    assert_eq!(payload_of(&keyed(), &signed(plain, KEY)), plain);
+}
+
+#[test]
+fn a_wrong_legacy_secret_of_any_length_is_refused() {
+    let p = provider(None, Some(LEGACY));
+    for wrong in [
+        "",
+        "l",
+        "lgCQWztweEFcHvjdLhH",
+        "lgCQWztweEFcHvjdLhHcc",
+        "LGCQWZTWEFCHVJDLHHC",
+    ] {
+        let body = DOC_USER_REGISTERED.replace(LEGACY, wrong);
+        let expected = if wrong.is_empty() {
+            unauthorized("missing webhookSecret")
+        } else {
+            unauthorized("webhookSecret mismatch")
+        };
+        assert_eq!(outcome(&p, &unsigned(&body)), expected, "{wrong:?}");
+    }
+}
+
+#[test]
+fn a_repeated_key_is_refused_when_only_the_canonical_form_verified() {
+    // The canonical form keeps the last duplicate, so a prepended key is not signed; a
+    // consumer keeping the first duplicate would read it.
+    let forged = DOC_USER_REGISTERED.replacen("{\n", "{\n  \"userId\": \"mallory\",\n", 1);
+    assert_eq!(canonical_form(&forged).unwrap(), VECTOR_CANONICAL);
+    assert_eq!(
+        outcome(&keyed(), &with_signature(&forged, VECTOR_SIGNATURE)),
+        unauthorized(DUPLICATE_KEY_IN_CANONICAL_FORM)
+    );
+    // At any depth.
+    let nested = r#"{"webhookId":"w","eventType":"X","userId":"u","details":{"a":{"b":1,"b":2}}}"#;
+    let canonical = canonical_form(nested).unwrap();
+    assert_eq!(
+        outcome(
+            &keyed(),
+            &with_signature(nested, &signature_base64(KEY, canonical.as_bytes()))
+        ),
+        unauthorized(DUPLICATE_KEY_IN_CANONICAL_FORM)
+    );
+    // The same body without the duplicate verifies; and over the raw bytes every key is
+    // signed as sent, so nothing is refused there.
+    assert_eq!(
+        outcome(
+            &keyed(),
+            &with_signature(DOC_USER_REGISTERED, VECTOR_SIGNATURE)
+        ),
+        Ok(0)
+    );
+    assert_eq!(outcome(&keyed(), &signed(&forged, KEY)), Ok(0));
 }
 
 #[test]
@@ -135,7 +237,11 @@ fn a_body_with_non_ascii_characters_verifies_signed_either_way() {
     let raw = signed(NON_ASCII, KEY);
     let draft = only_draft(verify(&keyed(), &raw).unwrap());
     assert_eq!(draft.subject, "ad4202bb-eaf7-4c7c-a176-e8406612b1ca");
-    assert_eq!(draft.payload.get(), NON_ASCII);
+    assert_eq!(
+        draft.payload.get(),
+        NON_ASCII,
+        "no legacy secret: unchanged"
+    );
 
     let over_canonical = with_signature(NON_ASCII, &signature_base64(KEY, canonical.as_bytes()));
     assert_eq!(outcome(&keyed(), &over_canonical), Ok(0));
@@ -446,6 +552,11 @@ fn the_legacy_secret_signs_no_timestamp_so_only_occurred_at_falls_back() {
     let legacy = provider(None, Some(LEGACY));
     let draft = only_draft(verify(&legacy, &unsigned(body)).unwrap());
     assert_eq!(draft.occurred_at, context().now);
+    assert_eq!(draft.signed_at, None, "nothing signed");
+    assert_eq!(
+        draft.payload.get(),
+        r#"{"webhookId":"w","eventType":"X","userId":"u","eventTimestamp":"soon"}"#
+    );
     assert_eq!(
         draft.fallback,
         Fallbacks::NONE.with(crate::fallback::Fallback::OccurredAt)
@@ -530,6 +641,101 @@ fn configuration_needs_one_of_the_two_variables() {
     )]))
     .unwrap();
     assert_eq!(outcome(&legacy_only, &unsigned(DOC_USER_REGISTERED)), Ok(0));
+}
+
+mod through_the_pipeline {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::PipelineSettings;
+    use crate::idempotency::MemoryStore;
+    use crate::pipeline::{Answer, Pipeline};
+    use crate::queue::MemoryQueue;
+
+    /// The production defaults (no `MAX_EVENT_AGE_SECONDS`), both ways of authenticating.
+    fn pipeline_at(
+        now: time::OffsetDateTime,
+    ) -> (
+        Pipeline<SnapTradeProvider, Arc<MemoryStore>, Arc<MemoryQueue>>,
+        Arc<MemoryQueue>,
+    ) {
+        let config = ConfigSource::from_pairs([
+            ("EVENTS_TABLE", "t"),
+            ("EVENTS_QUEUE_URL", "q.fifo"),
+            (CONSUMER_KEY_VARIABLE, KEY),
+            (WEBHOOK_SECRET_VARIABLE, LEGACY),
+        ]);
+        let settings =
+            PipelineSettings::from_config(&config, SnapTradeProvider::DEFAULT_MAX_EVENT_AGE)
+                .unwrap();
+        assert_eq!(settings.max_event_age, Some(Duration::from_secs(86_400)));
+        let queue = Arc::new(MemoryQueue::new());
+        let pipeline = Pipeline::new(
+            SnapTradeProvider::from_config(&config).unwrap(),
+            Arc::new(MemoryStore::new()),
+            queue.clone(),
+            settings,
+        )
+        .with_clock(Arc::new(ManualClock::new(now)));
+        (pipeline, queue)
+    }
+
+    fn status(answer: Answer) -> (u16, String) {
+        (answer.status, answer.body)
+    }
+
+    #[tokio::test]
+    async fn the_production_window_is_one_day() {
+        let signed_at = datetime!(2022-05-31 11:16:54.658533 UTC);
+        let request = signed(DOC_USER_REGISTERED, KEY);
+        let too_old = (401, r#"{"error":"signed timestamp is too old"}"#.to_owned());
+        let accepted = (200, r#"{"accepted":1,"duplicates":0}"#.to_owned());
+        for (after, expected) in [
+            (time::Duration::days(2), too_old.clone()),
+            (
+                time::Duration::days(1) + time::Duration::milliseconds(1),
+                too_old,
+            ),
+            (time::Duration::days(1), accepted.clone()),
+            (time::Duration::hours(3), accepted),
+        ] {
+            let (pipeline, _) = pipeline_at(signed_at + after);
+            assert_eq!(status(pipeline.handle(&request).await), expected, "{after}");
+        }
+    }
+
+    #[tokio::test]
+    async fn no_legacy_secret_reaches_the_queue() {
+        let (pipeline, queue) = pipeline_at(datetime!(2022-05-31 11:20 UTC));
+        let other = DOC_USER_REGISTERED.replace("dbaee13a", "dbaee13b");
+        let yet_another = DOC_USER_REGISTERED.replace("dbaee13a", "dbaee13c");
+        for request in [
+            signed(DOC_USER_REGISTERED, KEY),
+            unsigned(&other),
+            with_signature(
+                &yet_another,
+                &signature_base64(KEY, canonical_form(&yet_another).unwrap().as_bytes()),
+            ),
+        ] {
+            assert_eq!(pipeline.handle(&request).await.status, 200);
+        }
+        let messages = queue.messages();
+        assert_eq!(messages.len(), 3);
+        for message in messages {
+            assert!(!message.body.contains("webhookSecret"), "{}", message.body);
+            assert!(!message.body.contains(LEGACY), "{}", message.body);
+            let envelope: Value = serde_json::from_str(&message.body).unwrap();
+            assert_eq!(envelope["payload"]["clientId"], "phjBdpKfpN");
+            assert!(
+                message.body.contains(
+                    "\n  \"userId\": \"qQYISR9xcmR8ZtVHNgg1lbYgSQcxafPqPW0ZbE0yaA6ham6n54\",\n  \"eventType\": \"USER_REGISTERED\"\n}"
+                ),
+                "other members byte for byte: {}",
+                message.body
+            );
+        }
+    }
 }
 
 mod properties {

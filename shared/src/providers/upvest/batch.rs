@@ -105,6 +105,8 @@ fn event_draft(value: &Value, raw: Box<RawValue>, received_at: OffsetDateTime) -
         event_type,
         subject,
         occurred_at,
+        // The signature's `created`, per request: set by the verifier.
+        signed_at: None,
         payload: raw,
         fallback,
     }

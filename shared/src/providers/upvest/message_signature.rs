@@ -30,6 +30,15 @@ pub const MAX_LABELS_TRIED: usize = 1;
 /// is chosen by whoever sends the request.
 const LOGGED_TEXT_BYTES: usize = 64;
 
+/// The signature that verified a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignatureMatch {
+    /// Position in the JWKS of the key that verified it.
+    pub key_position: usize,
+    /// Its signed `created` time (the freshness rule was applied to it).
+    pub created: OffsetDateTime,
+}
+
 /// The time rules a signature must meet.
 #[derive(Debug, Clone, Copy)]
 pub struct TimePolicy {
@@ -86,13 +95,13 @@ pub fn labels_to_try<'a>(
     }
 }
 
-/// Verifies the request's signature; returns the position in the JWKS of the key that
-/// verified it. Errors are 401s with fixed reasons.
+/// Verifies the request's signature; returns which key verified it and the signed
+/// `created`. Errors are 401s with fixed reasons.
 pub fn verify_message(
     request: &WebhookRequest,
     keys: &VerifyKeys,
     time: &TimePolicy,
-) -> Result<usize, WebhookError> {
+) -> Result<SignatureMatch, WebhookError> {
     let input_header = request
         .header("signature-input")
         .filter(|v| !v.trim().is_empty())
@@ -122,7 +131,12 @@ pub fn verify_message(
     for candidate in candidates {
         let input = candidate.input;
         match verify_labelled(request, &candidate, &hashes, time) {
-            Ok(()) => return Ok(candidate.key_position),
+            Ok(created) => {
+                return Ok(SignatureMatch {
+                    key_position: candidate.key_position,
+                    created,
+                });
+            }
             Err(error) => {
                 tracing::warn!(
                     provider = "upvest",
@@ -143,12 +157,13 @@ pub fn verify_message(
     )))
 }
 
+/// Verifies one label; returns its signed `created`.
 fn verify_labelled(
     request: &WebhookRequest,
     candidate: &Candidate<'_>,
     hashes: &BodyHashes<'_>,
     time: &TimePolicy,
-) -> Result<(), WebhookError> {
+) -> Result<OffsetDateTime, WebhookError> {
     let input = candidate.input;
     if input.alg.as_deref().is_some_and(|alg| alg != ALGORITHM) {
         return Err(WebhookError::Unauthorized("unsupported alg"));
@@ -162,14 +177,14 @@ fn verify_labelled(
     {
         return Err(WebhookError::Unauthorized("digest mismatch"));
     }
-    check_times(input, time)?;
+    let created = check_times(input, time)?;
 
     let base = render_base(&covered, &input.raw_params);
     if candidate
         .key
         .verifies(base.as_bytes(), &candidate.signature.bytes)
     {
-        Ok(())
+        Ok(created)
     } else {
         Err(WebhookError::Unauthorized("signature mismatch"))
     }
@@ -196,8 +211,9 @@ fn check_covered(request: &WebhookRequest, components: &[String]) -> Result<(), 
 }
 
 /// `created` follows the contract's freshness rule; past `expires` plus the grace, a
-/// signature is refused. Arithmetic saturates: signed integers may be anything.
-fn check_times(input: &SignatureInput, time: &TimePolicy) -> Result<(), WebhookError> {
+/// signature is refused. Arithmetic saturates: signed integers may be anything. Returns
+/// `created`.
+fn check_times(input: &SignatureInput, time: &TimePolicy) -> Result<OffsetDateTime, WebhookError> {
     let created = input
         .created
         .ok_or(WebhookError::Unauthorized("missing created"))?;
@@ -210,7 +226,7 @@ fn check_times(input: &SignatureInput, time: &TimePolicy) -> Result<(), WebhookE
             return Err(WebhookError::Unauthorized("signature expired"));
         }
     }
-    Ok(())
+    Ok(created)
 }
 
 /// At most [`LOGGED_TEXT_BYTES`] of `text`, cut at a character boundary.

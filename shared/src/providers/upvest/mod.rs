@@ -19,7 +19,8 @@ pub use batch::event_drafts;
 pub use body_digest::digest_header;
 pub use header_components::{Component, Unsignable, header_components};
 pub use message_signature::{
-    ALGORITHM, Candidate, MAX_LABELS_TRIED, TimePolicy, labels_to_try, verify_message,
+    ALGORITHM, Candidate, MAX_LABELS_TRIED, SignatureMatch, TimePolicy, labels_to_try,
+    verify_message,
 };
 pub use signature_base::signature_base;
 pub use signature_headers::{
@@ -72,6 +73,13 @@ impl UpvestProvider {
 
 impl Provider for UpvestProvider {
     const NAME: &'static str = "upvest";
+    /// 1 hour. The signed time is the signature's `created`, stamped per request: each
+    /// of Upvest's retries (unlimited, up to 600 s apart) is a new request signed anew,
+    /// so however long a delivery is retried, a genuine `created` is seconds old. The
+    /// window only needs to cover clock skew and Upvest's own sending delay; its
+    /// `expires` (+ `UPVEST_SIGNATURE_GRACE_SECONDS`) is usually tighter still. An hour
+    /// leaves a wide margin while bounding how long a captured request replays.
+    const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(60 * 60);
 
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
         let keys =
@@ -103,9 +111,13 @@ impl Provider for UpvestProvider {
             freshness: context.freshness,
             expiry_grace: self.expiry_grace,
         };
-        let matched_key = verify_message(request, &self.keys, &time)?;
-        let drafts = event_drafts(&request.body, context.now, &self.subscriptions)?;
-        Ok(Verified::new(drafts, matched_key))
+        let matched = verify_message(request, &self.keys, &time)?;
+        let mut drafts = event_drafts(&request.body, context.now, &self.subscriptions)?;
+        for draft in &mut drafts {
+            // Every event of the batch was signed at the request's `created`.
+            draft.signed_at = Some(matched.created);
+        }
+        Ok(Verified::new(drafts, matched.key_position))
     }
 }
 

@@ -149,6 +149,11 @@ fn vector_verifies_in_der_and_raw_form_and_normalizes() {
         assert_eq!(draft.event_type, "ORDER.FILLED");
         assert_eq!(draft.subject, "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
         assert_eq!(draft.occurred_at, datetime!(2026-01-01 00:00:00 UTC));
+        // The signature's `created`: what the claim's retention counts from.
+        assert_eq!(
+            draft.signed_at,
+            Some(time::OffsetDateTime::from_unix_timestamp(CREATED).unwrap())
+        );
         let event_text = &VECTOR_BODY[r#"{"payload":["#.len()..VECTOR_BODY.len() - 2];
         assert_eq!(draft.payload.get(), event_text);
 

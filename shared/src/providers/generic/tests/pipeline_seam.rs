@@ -27,6 +27,8 @@ struct GenericAdapter {
 
 impl Provider for GenericAdapter {
     const NAME: &'static str = "generic";
+    // Each scheme's own tolerance is narrower; this only bounds the contract's rule.
+    const DEFAULT_MAX_EVENT_AGE: std::time::Duration = std::time::Duration::from_secs(86_400);
 
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
         Ok(GenericAdapter {
