@@ -9,8 +9,6 @@ use crate::batch::{BatchReport, RecordOutcome};
 /// Namespace of the consumer metrics (the receivers' is `brokerhooks`).
 pub const NAMESPACE: &str = "brokerhooks/consumer";
 
-const METRICS: &str = r#"[{"Name":"handled","Unit":"Count"},{"Name":"duplicate","Unit":"Count"},{"Name":"failed","Unit":"Count"},{"Name":"follow_up","Unit":"Count"}]"#;
-
 /// `BROKERHOOKS_METRICS_OFF` (any value) silences the lines.
 pub fn emit_batch(consumer: &str, report: &BatchReport) {
     if std::env::var_os("BROKERHOOKS_METRICS_OFF").is_some() {
@@ -29,7 +27,12 @@ fn batch_line(consumer: &str, report: &BatchReport, timestamp_ms: i64) -> String
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
                 "Dimensions": [["consumer"]],
-                "Metrics": serde_json::from_str::<serde_json::Value>(METRICS).unwrap_or_default(),
+                "Metrics": [
+                    {"Name": "handled", "Unit": "Count"},
+                    {"Name": "duplicate", "Unit": "Count"},
+                    {"Name": "failed", "Unit": "Count"},
+                    {"Name": "follow_up", "Unit": "Count"},
+                ],
             }],
         },
         "consumer": consumer,

@@ -8,8 +8,9 @@
 //! - `local-stack drain <emulator-url> <queue-url>`: prints and deletes what reached the queue.
 //! - `local-stack consume <emulator-url> <queue-url> <watch-url> [--follow]`: feeds the
 //!   queue to the example consumer served by `cargo lambda watch`, as Lambda's event
-//!   source mapping would, and prints what it handled; until the queue is idle, or
-//!   forever with `--follow`.
+//!   source mapping would, and prints what it handled: until the queue is idle (failed
+//!   records waited for until they are handled or in the dead-letter queue), or batch
+//!   by batch forever with `--follow`.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -134,17 +135,21 @@ async fn consume(endpoint: &str, queue_url: &str, watch: &str, follow: bool) -> 
     let mapping =
         LocalEventSourceMapping::new(emulator.sqs.clone(), queue_url, 10, function).await?;
     let visibility = mapping.visibility_timeout().as_secs();
-    let mut handled = 0;
+    if !follow {
+        let mut handled = 0;
+        for batch in mapping.run_until_idle(1000).await? {
+            handled += print_batch(&batch, visibility);
+        }
+        println!("{handled} records handled by {EXAMPLE_CONSUMER}");
+        return Ok(());
+    }
     loop {
-        let batches = mapping.run_until_idle(1000).await?;
-        for batch in &batches {
-            handled += print_batch(batch, visibility);
+        match mapping.poll().await? {
+            Some(batch) => {
+                print_batch(&batch, visibility);
+            }
+            None => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
         }
-        if !follow {
-            println!("{handled} records handled by {EXAMPLE_CONSUMER}");
-            return Ok(());
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 
@@ -172,11 +177,12 @@ fn print_batch(batch: &Batch, visibility_seconds: u64) -> usize {
         } else {
             "handled".to_owned()
         };
+        let event = match record.envelope_field("id") {
+            Some(id) => format!("{} {} id={id}", field("provider"), field("type")),
+            None => "(body is not an envelope)".to_owned(),
+        };
         println!(
-            "  {outcome:<10} {} {} id={} group={}",
-            field("provider"),
-            field("type"),
-            field("id"),
+            "  {outcome:<10} {event} group={}",
             record.group_id.as_deref().unwrap_or("-"),
         );
     }
