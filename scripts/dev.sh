@@ -11,16 +11,20 @@ cd "$ROOT"
 
 EMULATOR_PORT="${EMULATOR_PORT:-5050}"
 WATCH_PORT="${WATCH_PORT:-9000}"
+CONSUMER_WATCH_PORT="${CONSUMER_WATCH_PORT:-9001}"
 
 ensure_tools
 log "building"
 cargo build --workspace --bins --quiet
+# As its own watch builds it (only its own features; see Cargo.toml's default-members).
+cargo build --quiet -p example-consumer
 
 start_emulator "$EMULATOR_PORT"
 env_file="$STATE/dev-functions.env"
 local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file"
 queue_url="$(grep '^EVENTS_QUEUE_URL=' "$env_file" | cut -d= -f2-)"
 start_watch "$WATCH_PORT" "$env_file" "$STATE/dev-watch.log"
+start_consumer_watch "$CONSUMER_WATCH_PORT" "$env_file" "$STATE/dev-watch.log"
 
 log "sending the sample events in events/"
 local_stack replay "$BROKERHOOKS_WATCH_URL"
@@ -34,7 +38,7 @@ for name in $(function_names); do
   echo "    $name: $BROKERHOOKS_WATCH_URL/lambda-url/$name/webhooks/$name$suffix"
 done
 echo "    emulator: $BROKERHOOKS_EMULATOR_URL   queue: $queue_url"
-echo "    example consumer: $BROKERHOOKS_WATCH_URL/2015-03-31/functions/example-consumer/invocations"
+echo "    example consumer: $BROKERHOOKS_CONSUMER_WATCH_URL/2015-03-31/functions/example-consumer/invocations"
 echo "    function logs: .local/dev-watch.log   (Ctrl-C to stop)"
 
 # The example consumer on the queue, as Lambda's event source mapping runs it (batches
@@ -43,6 +47,6 @@ echo "    function logs: .local/dev-watch.log   (Ctrl-C to stop)"
 log "the example consumer on the queue (also in .local/dev-consumer.log)"
 setsid bash -c '"$0" consume "$1" "$2" "$3" --follow 2>&1 | tee "$4"' \
     "$ROOT/target/debug/local-stack" "$BROKERHOOKS_EMULATOR_URL" "$queue_url" \
-    "$BROKERHOOKS_WATCH_URL" "$STATE/dev-consumer.log" &
+    "$BROKERHOOKS_CONSUMER_WATCH_URL" "$STATE/dev-consumer.log" &
 PIDS+=("$!")
 wait

@@ -6,8 +6,8 @@
 //! invocation or an unusable response fails the whole batch.
 //!
 //! The consumer is invoked through `cargo lambda watch`'s invoke endpoint
-//! ([`WatchFunction`], what `make dev` runs) or in process ([`InProcess`], for tests
-//! that swap handlers).
+//! ([`WatchFunction`], what `make dev` runs) or by any other [`ConsumerFunction`] (the
+//! tests call a `BatchProcessor` in process, to swap handlers).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -18,7 +18,6 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{
     DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
 };
-use brokerhooks_consumer::{BatchProcessor, EventHandler, IdempotencyStore, SqsEvent};
 use serde_json::Value;
 
 use crate::sqs_event::{self, SourceQueue};
@@ -63,17 +62,6 @@ impl ConsumerFunction for WatchFunction {
             return Err(format!("invoke answered {status}: {text}"));
         }
         serde_json::from_str(&text).map_err(|e| format!("response is not JSON: {e}"))
-    }
-}
-
-/// A [`BatchProcessor`] called directly (no deadline, as outside Lambda).
-pub struct InProcess<'a, H, S>(pub &'a BatchProcessor<H, S>);
-
-impl<H: EventHandler, S: IdempotencyStore> ConsumerFunction for InProcess<'_, H, S> {
-    async fn invoke(&self, event: &Value) -> Result<Value, String> {
-        let event: SqsEvent = serde_json::from_value(event.clone()).map_err(|e| e.to_string())?;
-        let report = self.0.process(&event, None).await;
-        serde_json::to_value(report.response()).map_err(|e| e.to_string())
     }
 }
 

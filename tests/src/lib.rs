@@ -21,4 +21,3 @@ pub mod moto_process;
 pub mod replay;
 pub mod signers;
 pub mod sqs_event;
-pub mod typed_handler;

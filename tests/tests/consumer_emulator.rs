@@ -14,13 +14,37 @@
 
 use std::sync::Mutex;
 
-use brokerhooks_consumer::{BatchProcessor, DynamoDbStore, Handled, Idempotency};
-use brokerhooks_models::Envelope;
+use brokerhooks_consumer::{
+    BatchProcessor, DynamoDbStore, EventHandler, Handled, Idempotency, IdempotencyStore, SqsEvent,
+};
+use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
 use brokerhooks_testkit::emulator::Emulator;
-use brokerhooks_testkit::event_source_mapping::{Batch, InProcess, LocalEventSourceMapping};
-use brokerhooks_testkit::typed_handler::typed_handler;
+use brokerhooks_testkit::event_source_mapping::{Batch, ConsumerFunction, LocalEventSourceMapping};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// A `BatchProcessor` called directly (no deadline, as outside Lambda), so a test can
+/// swap handlers between batches.
+struct InProcess<'a, H, S>(&'a BatchProcessor<H, S>);
+
+impl<H: EventHandler, S: IdempotencyStore> ConsumerFunction for InProcess<'_, H, S> {
+    async fn invoke(&self, event: &Value) -> Result<Value, String> {
+        let event: SqsEvent = serde_json::from_value(event.clone()).map_err(|e| e.to_string())?;
+        let report = self.0.process(&event, None).await;
+        serde_json::to_value(report.response()).map_err(|e| e.to_string())
+    }
+}
+
+/// The example consumer's rule (consumer/example/src/main.rs): typed models; unknown
+/// types, `UNPARSED` and unknown providers followed up; a payload that does not fit fails.
+async fn typed_handler(envelope: &Envelope) -> Result<Handled, PayloadError> {
+    Ok(match envelope.typed()? {
+        TypedEvent::UnknownType { .. }
+        | TypedEvent::Unparsed { .. }
+        | TypedEvent::UnknownProvider { .. } => Handled::FollowUp,
+        _ => Handled::Done,
+    })
+}
 
 /// A Kite envelope with a fresh id, about order `subject`.
 fn envelope(subject: &str) -> (String, String) {

@@ -4,11 +4,11 @@
 //! fixed time). Regenerate after a sample changes:
 //! `BROKERHOOKS_WRITE_CONSUMER_FIXTURE=1 cargo test -p brokerhooks-testkit --test consumer_fixture`.
 
-use brokerhooks_consumer::{BatchProcessor, RecordOutcome, SqsEvent};
+use brokerhooks_consumer::{BatchProcessor, Handled, RecordOutcome, SqsEvent};
+use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::enqueued_at;
 use brokerhooks_testkit::replay::read_event_file;
-use brokerhooks_testkit::typed_handler::typed_handler;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::macros::datetime;
@@ -118,6 +118,16 @@ async fn the_fixture_holds_the_receivers_envelopes_of_the_chosen_samples() {
     );
     // At most ten records: the largest batch Lambda hands over from a FIFO queue.
     assert_eq!(generated["Records"].as_array().unwrap().len(), 9);
+}
+
+/// The example consumer's rule (consumer/example/src/main.rs).
+async fn typed_handler(envelope: &Envelope) -> Result<Handled, PayloadError> {
+    Ok(match envelope.typed()? {
+        TypedEvent::UnknownType { .. }
+        | TypedEvent::Unparsed { .. }
+        | TypedEvent::UnknownProvider { .. } => Handled::FollowUp,
+        _ => Handled::Done,
+    })
 }
 
 #[tokio::test]

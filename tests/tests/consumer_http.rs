@@ -1,7 +1,8 @@
-//! The example consumer binary, served by `cargo lambda watch` the way `make dev` runs
-//! it (idempotency on, `CONSUMER_TABLE` from the local stack's environment): invoked
-//! with the committed SQS event by `cargo lambda invoke`, and fed a FIFO queue by the
-//! local event source mapping through the invoke endpoint.
+//! The example consumer binary, served by its own `cargo lambda watch` the way `make dev`
+//! runs it (`BROKERHOOKS_CONSUMER_WATCH_URL`; idempotency on, `CONSUMER_TABLE` from the
+//! local stack's environment): invoked with the committed SQS event by `cargo lambda
+//! invoke`, and fed a FIFO queue by the local event source mapping through the invoke
+//! endpoint.
 
 use std::process::Command;
 
@@ -12,11 +13,16 @@ use brokerhooks_testkit::local_secrets::repo_root;
 use brokerhooks_testkit::local_stack::{EXAMPLE_CONSUMER, LOCAL_CONSUMER_TABLE};
 use serde_json::{Value, json};
 
+fn consumer_watch_url() -> String {
+    std::env::var("BROKERHOOKS_CONSUMER_WATCH_URL").expect(
+        "BROKERHOOKS_CONSUMER_WATCH_URL is not set: run the tests with `make test`, which serves the example consumer",
+    )
+}
+
 #[tokio::test]
 async fn cargo_lambda_invoke_runs_the_example_consumer_on_the_committed_sqs_event() {
-    let stack = E2eStack::from_env().await;
-    let port = stack
-        .watch_url
+    let watch_url = consumer_watch_url();
+    let port = watch_url
         .rsplit(':')
         .next()
         .expect("watch URL has a port")
@@ -94,7 +100,7 @@ async fn the_example_consumer_handles_dedupes_and_fails_records_and_logs_one_lin
         emulator.sqs.clone(),
         &queue,
         10,
-        WatchFunction::new(&stack.watch_url, EXAMPLE_CONSUMER),
+        WatchFunction::new(&consumer_watch_url(), EXAMPLE_CONSUMER),
     )
     .await
     .unwrap();

@@ -481,6 +481,8 @@ fn the_example_consumer_reads_the_events_queue_with_partial_batch_failures() {
         function["Metadata"],
         json!({ "BuildMethod": "rust-cargolambda", "BuildProperties": { "Binary": EXAMPLE_CONSUMER } })
     );
+    // Built from its own directory, so cargo resolves its features alone.
+    assert_eq!(function["Properties"]["CodeUri"], "../consumer/example");
     // The binary lives in consumer/example, not functions/ (those are webhook receivers).
     let manifest =
         std::fs::read_to_string(repo_root().join("consumer/example/Cargo.toml")).unwrap();
@@ -600,4 +602,28 @@ fn the_example_consumer_has_its_own_least_privilege_role_and_table() {
             .is_some_and(|object| object.len() == 1 && object.contains_key("Ref"));
         assert!(intrinsic, "{variable} is a literal in the template");
     }
+}
+
+/// The receivers are built from the workspace root (`CodeUri: ../`), where cargo resolves
+/// features over the default members. The consumer crates stay out of them, and the
+/// testkit (a default member) only has them as dev-dependencies, so nothing only a
+/// consumer needs (aws_lambda_events' `sqs`, serde_with) reaches a receiver binary.
+#[test]
+fn the_consumer_crates_stay_out_of_the_receivers_feature_resolution() {
+    let manifest = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let default_members = manifest
+        .lines()
+        .find(|line| line.starts_with("default-members"))
+        .expect("Cargo.toml sets default-members");
+    assert_eq!(
+        default_members,
+        r#"default-members = ["models", "shared", "functions/*", "tests"]"#
+    );
+    let testkit = std::fs::read_to_string(repo_root().join("tests/Cargo.toml")).unwrap();
+    let (normal, dev) = testkit
+        .split_once("[dev-dependencies]")
+        .expect("tests/Cargo.toml has dev-dependencies");
+    assert!(!normal.contains("brokerhooks-consumer"));
+    assert!(dev.contains("brokerhooks-consumer.workspace = true"));
+    assert_eq!(template()["Globals"]["Function"]["CodeUri"], "../");
 }
