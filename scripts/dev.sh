@@ -24,7 +24,7 @@ env_file="$STATE/dev-functions.env"
 local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file"
 queue_url="$(grep '^EVENTS_QUEUE_URL=' "$env_file" | cut -d= -f2-)"
 start_watch "$WATCH_PORT" "$env_file" "$STATE/dev-watch.log"
-start_consumer_watch "$CONSUMER_WATCH_PORT" "$env_file" "$STATE/dev-watch.log"
+start_consumer_watch "$CONSUMER_WATCH_PORT" "$env_file" "$STATE/dev-consumer-watch.log"
 
 log "sending the sample events in events/"
 local_stack replay "$BROKERHOOKS_WATCH_URL"
@@ -39,7 +39,7 @@ for name in $(function_names); do
 done
 echo "    emulator: $BROKERHOOKS_EMULATOR_URL   queue: $queue_url"
 echo "    example consumer: $BROKERHOOKS_CONSUMER_WATCH_URL/2015-03-31/functions/example-consumer/invocations"
-echo "    function logs: .local/dev-watch.log   (Ctrl-C to stop)"
+echo "    function logs: .local/dev-watch.log, example consumer: .local/dev-consumer-watch.log   (Ctrl-C to stop)"
 
 # The example consumer on the queue, as Lambda's event source mapping runs it (batches
 # of up to 10, ReportBatchItemFailures, the queue's visibility timeout and redrive

@@ -144,7 +144,8 @@ async fn the_example_consumer_handles_dedupes_and_fails_records_and_logs_one_lin
     );
 
     // One JSON line per record: provider, type, event_id, outcome; no payload values.
-    let log_file = std::env::var("BROKERHOOKS_WATCH_LOG").expect("BROKERHOOKS_WATCH_LOG");
+    let log_file =
+        std::env::var("BROKERHOOKS_CONSUMER_WATCH_LOG").expect("BROKERHOOKS_CONSUMER_WATCH_LOG");
     let log = std::fs::read_to_string(&log_file).unwrap();
     let outcomes = |id: &str| -> Vec<(String, String, String)> {
         log_lines_about(&log, id)
