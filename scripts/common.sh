@@ -85,3 +85,17 @@ function_names() {
   local dir
   for dir in "$ROOT"/functions/*/; do basename "$dir"; done
 }
+
+# start_consumer_watch PORT ENV_FILE LOG: serves the example consumer with its own cargo
+# lambda watch. It is not a default workspace member (Cargo.toml says why), so the
+# receivers' watch cannot run it; this one builds it from its own manifest.
+start_consumer_watch() {
+  local port="$1" env_file="$2" log_file="$3"
+  log "serving the example consumer with cargo lambda watch on 127.0.0.1:$port"
+  setsid cargo lambda watch --manifest-path "$ROOT/consumer/example/Cargo.toml" \
+      --ignore-changes -A 127.0.0.1 -P "$port" --env-file "$env_file" > "$log_file" 2>&1 &
+  PIDS+=("$!")
+  wait_for_http "http://127.0.0.1:$port/" 120
+  export BROKERHOOKS_CONSUMER_WATCH_URL="http://127.0.0.1:$port"
+  export BROKERHOOKS_CONSUMER_WATCH_LOG="$log_file"
+}

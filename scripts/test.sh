@@ -17,6 +17,8 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 log "building"
 cargo build --workspace --all-targets --quiet
+# As its own watch builds it (only its own features; see Cargo.toml's default-members).
+cargo build --quiet -p example-consumer
 
 start_emulator "$(free_port)"
 
@@ -24,6 +26,7 @@ start_emulator "$(free_port)"
 env_file="$STATE/test-functions.env"
 local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file"
 start_watch "$(free_port)" "$env_file" "$STATE/test-watch.log"
+start_consumer_watch "$(free_port)" "$env_file" "$STATE/test-consumer-watch.log"
 export BROKERHOOKS_E2E_QUEUE_URL
 BROKERHOOKS_E2E_QUEUE_URL="$(grep '^EVENTS_QUEUE_URL=' "$env_file" | cut -d= -f2-)"
 export BROKERHOOKS_E2E_ENV_FILE="$env_file"

@@ -157,6 +157,94 @@ impl Emulator {
             .ok_or_else(|| "no queue url".to_owned())
     }
 
+    /// Creates a queue with a dead-letter queue (`<name>-dlq`, FIFO when `name` is) and a
+    /// redrive policy after `max_receive_count` receives, as `infra/template.yaml` does.
+    /// `visibility_timeout_seconds`: the queue's; `None` keeps SQS's default (30 s), as
+    /// the template does. Returns the queue's and the dead-letter queue's URLs.
+    pub async fn create_queue_with_dead_letter_queue(
+        &self,
+        name: &str,
+        max_receive_count: u32,
+        visibility_timeout_seconds: Option<u32>,
+    ) -> Result<(String, String), String> {
+        let fifo = name.ends_with(".fifo");
+        let base = name.trim_end_matches(".fifo");
+        let dlq_name = format!("{base}-dlq{}", if fifo { ".fifo" } else { "" });
+        let dlq_url = self.create_queue(&dlq_name).await?;
+        let dlq_arn = self.queue_arn(&dlq_url).await?;
+        let redrive = serde_json::json!({
+            "deadLetterTargetArn": dlq_arn,
+            "maxReceiveCount": max_receive_count,
+        });
+        let mut request = self
+            .sqs
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string());
+        if fifo {
+            request = request.attributes(QueueAttributeName::FifoQueue, "true");
+        }
+        if let Some(seconds) = visibility_timeout_seconds {
+            request =
+                request.attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string());
+        }
+        let url = request
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?
+            .queue_url()
+            .map(str::to_owned)
+            .ok_or_else(|| "no queue url".to_owned())?;
+        Ok((url, dlq_url))
+    }
+
+    /// A queue attribute (e.g. `QueueArn`, `VisibilityTimeout`).
+    pub async fn queue_attribute(
+        &self,
+        queue_url: &str,
+        name: QueueAttributeName,
+    ) -> Result<String, String> {
+        let output = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(name.clone())
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        output
+            .attributes()
+            .and_then(|attributes| attributes.get(&name))
+            .cloned()
+            .ok_or_else(|| format!("queue {queue_url} has no attribute {name}"))
+    }
+
+    pub async fn queue_arn(&self, queue_url: &str) -> Result<String, String> {
+        self.queue_attribute(queue_url, QueueAttributeName::QueueArn)
+            .await
+    }
+
+    /// Moves every message of `dead_letter_url` back to `queue_url`, as a redrive does:
+    /// same body, attributes and message group, a new deduplication id (SQS would drop a
+    /// resend with the old one inside its 5-minute window). Returns what moved, as it
+    /// was in the dead-letter queue.
+    pub async fn redrive(&self, dead_letter_url: &str, queue_url: &str) -> Vec<ReceivedMessage> {
+        let messages = self.drain(dead_letter_url).await;
+        let moved: Vec<ReceivedMessage> = messages
+            .iter()
+            .enumerate()
+            .map(|(n, message)| {
+                let mut message = message.clone();
+                if let Some(dedup) = &message.dedup_id {
+                    message.dedup_id = Some(format!("{dedup}-redrive-{n}"));
+                }
+                message
+            })
+            .collect();
+        self.resend(queue_url, &moved).await;
+        messages
+    }
+
     /// A fresh table and queue for one test.
     pub async fn fresh_stack(&self, fifo: bool) -> (String, String) {
         let table = Self::unique_name("events");

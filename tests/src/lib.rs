@@ -1,6 +1,7 @@
 //! Tooling shared by the integration and end-to-end tests and by the local stack:
 //! the emulator (moto server) through the real AWS SDK, API Gateway v2 event files,
-//! signers that produce authentic sample deliveries, and replay over HTTP.
+//! signers that produce authentic sample deliveries, replay over HTTP, and a local
+//! stand-in for Lambda's SQS event source mapping that feeds the consumer.
 
 pub mod answers;
 pub mod api_gateway_event;
@@ -8,6 +9,7 @@ pub mod distinct_events;
 pub mod drift_check;
 pub mod e2e;
 pub mod emulator;
+pub mod event_source_mapping;
 pub mod fake_runtime_api;
 pub mod fault_proxy;
 pub mod local_secrets;
@@ -19,3 +21,4 @@ pub mod moto_process;
 pub mod replay;
 pub mod signers;
 pub mod sqs_character_guard;
+pub mod sqs_event;

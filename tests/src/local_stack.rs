@@ -9,7 +9,16 @@ pub const TABLE_TTL_ATTRIBUTE: &str = "expires_at";
 pub const LOCAL_TABLE: &str = "brokerhooks-events";
 /// The local queue's name: FIFO, like the template's default.
 pub const LOCAL_QUEUE: &str = "brokerhooks-events.fifo";
-/// Every function binary and the path it is served under.
+/// The local queue's dead-letter queue (FIFO, like the template's).
+pub const LOCAL_DEAD_LETTER_QUEUE: &str = "brokerhooks-events-dlq.fifo";
+/// Receives before SQS moves a message to the dead-letter queue: the template's
+/// `DeadLetterMaxReceiveCount` default.
+pub const LOCAL_MAX_RECEIVE_COUNT: u32 = 5;
+/// The example consumer's idempotency table (same key schema and TTL attribute).
+pub const LOCAL_CONSUMER_TABLE: &str = "brokerhooks-consumer";
+/// The example consumer's binary (`consumer/example/`).
+pub const EXAMPLE_CONSUMER: &str = "example-consumer";
+/// Every webhook receiver binary (one per provider) and the path it is served under.
 pub const PROVIDERS: &[&str] = &["kite", "onemetric", "smallcase", "snaptrade", "upvest"];
 
 /// The local URL for a provider under `cargo lambda watch` (which strips `/lambda-url/<fn>`).

@@ -31,7 +31,14 @@ pub async fn handle_all(
     config: &[(String, String)],
     requests: &[WebhookRequest],
 ) -> Vec<Handled> {
-    run_any(provider, config, requests, Arc::new(MemoryQueue::new())).await
+    run_any(
+        provider,
+        config,
+        requests,
+        Arc::new(MemoryQueue::new()),
+        None,
+    )
+    .await
 }
 
 /// The messages `requests` put on a fresh in-memory queue, in order (configured as in
@@ -42,7 +49,19 @@ pub async fn enqueued(
     requests: &[WebhookRequest],
 ) -> Vec<SentMessage> {
     let queue = Arc::new(MemoryQueue::new());
-    run_any(provider, config, requests, queue.clone()).await;
+    run_any(provider, config, requests, queue.clone(), None).await;
+    queue.messages()
+}
+
+/// Like [`enqueued`], received at `now` (a fixed `received_at`, for fixtures).
+pub async fn enqueued_at(
+    provider: &str,
+    config: &[(String, String)],
+    requests: &[WebhookRequest],
+    now: time::OffsetDateTime,
+) -> Vec<SentMessage> {
+    let queue = Arc::new(MemoryQueue::new());
+    run_any(provider, config, requests, queue.clone(), Some(now)).await;
     queue.messages()
 }
 
@@ -51,6 +70,7 @@ async fn run_any(
     config: &[(String, String)],
     requests: &[WebhookRequest],
     queue: Arc<MemoryQueue>,
+    now: Option<time::OffsetDateTime>,
 ) -> Vec<Handled> {
     let mut pairs: Vec<(String, String)> = config.to_vec();
     pairs.extend([
@@ -60,11 +80,11 @@ async fn run_any(
     ]);
     let config = ConfigSource::from_pairs(pairs);
     match provider {
-        "kite" => run::<KiteProvider>(&config, requests, queue).await,
-        "smallcase" => run::<SmallcaseProvider>(&config, requests, queue).await,
-        "snaptrade" => run::<SnapTradeProvider>(&config, requests, queue).await,
-        "onemetric" => run::<OneMetricProvider>(&config, requests, queue).await,
-        "upvest" => run::<UpvestProvider>(&config, requests, queue).await,
+        "kite" => run::<KiteProvider>(&config, requests, queue, now).await,
+        "smallcase" => run::<SmallcaseProvider>(&config, requests, queue, now).await,
+        "snaptrade" => run::<SnapTradeProvider>(&config, requests, queue, now).await,
+        "onemetric" => run::<OneMetricProvider>(&config, requests, queue, now).await,
+        "upvest" => run::<UpvestProvider>(&config, requests, queue, now).await,
         other => panic!("no in-memory pipeline for provider {other}"),
     }
 }
@@ -73,12 +93,16 @@ async fn run<P: Provider>(
     config: &ConfigSource,
     requests: &[WebhookRequest],
     queue: Arc<MemoryQueue>,
+    now: Option<time::OffsetDateTime>,
 ) -> Vec<Handled> {
     let store = Arc::new(MemoryStore::new());
     let settings =
         PipelineSettings::from_config(config, P::DEFAULT_MAX_EVENT_AGE).expect("pipeline settings");
     let provider = P::from_config(config).expect("provider configuration");
-    let pipeline = Pipeline::new(provider, store.clone(), queue.clone(), settings);
+    let mut pipeline = Pipeline::new(provider, store.clone(), queue.clone(), settings);
+    if let Some(now) = now {
+        pipeline = pipeline.with_clock(brokerhooks::clock::ManualClock::new(now));
+    }
     let mut handled = Vec::new();
     for request in requests {
         let answer = pipeline.handle(request).await;

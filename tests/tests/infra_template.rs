@@ -1,6 +1,6 @@
 //! infra/template.yaml against the code: the table and queue the local stack creates,
 //! every function directory (function, route, secret, policy, alarms, URL), every
-//! variable a function reads, and the access log format.
+//! variable a function reads, the access log format, and the optional example consumer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -10,7 +10,11 @@ use std::time::Duration;
 use brokerhooks::aws_client::{MAX_AWS_RETRY_SECONDS, RetryBudget};
 use brokerhooks::config::{AWS_RETRY_SECONDS_VARIABLE, PIPELINE_VARIABLES};
 use brokerhooks::deadline::minimum_function_timeout;
-use brokerhooks_testkit::local_stack::{LOCAL_QUEUE, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE};
+use brokerhooks_consumer::settings::CONSUMER_VARIABLES;
+use brokerhooks_testkit::local_stack::{
+    EXAMPLE_CONSUMER, LOCAL_DEAD_LETTER_QUEUE, LOCAL_MAX_RECEIVE_COUNT, LOCAL_QUEUE, LOCAL_TABLE,
+    TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE,
+};
 use serde_json::{Value, json};
 
 fn repo_root() -> PathBuf {
@@ -594,4 +598,223 @@ fn access_logs_are_json_without_query_strings_headers_or_bodies() {
             json!([{ "Key": "route", "Value": "$.routeKey" }])
         );
     }
+}
+
+#[test]
+fn the_local_queue_has_the_templates_dead_letter_queue_and_redrive() {
+    let template = template();
+    assert_eq!(
+        template["Parameters"]["DeadLetterMaxReceiveCount"]["Default"],
+        LOCAL_MAX_RECEIVE_COUNT
+    );
+    // Named as the template names them for a stack called like the local table's prefix.
+    let stack = LOCAL_TABLE.trim_end_matches("-events");
+    assert_eq!(LOCAL_QUEUE, format!("{stack}-events.fifo"));
+    assert_eq!(LOCAL_DEAD_LETTER_QUEUE, format!("{stack}-events-dlq.fifo"));
+    // Neither sets a visibility timeout: SQS's default (30 s) locally and deployed.
+    for queue in ["EventsQueue", "EventsDeadLetterQueue"] {
+        assert!(
+            resource(&template, queue)["Properties"]
+                .get("VisibilityTimeout")
+                .is_none(),
+            "{queue}"
+        );
+    }
+}
+
+const EXAMPLE_CONSUMER_RESOURCES: [&str; 4] = [
+    "ExampleConsumerFunction",
+    "ExampleConsumerRole",
+    "ExampleConsumerTable",
+    "ExampleConsumerLogGroup",
+];
+
+#[test]
+fn the_example_consumer_is_optional_and_off_by_default() {
+    let template = template();
+    let parameter = &template["Parameters"]["DeployExampleConsumer"];
+    assert_eq!(parameter["Default"], "false");
+    assert_eq!(parameter["AllowedValues"], json!(["true", "false"]));
+    assert_eq!(
+        template["Conditions"]["ExampleConsumerEnabled"],
+        json!({ "Fn::Equals": [reference("DeployExampleConsumer"), "true"] })
+    );
+    for id in EXAMPLE_CONSUMER_RESOURCES {
+        assert_eq!(
+            resource(&template, id)["Condition"],
+            "ExampleConsumerEnabled",
+            "{id}"
+        );
+    }
+    assert_eq!(
+        template["Outputs"]["ExampleConsumerFunctionName"]["Condition"],
+        "ExampleConsumerEnabled"
+    );
+    // Nothing else refers to it, so the stack is whole without it.
+    for (id, value) in template["Resources"].as_object().unwrap() {
+        if EXAMPLE_CONSUMER_RESOURCES.contains(&id.as_str()) {
+            continue;
+        }
+        let text = value.to_string();
+        assert!(
+            !text.contains("ExampleConsumer"),
+            "{id} refers to the example consumer"
+        );
+    }
+}
+
+#[test]
+fn the_example_consumer_reads_the_events_queue_with_partial_batch_failures() {
+    let template = template();
+    let function = resource(&template, "ExampleConsumerFunction");
+    assert_eq!(function["Type"], "AWS::Serverless::Function");
+    assert_eq!(
+        function["Metadata"],
+        json!({ "BuildMethod": "rust-cargolambda", "BuildProperties": { "Binary": EXAMPLE_CONSUMER } })
+    );
+    // Built from its own directory, so cargo resolves its features alone.
+    assert_eq!(function["Properties"]["CodeUri"], "../consumer/example");
+    // The binary lives in consumer/example, not functions/ (those are webhook receivers).
+    let manifest =
+        std::fs::read_to_string(repo_root().join("consumer/example/Cargo.toml")).unwrap();
+    assert!(manifest.contains(&format!("name = \"{EXAMPLE_CONSUMER}\"")));
+    assert!(
+        !repo_root()
+            .join("functions")
+            .join(EXAMPLE_CONSUMER)
+            .exists()
+    );
+
+    let properties = &function["Properties"];
+    assert_eq!(
+        properties["Events"],
+        json!({ "EventsQueue": { "Type": "SQS", "Properties": {
+            "Queue": { "Fn::GetAtt": ["EventsQueue", "Arn"] },
+            "BatchSize": reference("ExampleConsumerBatchSize"),
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "ScalingConfig": { "MaximumConcurrency": reference("ExampleConsumerMaximumConcurrency") },
+        } } })
+    );
+    let parameters = &template["Parameters"];
+    // A FIFO event source takes at most 10 records per batch.
+    assert_eq!(parameters["ExampleConsumerBatchSize"]["MaxValue"], 10);
+    assert_eq!(parameters["ExampleConsumerBatchSize"]["MinValue"], 1);
+    assert_eq!(
+        parameters["ExampleConsumerMaximumConcurrency"]["MinValue"],
+        2
+    );
+    // Lambda refuses a mapping whose function outlives the queue's visibility timeout
+    // (SQS's default 30 s: the template sets none).
+    assert!(properties["Timeout"].as_u64().unwrap() <= 30);
+    assert_eq!(
+        properties["LoggingConfig"],
+        json!({ "LogGroup": reference("ExampleConsumerLogGroup") })
+    );
+    assert_eq!(
+        resource(&template, "ExampleConsumerLogGroup")["Properties"]["RetentionInDays"],
+        reference("LogRetentionDays")
+    );
+}
+
+#[test]
+fn the_example_consumer_has_its_own_least_privilege_role_and_table() {
+    let template = template();
+    let properties = &resource(&template, "ExampleConsumerFunction")["Properties"];
+    // Its own role: SAM's generated one would get AWSLambdaSQSQueueExecutionRole (every queue).
+    assert_eq!(
+        properties["Role"],
+        json!({ "Fn::GetAtt": ["ExampleConsumerRole", "Arn"] })
+    );
+    assert!(properties.get("Policies").is_none());
+    let role = &resource(&template, "ExampleConsumerRole")["Properties"];
+    assert!(role.get("ManagedPolicyArns").is_none());
+    assert_eq!(
+        role["AssumeRolePolicyDocument"]["Statement"],
+        json!([{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" }])
+    );
+    let policies = role["Policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 1);
+    assert_eq!(
+        policies[0]["PolicyDocument"]["Statement"],
+        json!([
+            {
+                "Sid": "EventSource",
+                "Effect": "Allow",
+                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+                "Resource": { "Fn::GetAtt": ["EventsQueue", "Arn"] },
+            },
+            {
+                "Sid": "Idempotency",
+                "Effect": "Allow",
+                "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                "Resource": { "Fn::GetAtt": ["ExampleConsumerTable", "Arn"] },
+            },
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": { "Fn::GetAtt": ["ExampleConsumerLogGroup", "Arn"] },
+            },
+            {
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
+            },
+        ]),
+        "only the events queue, its own table and log group"
+    );
+
+    // The table: the key schema and TTL attribute the consumer's DynamoDB store writes.
+    let table = &resource(&template, "ExampleConsumerTable")["Properties"];
+    assert_eq!(
+        table["KeySchema"],
+        json!([{ "AttributeName": TABLE_PARTITION_KEY, "KeyType": "HASH" }])
+    );
+    assert_eq!(
+        table["TimeToLiveSpecification"],
+        json!({ "AttributeName": TABLE_TTL_ATTRIBUTE, "Enabled": true })
+    );
+    assert_eq!(table["SSESpecification"], json!({ "SSEEnabled": true }));
+
+    // Every variable it is given is one the consumer reads, from a parameter or resource.
+    let variables = properties["Environment"]["Variables"].as_object().unwrap();
+    assert_eq!(
+        variables["CONSUMER_TABLE"],
+        reference("ExampleConsumerTable")
+    );
+    for (variable, value) in variables {
+        assert!(
+            CONSUMER_VARIABLES.contains(&variable.as_str()),
+            "the template gives the example consumer {variable}, which it does not read"
+        );
+        let intrinsic = value
+            .as_object()
+            .is_some_and(|object| object.len() == 1 && object.contains_key("Ref"));
+        assert!(intrinsic, "{variable} is a literal in the template");
+    }
+}
+
+/// The receivers are built from the workspace root (`CodeUri: ../`), where cargo resolves
+/// features over the default members. The consumer crates stay out of them, and the
+/// testkit (a default member) only has them as dev-dependencies, so nothing only a
+/// consumer needs (aws_lambda_events' `sqs`, serde_with) reaches a receiver binary.
+#[test]
+fn the_consumer_crates_stay_out_of_the_receivers_feature_resolution() {
+    let manifest = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let default_members = manifest
+        .lines()
+        .find(|line| line.starts_with("default-members"))
+        .expect("Cargo.toml sets default-members");
+    assert_eq!(
+        default_members,
+        r#"default-members = ["models", "shared", "functions/*", "tests"]"#
+    );
+    let testkit = std::fs::read_to_string(repo_root().join("tests/Cargo.toml")).unwrap();
+    let (normal, dev) = testkit
+        .split_once("[dev-dependencies]")
+        .expect("tests/Cargo.toml has dev-dependencies");
+    assert!(!normal.contains("brokerhooks-consumer"));
+    assert!(dev.contains("brokerhooks-consumer.workspace = true"));
+    assert_eq!(template()["Globals"]["Function"]["CodeUri"], "../");
 }

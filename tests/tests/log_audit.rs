@@ -1,6 +1,6 @@
 //! Run by the test command after every other test (`--ignored`): the functions' logs
-//! from the whole run contain no secret, no signature value and no e-mail address
-//! from the payloads.
+//! (the receivers' and the example consumer's) from the whole run contain no secret, no
+//! signature value and no e-mail address from the payloads.
 
 use brokerhooks_testkit::local_secrets::repo_root;
 use brokerhooks_testkit::log_audit::forbidden_from_events;
@@ -14,7 +14,12 @@ fn logs_of_the_whole_run_leak_nothing() {
         "the audit knows what to look for: {}",
         forbidden.needles.len()
     );
-    let files = ["BROKERHOOKS_WATCH_LOG", "BROKERHOOKS_TEST_OUTPUT_LOG"].map(|name| {
+    let files = [
+        "BROKERHOOKS_WATCH_LOG",
+        "BROKERHOOKS_CONSUMER_WATCH_LOG",
+        "BROKERHOOKS_TEST_OUTPUT_LOG",
+    ]
+    .map(|name| {
         std::env::var(name)
             .unwrap_or_else(|_| panic!("{name} is not set: run the tests with `make test`"))
     });

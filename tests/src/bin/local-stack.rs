@@ -1,17 +1,27 @@
 //! The local stack's helper:
 //!
-//! - `local-stack create <emulator-url> <env-file>`: creates the table and FIFO queue in
-//!   the emulator and writes the functions' environment (local secrets included).
+//! - `local-stack create <emulator-url> <env-file>`: creates the table, the FIFO queue
+//!   with its dead-letter queue and redrive policy, and the example consumer's table in
+//!   the emulator, and writes the functions' environment (local secrets included).
 //! - `local-stack replay <watch-url> [provider…]`: POSTs every `events/<provider>/*.json`
 //!   to the served functions and prints each answer.
 //! - `local-stack drain <emulator-url> <queue-url>`: prints and deletes what reached the queue.
+//! - `local-stack consume <emulator-url> <queue-url> <watch-url> [--follow]`: feeds the
+//!   queue to the example consumer served by `cargo lambda watch`, as Lambda's event
+//!   source mapping would, and prints what it handled: until the queue is idle (failed
+//!   records waited for until they are handled or in the dead-letter queue), or batch
+//!   by batch forever with `--follow`.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use brokerhooks_testkit::emulator::Emulator;
+use brokerhooks_testkit::event_source_mapping::{Batch, LocalEventSourceMapping, WatchFunction};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, env_file_line, repo_root};
-use brokerhooks_testkit::local_stack::{LOCAL_QUEUE, LOCAL_TABLE, PROVIDERS};
+use brokerhooks_testkit::local_stack::{
+    EXAMPLE_CONSUMER, LOCAL_CONSUMER_TABLE, LOCAL_MAX_RECEIVE_COUNT, LOCAL_QUEUE, LOCAL_TABLE,
+    PROVIDERS,
+};
 use brokerhooks_testkit::replay;
 
 #[tokio::main]
@@ -21,7 +31,11 @@ async fn main() -> ExitCode {
         ["create", emulator, env_file] => create(emulator, env_file).await,
         ["replay", base, providers @ ..] => replay_all(base, providers).await,
         ["drain", emulator, queue_url] => drain(emulator, queue_url).await,
-        _ => Err("usage: local-stack create <emulator-url> <env-file> | replay <watch-url> [provider…] | drain <emulator-url> <queue-url>".to_owned()),
+        ["consume", emulator, queue_url, watch] => consume(emulator, queue_url, watch, false).await,
+        ["consume", emulator, queue_url, watch, "--follow"] => {
+            consume(emulator, queue_url, watch, true).await
+        }
+        _ => Err("usage: local-stack create <emulator-url> <env-file> | replay <watch-url> [provider…] | drain <emulator-url> <queue-url> | consume <emulator-url> <queue-url> <watch-url> [--follow]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -35,12 +49,19 @@ async fn main() -> ExitCode {
 async fn create(endpoint: &str, env_file: &str) -> Result<(), String> {
     let emulator = Emulator::connect(endpoint).await;
     emulator.create_table(LOCAL_TABLE).await?;
-    let queue_url = emulator.create_queue(LOCAL_QUEUE).await?;
+    emulator.create_table(LOCAL_CONSUMER_TABLE).await?;
+    // Dead-letter queue and redrive policy as the template's defaults; SQS's default
+    // visibility timeout (30 s), as the template leaves it.
+    let (queue_url, dead_letter_url) = emulator
+        .create_queue_with_dead_letter_queue(LOCAL_QUEUE, LOCAL_MAX_RECEIVE_COUNT, None)
+        .await?;
     let secrets = LocalSecrets::load_default().map_err(|e| format!("events/local.env: {e}"))?;
     let mut env = String::new();
     for (name, value) in [
         ("EVENTS_TABLE", LOCAL_TABLE),
         ("EVENTS_QUEUE_URL", queue_url.as_str()),
+        // The example consumer: idempotency on.
+        ("CONSUMER_TABLE", LOCAL_CONSUMER_TABLE),
         ("AWS_ENDPOINT_URL", endpoint),
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
@@ -57,7 +78,9 @@ async fn create(endpoint: &str, env_file: &str) -> Result<(), String> {
         let _ = writeln!(env, "{}", env_file_line(name, value));
     }
     std::fs::write(env_file, env).map_err(|e| format!("{env_file}: {e}"))?;
-    println!("table {LOCAL_TABLE}, queue {queue_url}");
+    println!(
+        "table {LOCAL_TABLE}, queue {queue_url}, dead-letter queue {dead_letter_url}, consumer table {LOCAL_CONSUMER_TABLE}"
+    );
     Ok(())
 }
 
@@ -104,4 +127,64 @@ async fn drain(endpoint: &str, queue_url: &str) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+async fn consume(endpoint: &str, queue_url: &str, watch: &str, follow: bool) -> Result<(), String> {
+    let emulator = Emulator::connect(endpoint).await;
+    let function = WatchFunction::new(watch, EXAMPLE_CONSUMER);
+    let mapping =
+        LocalEventSourceMapping::new(emulator.sqs.clone(), queue_url, 10, function).await?;
+    let visibility = mapping.visibility_timeout().as_secs();
+    if !follow {
+        let mut handled = 0;
+        for batch in mapping.run_until_idle(1000).await? {
+            handled += print_batch(&batch, visibility);
+        }
+        println!("{handled} records handled by {EXAMPLE_CONSUMER}");
+        return Ok(());
+    }
+    loop {
+        match mapping.poll().await? {
+            Some(batch) => {
+                print_batch(&batch, visibility);
+            }
+            None => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+        }
+    }
+}
+
+/// One line per record; returns how many were handled (deleted).
+fn print_batch(batch: &Batch, visibility_seconds: u64) -> usize {
+    if let Some(error) = &batch.invocation_error {
+        println!("  invocation failed, whole batch back after {visibility_seconds} s: {error}");
+    }
+    for record in &batch.records {
+        let field = |name| {
+            record
+                .envelope_field(name)
+                .unwrap_or_else(|| "?".to_owned())
+        };
+        let outcome = if record.failed {
+            let dlq = if record.receive_count >= LOCAL_MAX_RECEIVE_COUNT {
+                "dead-letter queue next"
+            } else {
+                "back after the visibility timeout"
+            };
+            format!(
+                "failed (receive {}/{LOCAL_MAX_RECEIVE_COUNT}, {dlq})",
+                record.receive_count
+            )
+        } else {
+            "handled".to_owned()
+        };
+        let event = match record.envelope_field("id") {
+            Some(id) => format!("{} {} id={id}", field("provider"), field("type")),
+            None => "(body is not an envelope)".to_owned(),
+        };
+        println!(
+            "  {outcome:<10} {event} group={}",
+            record.group_id.as_deref().unwrap_or("-"),
+        );
+    }
+    batch.records.iter().filter(|r| !r.failed).count()
 }

@@ -1,0 +1,48 @@
+//! brokerhooks-consumer: the consumer kit for the brokerhooks events queue. SQS batch
+//! processing with partial batch failures (`ReportBatchItemFailures`), FIFO order per
+//! message group, and optional idempotency on the envelope `id` in DynamoDB.
+//!
+//! A team writes one handler over the typed [`Envelope`](brokerhooks_models::Envelope);
+//! [`run`] does the rest:
+//!
+//! ```no_run
+//! use brokerhooks_consumer::Handled;
+//! use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
+//!
+//! async fn handle(envelope: &Envelope) -> Result<Handled, PayloadError> {
+//!     match envelope.typed()? {
+//!         TypedEvent::Kite(postback) => { /* postback.status, postback.average_price … */ }
+//!         TypedEvent::UnknownType { .. }
+//!         | TypedEvent::Unparsed { .. }
+//!         | TypedEvent::UnknownProvider { .. } => return Ok(Handled::FollowUp),
+//!         _ => {}
+//!     }
+//!     Ok(Handled::Done)
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), brokerhooks_consumer::Error> {
+//!     brokerhooks_consumer::run(handle).await
+//! }
+//! ```
+//!
+//! - [`batch`]: [`BatchProcessor`], the batch rules, [`BatchReport`].
+//! - [`handler`]: [`EventHandler`] (any `async fn(&Envelope) -> Result<Handled, E>`).
+//! - [`idempotency`]: claim / complete / release on DynamoDB ([`DynamoDbStore`]) or in
+//!   memory ([`MemoryStore`], for tests).
+//! - [`function`]: [`run`], the Lambda main; [`settings`]: its variables.
+
+pub mod batch;
+pub mod function;
+pub mod handler;
+pub mod idempotency;
+pub mod logging;
+pub mod metrics;
+pub mod settings;
+
+pub use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+pub use batch::{BatchProcessor, BatchReport, RecordOutcome, RecordReport};
+pub use function::run;
+pub use handler::{EventHandler, Handled};
+pub use idempotency::{DynamoDbStore, Idempotency, IdempotencyStore, MemoryStore};
+pub use lambda_runtime::Error;
