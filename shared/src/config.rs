@@ -20,7 +20,7 @@ pub const TLS_SYSTEM_ROOTS_VARIABLE: &str = "TLS_SYSTEM_ROOTS";
 /// How long one DynamoDB or SQS call keeps retrying (seconds; see `aws_client::RetryBudget`).
 pub const AWS_RETRY_SECONDS_VARIABLE: &str = "AWS_RETRY_SECONDS";
 
-/// Every variable a function reads besides its provider's own (`providers::variables`):
+/// Every variable a function reads besides its provider's own ([`crate::Provider::VARIABLES`]):
 /// the pipeline's settings, the secret id and the log level. `infra/template.yaml` must set
 /// each one (checked by tests/tests/infra_template.rs). The AWS runtime variables are
 /// Lambda's own; `BROKERHOOKS_METRICS_OFF` is a test switch and is never deployed.
@@ -179,16 +179,31 @@ impl ConfigSource {
     }
 }
 
-/// `AWS_RETRY_SECONDS`: 1 to 13 (two calls of it must fit API Gateway's 30 s).
-pub fn aws_retry_budget(config: &ConfigSource) -> Result<RetryBudget, ConfigError> {
-    let seconds = config.u64_or(AWS_RETRY_SECONDS_VARIABLE, DEFAULT_AWS_RETRY_SECONDS)?;
-    if !(1..=MAX_AWS_RETRY_SECONDS).contains(&seconds) {
-        return Err(ConfigError::Invalid {
-            name: AWS_RETRY_SECONDS_VARIABLE,
-            reason: format!("must be from 1 to {MAX_AWS_RETRY_SECONDS}"),
-        });
+/// What the AWS clients are built with. Read first, from the environment alone: the
+/// function's secret is fetched with these clients, so it cannot set them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// Trust the system CA store rather than the bundled Amazon roots (see `aws_client`).
+    pub tls_system_roots: bool,
+    /// How long one AWS call keeps retrying: `AWS_RETRY_SECONDS`, 1 to 13 (two calls of
+    /// it must fit API Gateway's 30 s).
+    pub retry: RetryBudget,
+}
+
+impl AwsSettings {
+    pub fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
+        let seconds = config.u64_or(AWS_RETRY_SECONDS_VARIABLE, DEFAULT_AWS_RETRY_SECONDS)?;
+        if !(1..=MAX_AWS_RETRY_SECONDS).contains(&seconds) {
+            return Err(ConfigError::Invalid {
+                name: AWS_RETRY_SECONDS_VARIABLE,
+                reason: format!("must be from 1 to {MAX_AWS_RETRY_SECONDS}"),
+            });
+        }
+        Ok(AwsSettings {
+            tls_system_roots: config.bool_or(TLS_SYSTEM_ROOTS_VARIABLE, false)?,
+            retry: RetryBudget::from_secs(seconds),
+        })
     }
-    Ok(RetryBudget::from_secs(seconds))
 }
 
 /// Settings every function shares (the contract's variables).
@@ -207,18 +222,18 @@ pub struct PipelineSettings {
     /// Open the DynamoDB and SQS connections (TLS handshake included) during init, so the
     /// first webhook does not pay for them.
     pub warm_connections: bool,
-    /// Trust the system CA store rather than the bundled Amazon roots (see `aws_client`).
-    pub tls_system_roots: bool,
-    /// How long one AWS call keeps retrying.
+    /// How long one AWS call keeps retrying ([`AwsSettings::retry`]).
     pub aws_retry: RetryBudget,
 }
 
 impl PipelineSettings {
+    /// `aws`: read before the AWS clients were built ([`AwsSettings::from_config`]).
     /// `default_max_event_age`: the provider's own window
     /// ([`crate::Provider::DEFAULT_MAX_EVENT_AGE`]), used when `MAX_EVENT_AGE_SECONDS` is
     /// not set.
     pub fn from_config(
         config: &ConfigSource,
+        aws: AwsSettings,
         default_max_event_age: Duration,
     ) -> Result<Self, ConfigError> {
         let events_table = config.required("EVENTS_TABLE")?.to_owned();
@@ -248,7 +263,7 @@ impl PipelineSettings {
                 reason: "must be positive".to_owned(),
             });
         }
-        let aws_retry = aws_retry_budget(config)?;
+        let aws_retry = aws.retry;
         if Duration::from_secs(claim_lease) <= minimum_function_timeout(aws_retry) {
             // The function timeout must be at least that, and the lease above the timeout.
             return Err(ConfigError::Invalid {
@@ -267,7 +282,6 @@ impl PipelineSettings {
             claim_lease: Duration::from_secs(claim_lease),
             max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
             warm_connections: config.bool_or("WARM_CONNECTIONS", true)?,
-            tls_system_roots: config.bool_or(TLS_SYSTEM_ROOTS_VARIABLE, false)?,
             aws_retry,
         })
     }
@@ -288,7 +302,7 @@ mod tests {
     const PROVIDER_AGE: Duration = Duration::from_secs(4 * 24 * 3600);
 
     fn settings_of(config: &ConfigSource) -> Result<PipelineSettings, ConfigError> {
-        PipelineSettings::from_config(config, PROVIDER_AGE)
+        PipelineSettings::from_config(config, AwsSettings::from_config(config)?, PROVIDER_AGE)
     }
 
     fn base() -> Vec<(&'static str, &'static str)> {
@@ -341,9 +355,15 @@ mod tests {
                 claim_lease: Duration::from_secs(7),
                 max_body_bytes: 9,
                 warm_connections: false,
-                tls_system_roots: true,
                 aws_retry: RetryBudget::from_secs(2),
             }
+        );
+        assert_eq!(
+            AwsSettings::from_config(&ConfigSource::from_pairs(values)),
+            Ok(AwsSettings {
+                tls_system_roots: true,
+                retry: RetryBudget::from_secs(2),
+            })
         );
         assert!(PIPELINE_VARIABLES.contains(&SECRET_ID_VARIABLE));
         assert!(PIPELINE_VARIABLES.contains(&"RUST_LOG"));

@@ -9,20 +9,11 @@ use crate::fallback::Fallbacks;
 use crate::sqs_text::escape_for_sqs_body;
 use crate::timestamps::format_rfc3339;
 
-/// Longest event id accepted (the DynamoDB key must stay small). Providers fall back to
-/// the content hash (64 hex characters) for an id that is missing, empty or longer.
-pub const MAX_EVENT_ID_BYTES: usize = 512;
-
-/// Whether `id` can key an event: non-empty and at most [`MAX_EVENT_ID_BYTES`] bytes.
-pub fn is_usable_event_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= MAX_EVENT_ID_BYTES
-}
-
 /// What a provider's verifier extracts from one event of a verified delivery.
 #[derive(Debug, Clone)]
 pub struct EventDraft {
     /// The provider's own event id, or the content-derived id (see `canonical_json`);
-    /// always usable ([`is_usable_event_id`]).
+    /// always usable ([`crate::limits::is_usable_event_id`]).
     pub id: String,
     pub event_type: String,
     /// The entity the event is about (order, transaction, account, user…).
@@ -58,7 +49,7 @@ struct EnvelopeWire<'a> {
 /// A message ready for the queue. Only the pipeline builds these, from verified events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
-    pub(crate) provider: &'static str,
+    pub(crate) provider: String,
     pub(crate) event_type: String,
     /// FIFO message group: provider + ":" + subject.
     pub(crate) group_id: String,
@@ -90,7 +81,7 @@ fn fifo_group_id(provider: &str, subject: &str) -> String {
 
 impl OutgoingMessage {
     pub(crate) fn new(
-        provider: &'static str,
+        provider: &str,
         draft: &EventDraft,
         received_at: OffsetDateTime,
     ) -> Result<Self, serde_json::Error> {
@@ -105,7 +96,7 @@ impl OutgoingMessage {
         })?;
         let body = escape_for_sqs_body(body);
         Ok(OutgoingMessage {
-            provider,
+            provider: provider.to_owned(),
             event_type: draft.event_type.clone(),
             group_id: fifo_group_id(provider, &draft.subject),
             dedup_id: hex::encode(Sha256::digest(format!("{provider}:{}", draft.id))),
@@ -115,7 +106,7 @@ impl OutgoingMessage {
     }
 
     pub fn provider(&self) -> &str {
-        self.provider
+        &self.provider
     }
     pub fn event_type(&self) -> &str {
         &self.event_type

@@ -5,19 +5,19 @@ use std::sync::Once;
 
 use serde_json::Value;
 
+use crate::answer::Answer;
 use crate::aws_client;
-use crate::config::{
-    ConfigError, ConfigSource, PipelineSettings, TLS_SYSTEM_ROOTS_VARIABLE, aws_retry_budget,
-};
+use crate::config::{AwsSettings, ConfigError, ConfigSource, PipelineSettings};
 use crate::deadline::{self, Deadline};
 use crate::error::WebhookError;
 use crate::idempotency::DynamoDbStore;
 use crate::lambda_adapter::{self, HttpResponse};
 use crate::metrics;
-use crate::pipeline::{Answer, Pipeline, Tally};
+use crate::pipeline::Pipeline;
 use crate::provider::Provider;
 use crate::queue::SqsQueue;
 use crate::request::WebhookRequest;
+use crate::tally::Tally;
 
 /// A function that either serves or, misconfigured, refuses every request with 500.
 pub enum FunctionService<P: Provider> {
@@ -26,12 +26,26 @@ pub enum FunctionService<P: Provider> {
 }
 
 impl<P: Provider> FunctionService<P> {
-    /// Builds the pipeline from configuration and an AWS config. Secrets Manager values
-    /// are overlaid first when `BROKERHOOKS_SECRET_ID` is set.
-    pub async fn build(mut config: ConfigSource, aws: &aws_config::SdkConfig) -> Self {
+    /// Builds the pipeline from configuration and an AWS config made with the AWS
+    /// settings `config` holds (tests; a function reads them once, in [`run`]).
+    pub async fn build(config: ConfigSource, aws: &aws_config::SdkConfig) -> Self {
+        let aws_settings = AwsSettings::from_config(&config);
+        Self::build_with(config, aws_settings, aws).await
+    }
+
+    /// Builds the pipeline from configuration, the AWS settings read before the AWS config
+    /// was made (an invalid one makes the function refuse to serve), and that AWS config.
+    /// Secrets Manager values are overlaid first when `BROKERHOOKS_SECRET_ID` is set.
+    pub async fn build_with(
+        mut config: ConfigSource,
+        aws_settings: Result<AwsSettings, ConfigError>,
+        aws: &aws_config::SdkConfig,
+    ) -> Self {
         let built = async {
+            let aws_settings = aws_settings?;
             config.load_secrets_manager(aws).await?;
-            let settings = PipelineSettings::from_config(&config, P::DEFAULT_MAX_EVENT_AGE)?;
+            let settings =
+                PipelineSettings::from_config(&config, aws_settings, P::DEFAULT_MAX_EVENT_AGE)?;
             let provider = P::from_config(&config)?;
             let store =
                 DynamoDbStore::new(aws_client::dynamodb_client(aws), &settings.events_table);
@@ -113,13 +127,12 @@ fn check_timing_once(provider: &str, deadline: Deadline, settings: &PipelineSett
 pub async fn run<P: Provider>() -> Result<(), lambda_runtime::Error> {
     crate::logging::init();
     let config = ConfigSource::from_process_env();
-    // Invalid values are reported by FunctionService::build, which parses them again.
-    let system_roots = config
-        .bool_or(TLS_SYSTEM_ROOTS_VARIABLE, false)
-        .unwrap_or(false);
-    let budget = aws_retry_budget(&config).unwrap_or_default();
-    let aws = aws_client::aws_config(system_roots, budget).await;
-    let service = FunctionService::<P>::build(config, &aws).await;
+    let aws_settings = AwsSettings::from_config(&config);
+    // Invalid AWS settings make the service refuse to serve; the clients it never uses
+    // are built with the defaults.
+    let client_settings = aws_settings.clone().unwrap_or_default();
+    let aws = aws_client::aws_config(client_settings.tls_system_roots, client_settings.retry).await;
+    let service = FunctionService::<P>::build_with(config, aws_settings, &aws).await;
     let service = &service;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<Value>| async move {

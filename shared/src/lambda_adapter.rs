@@ -18,9 +18,9 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::answer::Answer;
 use crate::deadline::Deadline;
 use crate::error::WebhookError;
-use crate::pipeline::Answer;
 use crate::request::WebhookRequest;
 
 /// The HTTP API / function URL response (payload format 2.0). `cookies` is always empty

@@ -2,10 +2,12 @@
 //! platforms, on AWS Lambda.
 //!
 //! Where things live:
-//! - `providers::<name>` — each provider's verifier (bytes in, verdict out) and payload models.
+//! - `providers::<name>` — each provider's verifier (bytes in, verdict out);
+//!   `providers::BuiltIn` and `providers::registry` — every built-in provider, by name and type.
 //! - `verification` — shared primitives: [`Verified`], freshness, constant-time compare,
 //!   signature bindings.
-//! - `pipeline` — method → size → verify → bind → claim → enqueue → complete → answer.
+//! - `pipeline` — admit → authenticate → bind → claim → send → complete → answer.
+//! - `answer`, `tally`, `limits`, `origin` — what the steps share (leaf modules).
 //! - `idempotency` — claim and binding store trait, DynamoDB and in-memory
 //!   implementations, how long items are kept.
 //! - `duplicate_keys`, `json_members`, `canonical_json` — reading JSON text exactly.
@@ -14,6 +16,7 @@
 //!   [`Envelope`] from the `brokerhooks-models` crate.
 //! - `config`, `function`, `lambda_adapter`, `logging`, `metrics` — running as a Lambda.
 
+pub mod answer;
 pub mod aws_client;
 pub mod canonical_json;
 pub mod clock;
@@ -27,8 +30,10 @@ pub mod function;
 pub mod idempotency;
 pub mod json_members;
 pub mod lambda_adapter;
+pub mod limits;
 pub mod logging;
 pub mod metrics;
+pub mod origin;
 pub mod pipeline;
 pub mod provider;
 pub mod providers;
@@ -36,15 +41,19 @@ pub mod queue;
 pub mod request;
 pub mod secret_list;
 pub mod sqs_text;
+pub mod tally;
 pub mod timestamps;
 pub mod verification;
 
+pub use answer::Answer;
 pub use envelope::Envelope;
 pub use error::WebhookError;
 pub use fallback::{Fallback, Fallbacks};
-pub use pipeline::{Answer, Pipeline, Tally};
+pub use origin::Origin;
+pub use pipeline::Pipeline;
 pub use provider::{Provider, VerifyContext};
 pub use request::WebhookRequest;
+pub use tally::Tally;
 pub use verification::Verified;
 
 /// Re-exported so function binaries need no direct lambda_runtime dependency.

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::sync::OnceLock;
 
-use crate::pipeline::Tally;
+use crate::tally::Tally;
 
 /// Namespace of every brokerhooks metric.
 pub const NAMESPACE: &str = "brokerhooks";

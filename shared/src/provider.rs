@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use crate::config::{ConfigError, ConfigSource};
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
+use crate::origin::Origin;
 use crate::request::WebhookRequest;
 use crate::verification::{FreshnessPolicy, Verified};
 
@@ -26,11 +27,16 @@ pub struct VerifyContext {
 /// a field authentication itself needs. Once authenticated, it never refuses for the
 /// payload's shape: each envelope field it cannot read falls back (see
 /// [`crate::fallback`]) and is recorded in [`EventDraft::fallback`], and every draft has a
-/// usable id ([`crate::envelope::is_usable_event_id`]). Only a verifier in this crate can
+/// usable id ([`crate::limits::is_usable_event_id`]). Only a verifier in this crate can
 /// wrap its result in [`Verified`], so nothing unverified reaches the queue.
 pub trait Provider: Send + Sync + 'static {
-    /// The provider's name: envelope `provider`, log field, key prefix and FIFO group prefix.
+    /// The provider's name: envelope `provider`, log field, key prefix and FIFO group prefix
+    /// (unless [`Provider::origin`] says otherwise for a request).
     const NAME: &'static str;
+
+    /// Every variable `from_config` reads, secrets included. `infra/template.yaml` sets
+    /// each one, in the environment or the function's secret (tests/tests/infra_template.rs).
+    const VARIABLES: &'static [&'static str];
 
     /// The oldest signed timestamp accepted unless `MAX_EVENT_AGE_SECONDS` says otherwise:
     /// the provider's documented retry horizon plus a margin, since this window is what
@@ -47,4 +53,13 @@ pub trait Provider: Send + Sync + 'static {
         request: &WebhookRequest,
         context: &VerifyContext,
     ) -> Result<Verified<Vec<EventDraft>>, WebhookError>;
+
+    /// Whom this request's events are from: the provider itself. A provider that serves
+    /// several named sources (configured sources) names the request's source here, so its
+    /// events, logs, metrics, FIFO groups and keys carry it (keys under `NAME#`). Read
+    /// before authentication, so it must only name what is configured, never echo an
+    /// arbitrary path segment into metrics.
+    fn origin(&self, _request: &WebhookRequest) -> Origin {
+        Origin::provider(Self::NAME)
+    }
 }

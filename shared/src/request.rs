@@ -59,40 +59,36 @@ impl WebhookRequest {
         })
     }
 
-    /// The first value of a query parameter, percent-decoded.
+    /// The first value of a query parameter, form-decoded (`%XX` escapes and `+`).
+    /// A parameter whose name or value is not well-formed (a `%` not followed by two hex
+    /// digits, or bytes that are not UTF-8) is skipped, never guessed at.
     pub fn query_param(&self, name: &str) -> Option<String> {
         let query = self.query.as_deref()?;
         query.split('&').find_map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key)? == name).then(|| percent_decode(value))?
+            (form_decode(key)? == name).then(|| form_decode(value))?
         })
     }
 }
 
-/// Decodes `%XX` escapes and `+` (form encoding); `None` on malformed escapes or non-UTF-8.
-fn percent_decode(input: &str) -> Option<String> {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            other => {
-                out.push(other);
-                i += 1;
-            }
-        }
+/// One form-encoded component (`application/x-www-form-urlencoded`): `+` is a space.
+/// Unlike `form_urlencoded::parse`, which keeps a malformed escape as text and replaces
+/// invalid UTF-8, it refuses both: a token is compared exactly or not at all.
+fn form_decode(input: &str) -> Option<String> {
+    let escapes_well_formed = input.split('%').skip(1).all(|after| {
+        after
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !escapes_well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let spaced = input.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! `events/<provider>/payloads/` by changing the field that identifies the event, then
 //! signing with the local secrets. Used by the duplicate storm and the benchmarks.
 
+use brokerhooks::providers::BuiltIn;
 use serde_json::{Value, json};
 
 use crate::api_gateway_event::Delivery;
@@ -9,8 +10,11 @@ use crate::local_secrets::{LocalSecrets, repo_root};
 use crate::signers;
 
 /// The first payload template of a provider.
-pub fn first_template(provider: &str) -> Result<Value, String> {
-    let dir = repo_root().join("events").join(provider).join("payloads");
+pub fn first_template(provider: BuiltIn) -> Result<Value, String> {
+    let dir = repo_root()
+        .join("events")
+        .join(provider.name())
+        .join("payloads");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(Result::ok)
@@ -26,13 +30,15 @@ pub fn first_template(provider: &str) -> Result<Value, String> {
 }
 
 /// Makes `template` the `n`-th distinct event of `provider` (distinct id, same shape).
-pub fn vary(provider: &str, template: &Value, n: usize) -> Result<Value, String> {
+pub fn vary(provider: BuiltIn, template: &Value, n: usize) -> Result<Value, String> {
     let mut payload = template.clone();
     match provider {
-        "kite" => payload["order_id"] = json!(format!("9{n:014}")),
-        "smallcase" => payload["transactionId"] = json!(format!("TRX_storm{n:024}")),
-        "snaptrade" => payload["webhookId"] = json!(format!("00000000-0000-4000-8000-{n:012}")),
-        "upvest" => {
+        BuiltIn::Kite => payload["order_id"] = json!(format!("9{n:014}")),
+        BuiltIn::Smallcase => payload["transactionId"] = json!(format!("TRX_storm{n:024}")),
+        BuiltIn::SnapTrade => {
+            payload["webhookId"] = json!(format!("00000000-0000-4000-8000-{n:012}"))
+        }
+        BuiltIn::Upvest => {
             let events = payload["payload"]
                 .as_array_mut()
                 .ok_or("upvest template lacks a payload array")?;
@@ -40,23 +46,22 @@ pub fn vary(provider: &str, template: &Value, n: usize) -> Result<Value, String>
                 event["id"] = json!(format!("00000000-0000-4000-8000-{:012}", n * 100 + k));
             }
         }
-        "onemetric" => payload["details"]["storm_sequence"] = json!(n),
-        other => return Err(format!("no variation rule for provider {other}")),
+        BuiltIn::OneMetric => payload["details"]["storm_sequence"] = json!(n),
     }
     Ok(payload)
 }
 
 /// How many events one delivery made from this template carries.
-pub fn events_per_delivery(provider: &str, template: &Value) -> usize {
+pub fn events_per_delivery(provider: BuiltIn, template: &Value) -> usize {
     match provider {
-        "upvest" => template["payload"].as_array().map_or(0, Vec::len),
-        _ => 1,
+        BuiltIn::Upvest => template["payload"].as_array().map_or(0, Vec::len),
+        BuiltIn::Kite | BuiltIn::Smallcase | BuiltIn::SnapTrade | BuiltIn::OneMetric => 1,
     }
 }
 
 /// `count` distinct signed deliveries of `provider`.
 pub fn distinct_deliveries(
-    provider: &str,
+    provider: BuiltIn,
     count: usize,
     secrets: &LocalSecrets,
 ) -> Result<Vec<Delivery>, String> {

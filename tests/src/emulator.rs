@@ -338,7 +338,8 @@ pub fn test_settings(table: &str, queue_url: &str) -> brokerhooks::config::Pipel
         ("MAX_EVENT_AGE_SECONDS", "0"),
     ]);
     // The age check is off, so no provider's default window applies.
-    brokerhooks::config::PipelineSettings::from_config(&config, std::time::Duration::ZERO)
+    let aws = brokerhooks::config::AwsSettings::default();
+    brokerhooks::config::PipelineSettings::from_config(&config, aws, std::time::Duration::ZERO)
         .expect("valid test settings")
 }
 

@@ -18,9 +18,6 @@ pub const LOCAL_MAX_RECEIVE_COUNT: u32 = 5;
 pub const LOCAL_CONSUMER_TABLE: &str = "brokerhooks-consumer";
 /// The example consumer's binary (`consumer/example/`).
 pub const EXAMPLE_CONSUMER: &str = "example-consumer";
-/// Every webhook receiver binary (one per provider) and the path it is served under.
-pub const PROVIDERS: &[&str] = &["kite", "onemetric", "smallcase", "snaptrade", "upvest"];
-
 /// The local URL for a provider under `cargo lambda watch` (which strips `/lambda-url/<fn>`).
 pub fn webhook_url(base: &str, provider: &str) -> String {
     format!(

@@ -1,15 +1,13 @@
 //! Any provider's pipeline over the in-memory store and queue, configured the way the
 //! local stack configures the functions (events/local.env), for table-driven tests.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use brokerhooks::config::{ConfigSource, PipelineSettings};
+use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
 use brokerhooks::idempotency::MemoryStore;
-use brokerhooks::providers::kite::KiteProvider;
-use brokerhooks::providers::onemetric::OneMetricProvider;
-use brokerhooks::providers::smallcase::SmallcaseProvider;
-use brokerhooks::providers::snaptrade::SnapTradeProvider;
-use brokerhooks::providers::upvest::UpvestProvider;
+use brokerhooks::providers::{BuiltIn, ProviderVisitor};
 use brokerhooks::queue::{MemoryQueue, SentMessage};
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
 
@@ -27,7 +25,7 @@ pub struct Handled {
 /// Runs `requests` in order through a fresh in-memory pipeline of `provider`, configured
 /// from `config` plus pipeline defaults (age check off: the samples carry fixed dates).
 pub async fn handle_all(
-    provider: &str,
+    provider: BuiltIn,
     config: &[(String, String)],
     requests: &[WebhookRequest],
 ) -> Vec<Handled> {
@@ -44,7 +42,7 @@ pub async fn handle_all(
 /// The messages `requests` put on a fresh in-memory queue, in order (configured as in
 /// [`handle_all`]).
 pub async fn enqueued(
-    provider: &str,
+    provider: BuiltIn,
     config: &[(String, String)],
     requests: &[WebhookRequest],
 ) -> Vec<SentMessage> {
@@ -55,7 +53,7 @@ pub async fn enqueued(
 
 /// Like [`enqueued`], received at `now` (a fixed `received_at`, for fixtures).
 pub async fn enqueued_at(
-    provider: &str,
+    provider: BuiltIn,
     config: &[(String, String)],
     requests: &[WebhookRequest],
     now: time::OffsetDateTime,
@@ -66,7 +64,7 @@ pub async fn enqueued_at(
 }
 
 async fn run_any(
-    provider: &str,
+    provider: BuiltIn,
     config: &[(String, String)],
     requests: &[WebhookRequest],
     queue: Arc<MemoryQueue>,
@@ -79,13 +77,29 @@ async fn run_any(
         ("MAX_EVENT_AGE_SECONDS".to_owned(), "0".to_owned()),
     ]);
     let config = ConfigSource::from_pairs(pairs);
-    match provider {
-        "kite" => run::<KiteProvider>(&config, requests, queue, now).await,
-        "smallcase" => run::<SmallcaseProvider>(&config, requests, queue, now).await,
-        "snaptrade" => run::<SnapTradeProvider>(&config, requests, queue, now).await,
-        "onemetric" => run::<OneMetricProvider>(&config, requests, queue, now).await,
-        "upvest" => run::<UpvestProvider>(&config, requests, queue, now).await,
-        other => panic!("no in-memory pipeline for provider {other}"),
+    provider
+        .visit(Run {
+            config: &config,
+            requests,
+            queue,
+            now,
+        })
+        .await
+}
+
+/// Runs the requests through a pipeline of the visited provider type.
+struct Run<'a> {
+    config: &'a ConfigSource,
+    requests: &'a [WebhookRequest],
+    queue: Arc<MemoryQueue>,
+    now: Option<time::OffsetDateTime>,
+}
+
+impl<'a> ProviderVisitor for Run<'a> {
+    type Output = Pin<Box<dyn Future<Output = Vec<Handled>> + 'a>>;
+
+    fn visit<P: Provider>(self) -> Self::Output {
+        Box::pin(run::<P>(self.config, self.requests, self.queue, self.now))
     }
 }
 
@@ -96,8 +110,9 @@ async fn run<P: Provider>(
     now: Option<time::OffsetDateTime>,
 ) -> Vec<Handled> {
     let store = Arc::new(MemoryStore::new());
-    let settings =
-        PipelineSettings::from_config(config, P::DEFAULT_MAX_EVENT_AGE).expect("pipeline settings");
+    let aws = AwsSettings::from_config(config).expect("AWS settings");
+    let settings = PipelineSettings::from_config(config, aws, P::DEFAULT_MAX_EVENT_AGE)
+        .expect("pipeline settings");
     let provider = P::from_config(config).expect("provider configuration");
     let mut pipeline = Pipeline::new(provider, store.clone(), queue.clone(), settings);
     if let Some(now) = now {

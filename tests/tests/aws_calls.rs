@@ -3,8 +3,8 @@
 //! for a duplicate, for every provider's samples; smallcase adds one per delivery, the
 //! conditional write that binds its checksum to one kind of message (README, Idempotency).
 
+use brokerhooks::providers::BuiltIn;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
-use brokerhooks_testkit::local_stack::PROVIDERS;
 use brokerhooks_testkit::memory_pipeline::handle_all;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
 
@@ -16,14 +16,14 @@ async fn a_new_event_costs_at_most_three_calls_and_a_duplicate_one_plus_smallcas
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     let mut report = Vec::new();
-    for provider in PROVIDERS {
-        for file in event_files(&repo_root().join("events"), provider) {
+    for provider in BuiltIn::ALL {
+        for file in event_files(&repo_root().join("events"), provider.name()) {
             let request = read_event_file(&file).unwrap().to_request();
             let handled = handle_all(provider, &config, &[request.clone(), request]).await;
             let (first, second) = (&handled[0], &handled[1]);
             let events = first.messages;
             assert!(events > 0, "{}: {}", file.display(), first.answer.body);
-            let binding = usize::from(*provider == "smallcase");
+            let binding = usize::from(provider == BuiltIn::Smallcase);
             let new_calls = first.store_calls + first.queue_requests;
             let duplicate_calls = second.store_calls + second.queue_requests - new_calls;
             // A batch shares one SendMessageBatch among its events.
@@ -42,8 +42,11 @@ async fn a_new_event_costs_at_most_three_calls_and_a_duplicate_one_plus_smallcas
                 second.answer.body,
                 format!(r#"{{"accepted":0,"duplicates":{events}}}"#)
             );
-            report.push(format!("{provider} {}: {events} events, {new_calls} calls new, {duplicate_calls} duplicate",
-                file.file_name().unwrap().to_string_lossy()));
+            report.push(format!(
+                "{} {}: {events} events, {new_calls} calls new, {duplicate_calls} duplicate",
+                provider.name(),
+                file.file_name().unwrap().to_string_lossy()
+            ));
         }
     }
     // Exact figures for the two shapes: a single event, and Upvest's 10-event batch.

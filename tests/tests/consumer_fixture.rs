@@ -4,6 +4,7 @@
 //! fixed time). Regenerate after a sample changes:
 //! `BROKERHOOKS_WRITE_CONSUMER_FIXTURE=1 cargo test -p brokerhooks-testkit --test consumer_fixture`.
 
+use brokerhooks::providers::BuiltIn;
 use brokerhooks_consumer::{BatchProcessor, Handled, RecordOutcome, SqsEvent};
 use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
@@ -62,7 +63,7 @@ async fn generate() -> Value {
         .collect();
     let mut records = Vec::new();
     for sample in SAMPLES {
-        let provider = sample.split('/').next().unwrap();
+        let provider = BuiltIn::from_name(sample.split('/').next().unwrap()).unwrap();
         let request = read_event_file(&repo_root().join("events").join(sample))
             .unwrap()
             .to_request();

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use brokerhooks::aws_client::{RetryBudget, dynamodb_client, sqs_client};
-use brokerhooks::config::{ConfigSource, PipelineSettings};
+use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
 use brokerhooks::deadline::Deadline;
 use brokerhooks::envelope::OutgoingMessage;
 use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
@@ -61,16 +61,17 @@ async fn faults_an_outage_and_a_restart_lose_nothing_and_accept_nothing_twice() 
     let (table, queue) = direct.fresh_stack(true).await;
     let proxy = FaultProxy::start(&moto.address()).await.unwrap();
 
-    let settings = PipelineSettings::from_config(
-        &ConfigSource::from_pairs([
+    let settings = {
+        let config = ConfigSource::from_pairs([
             ("EVENTS_TABLE", table.as_str()),
             ("EVENTS_QUEUE_URL", queue.as_str()),
             ("MAX_EVENT_AGE_SECONDS", "0"),
             ("CLAIM_LEASE_SECONDS", CLAIM_LEASE_SECONDS),
             ("AWS_RETRY_SECONDS", AWS_RETRY_SECONDS),
-        ]),
-        KiteProvider::DEFAULT_MAX_EVENT_AGE,
-    )
+        ]);
+        let aws = AwsSettings::from_config(&config).unwrap();
+        PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
+    }
     .unwrap();
     assert_eq!(settings.aws_retry, RetryBudget::from_secs(5));
     // The production clients: the functions' budget and retry partitions.
@@ -264,15 +265,16 @@ async fn a_four_second_outage_after_the_send_leaves_no_claim_in_progress() {
             .await
             .unwrap(),
     );
-    let settings = PipelineSettings::from_config(
-        &ConfigSource::from_pairs([
+    let settings = {
+        let config = ConfigSource::from_pairs([
             ("EVENTS_TABLE", table.as_str()),
             ("EVENTS_QUEUE_URL", queue.as_str()),
             ("MAX_EVENT_AGE_SECONDS", "0"),
             ("AWS_RETRY_SECONDS", "3"),
-        ]),
-        KiteProvider::DEFAULT_MAX_EVENT_AGE,
-    )
+        ]);
+        let aws = AwsSettings::from_config(&config).unwrap();
+        PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
+    }
     .unwrap();
     let through_proxy = sdk_config_with_budget(&dynamodb.url, settings.aws_retry).await;
     let direct = sdk_config_with_budget(&emulator.endpoint, settings.aws_retry).await;

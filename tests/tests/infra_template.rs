@@ -280,7 +280,7 @@ fn assert_own_keys_only(statement: &Value, name: &str) {
     // The keys the code uses for this provider: claims, signature bindings, the warm-up read.
     for key in [
         format!("{name}#some-event-id"),
-        brokerhooks::idempotency::binding_key(name, &"0".repeat(64)),
+        brokerhooks::idempotency::binding_key(&prefix, &"0".repeat(64)),
         format!("{name}#warm-up"),
     ] {
         assert!(key.starts_with(&prefix), "{key}");
@@ -380,12 +380,9 @@ fn every_variable_a_function_reads_is_set_by_the_template() {
         )
         .unwrap();
 
-        let provider = brokerhooks::providers::variables(&name).unwrap_or_else(|| {
-            panic!(
-                "functions/{name}: declare the variables it reads as `pub const VARIABLES` in \
-                 shared/src/providers/{name}/ and add it to brokerhooks::providers::variables"
-            )
-        });
+        let provider = brokerhooks::providers::BuiltIn::from_name(&name)
+            .unwrap_or_else(|| panic!("functions/{name}: not in the provider registry"))
+            .variables();
         let declared: BTreeSet<&str> = PIPELINE_VARIABLES.iter().chain(provider).copied().collect();
         for variable in &declared {
             let set = environment.contains_key(*variable);
@@ -493,8 +490,9 @@ fn every_function_has_its_providers_own_age_window() {
             reference(&parameter),
             "{name}"
         );
-        let default = brokerhooks::providers::default_max_event_age(&name)
-            .unwrap_or_else(|| panic!("{name}: no Provider::DEFAULT_MAX_EVENT_AGE"));
+        let default = brokerhooks::providers::BuiltIn::from_name(&name)
+            .unwrap_or_else(|| panic!("functions/{name}: not in the provider registry"))
+            .default_max_event_age();
         assert_eq!(
             number(&template, &parameter, "Default"),
             default.as_secs(),

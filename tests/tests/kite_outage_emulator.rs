@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use brokerhooks::aws_client::{dynamodb_client, sqs_client};
-use brokerhooks::config::{ConfigSource, PipelineSettings};
+use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
 use brokerhooks::deadline::{Deadline, minimum_function_timeout};
 use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
@@ -59,15 +59,16 @@ async fn a_postback_sent_once_rides_out_eight_seconds_of_sqs_refusing() {
         .unwrap();
 
     let retry = retry_seconds.to_string();
-    let settings = PipelineSettings::from_config(
-        &ConfigSource::from_pairs([
+    let settings = {
+        let config = ConfigSource::from_pairs([
             ("EVENTS_TABLE", table.as_str()),
             ("EVENTS_QUEUE_URL", queue.as_str()),
             ("MAX_EVENT_AGE_SECONDS", "0"),
             ("AWS_RETRY_SECONDS", retry.as_str()),
-        ]),
-        KiteProvider::DEFAULT_MAX_EVENT_AGE,
-    )
+        ]);
+        let aws = AwsSettings::from_config(&config).unwrap();
+        PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
+    }
     .unwrap();
     let function_timeout = Duration::from_secs(timeout_seconds);
     assert!(minimum_function_timeout(settings.aws_retry) <= function_timeout);

@@ -4,6 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use brokerhooks::providers::BuiltIn;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::handle_all;
@@ -25,7 +26,7 @@ enum Slot {
 }
 
 struct Fixture {
-    provider: &'static str,
+    provider: BuiltIn,
     slot: Slot,
     valid: Delivery,
     /// Signs arbitrary bytes where the provider's scheme allows (header signatures, URL tokens).
@@ -86,8 +87,8 @@ fn re_encoded(value: &str, slot: Slot) -> String {
     }
 }
 
-fn first_sample(provider: &str) -> Delivery {
-    let files = event_files(&repo_root().join("events"), provider);
+fn first_sample(provider: BuiltIn) -> Delivery {
+    let files = event_files(&repo_root().join("events"), provider.name());
     read_event_file(&files[0]).unwrap()
 }
 
@@ -103,57 +104,40 @@ fn secrets_with(overrides: &[(&str, &str)]) -> LocalSecrets {
     LocalSecrets::parse(&text)
 }
 
-fn resign(provider: &str, delivery: &Delivery, secrets: &LocalSecrets) -> Delivery {
-    let payload: Value = serde_json::from_slice(&delivery.body).unwrap();
-    brokerhooks_testkit::signers::sign(provider, &payload, secrets).unwrap()
+/// The provider's first sample, re-signed with `secret` set to a value the function
+/// does not know.
+fn wrong_secret(provider: BuiltIn, secret: &str) -> Delivery {
+    let payload: Value = serde_json::from_slice(&first_sample(provider).body).unwrap();
+    let secrets = secrets_with(&[(secret, "not-the-secret")]);
+    brokerhooks_testkit::signers::sign(provider, &payload, &secrets).unwrap()
 }
 
-fn fixtures() -> Vec<Fixture> {
-    let kite = first_sample("kite");
-    let smallcase = first_sample("smallcase");
-    let snaptrade = first_sample("snaptrade");
-    let onemetric = first_sample("onemetric");
-    let upvest = first_sample("upvest");
-    // Same kid, another key: what a forger without Upvest's private key can do.
-    let forger = UpvestSigner::generate(
-        UpvestSigner::local(&LocalSecrets::load_default().unwrap())
-            .unwrap()
-            .kid(),
-    );
-    vec![
-        Fixture {
-            provider: "kite",
+/// Each provider's table row: one arm per built-in provider, so a new provider does not
+/// compile until it has its row.
+fn fixture(provider: BuiltIn) -> Fixture {
+    let valid = first_sample(provider);
+    match provider {
+        BuiltIn::Kite => Fixture {
+            provider,
             slot: Slot::BodyField("checksum"),
-            wrong_secret: resign(
-                "kite",
-                &kite,
-                &secrets_with(&[("KITE_API_SECRET", "not-the-secret")]),
-            ),
-            valid: kite,
+            wrong_secret: wrong_secret(provider, "KITE_API_SECRET"),
+            valid,
             sign_bytes: None,
             empty_body_status: 400,
         },
-        Fixture {
-            provider: "smallcase",
+        BuiltIn::Smallcase => Fixture {
+            provider,
             slot: Slot::BodyField("checksum"),
-            wrong_secret: resign(
-                "smallcase",
-                &smallcase,
-                &secrets_with(&[("SMALLCASE_API_SECRET", "not-the-secret")]),
-            ),
-            valid: smallcase,
+            wrong_secret: wrong_secret(provider, "SMALLCASE_API_SECRET"),
+            valid,
             sign_bytes: None,
             empty_body_status: 400,
         },
-        Fixture {
-            provider: "snaptrade",
+        BuiltIn::SnapTrade => Fixture {
+            provider,
             slot: Slot::Header("signature"),
-            wrong_secret: resign(
-                "snaptrade",
-                &snaptrade,
-                &secrets_with(&[("SNAPTRADE_CONSUMER_KEY", "not-the-key")]),
-            ),
-            valid: snaptrade,
+            wrong_secret: wrong_secret(provider, "SNAPTRADE_CONSUMER_KEY"),
+            valid,
             sign_bytes: Some(|body, secrets| {
                 let key = secrets.primary("SNAPTRADE_CONSUMER_KEY").unwrap();
                 let signature = brokerhooks::providers::snaptrade::signature_base64(key, body);
@@ -161,15 +145,11 @@ fn fixtures() -> Vec<Fixture> {
             }),
             empty_body_status: 401,
         },
-        Fixture {
-            provider: "onemetric",
+        BuiltIn::OneMetric => Fixture {
+            provider,
             slot: Slot::Query("token"),
-            wrong_secret: resign(
-                "onemetric",
-                &onemetric,
-                &secrets_with(&[("ONEMETRIC_TOKEN", "not-the-token")]),
-            ),
-            valid: onemetric,
+            wrong_secret: wrong_secret(provider, "ONEMETRIC_TOKEN"),
+            valid,
             sign_bytes: Some(|body, secrets| {
                 let mut delivery = Delivery::post("/webhooks/onemetric", body.to_vec());
                 delivery.query = Some(brokerhooks_testkit::signers::onemetric::token_query(
@@ -179,23 +159,28 @@ fn fixtures() -> Vec<Fixture> {
             }),
             empty_body_status: 400,
         },
-        Fixture {
-            provider: "upvest",
-            slot: Slot::SignatureMember("signature"),
-            wrong_secret: forger
-                .sign_body(upvest.body.clone(), UPVEST_CREATED)
-                .unwrap(),
-            valid: upvest,
-            sign_bytes: Some(|body, secrets| {
-                UpvestSigner::local(secrets)
-                    .unwrap()
-                    .sign_body(body.to_vec(), UPVEST_CREATED)
-                    .unwrap()
-            }),
-            // The signed digest no longer matches the (empty) body.
-            empty_body_status: 401,
-        },
-    ]
+        BuiltIn::Upvest => {
+            // Same kid, another key: what a forger without Upvest's private key can do.
+            let local = UpvestSigner::local(&LocalSecrets::load_default().unwrap()).unwrap();
+            let forger = UpvestSigner::generate(local.kid());
+            Fixture {
+                provider,
+                slot: Slot::SignatureMember("signature"),
+                wrong_secret: forger
+                    .sign_body(valid.body.clone(), UPVEST_CREATED)
+                    .unwrap(),
+                valid,
+                sign_bytes: Some(|body, secrets| {
+                    UpvestSigner::local(secrets)
+                        .unwrap()
+                        .sign_body(body.to_vec(), UPVEST_CREATED)
+                        .unwrap()
+                }),
+                // The signed digest no longer matches the (empty) body.
+                empty_body_status: 401,
+            }
+        }
+    }
 }
 
 /// A fixed signing time (2026-01-01); the local stack's configuration ignores expiry.
@@ -231,7 +216,7 @@ async fn every_provider_refuses_each_bad_delivery_with_its_exact_status_and_writ
     let secrets = LocalSecrets::load_default().unwrap();
     let config = config();
     let mut failures = Vec::new();
-    for fixture in fixtures() {
+    for fixture in BuiltIn::ALL.map(fixture) {
         let proof = get(&fixture.valid, fixture.slot).expect("sample carries its proof");
         let mut cases: Vec<(String, Delivery, u16)> = vec![
             (
@@ -313,7 +298,9 @@ async fn every_provider_refuses_each_bad_delivery_with_its_exact_status_and_writ
             if handled.answer.status != *status || wrote != (0, 0, 0) {
                 failures.push(format!(
                     "{} / {name}: got {} {} and wrote {wrote:?}, want {status} and nothing",
-                    fixture.provider, handled.answer.status, handled.answer.body
+                    fixture.provider.name(),
+                    handled.answer.status,
+                    handled.answer.body
                 ));
             }
         }
@@ -321,7 +308,11 @@ async fn every_provider_refuses_each_bad_delivery_with_its_exact_status_and_writ
             .await
             .remove(0);
         if valid.answer.status != 200 || valid.messages == 0 {
-            failures.push(format!("{} / valid sample: {:?}", fixture.provider, valid));
+            failures.push(format!(
+                "{} / valid sample: {:?}",
+                fixture.provider.name(),
+                valid
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -2,7 +2,7 @@
 //! against the local emulator the test command starts.
 
 use brokerhooks::canonical_json::content_id;
-use brokerhooks::config::{ConfigSource, PipelineSettings};
+use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
 use brokerhooks::function::FunctionService;
 use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::onemetric::{IpAllowlist, OneMetricProvider};
@@ -80,10 +80,12 @@ async fn stack() -> (Emulator, OneMetricPipeline, String, String) {
 /// The contract's defaults: the freshness rule on, at OneMetric's default (which nothing
 /// signed is held to: OneMetric signs no timestamp).
 fn default_settings(table: &str, queue_url: &str) -> PipelineSettings {
-    PipelineSettings::from_config(
-        &ConfigSource::from_pairs([("EVENTS_TABLE", table), ("EVENTS_QUEUE_URL", queue_url)]),
-        OneMetricProvider::DEFAULT_MAX_EVENT_AGE,
-    )
+    {
+        let config =
+            ConfigSource::from_pairs([("EVENTS_TABLE", table), ("EVENTS_QUEUE_URL", queue_url)]);
+        let aws = AwsSettings::from_config(&config).unwrap();
+        PipelineSettings::from_config(&config, aws, OneMetricProvider::DEFAULT_MAX_EVENT_AGE)
+    }
     .unwrap()
 }
 

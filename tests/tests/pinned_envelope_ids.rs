@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use brokerhooks::providers::BuiltIn;
 use brokerhooks_models::{Envelope, TypedEvent};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
-use brokerhooks_testkit::local_stack::PROVIDERS;
 use brokerhooks_testkit::memory_pipeline::enqueued;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
 
@@ -56,9 +56,13 @@ fn local_config() -> Vec<(String, String)> {
 async fn sample_envelopes() -> BTreeMap<String, Vec<(Envelope, Option<String>)>> {
     let config = local_config();
     let mut all = BTreeMap::new();
-    for provider in PROVIDERS {
-        for file in event_files(&repo_root().join("events"), provider) {
-            let sample = format!("{provider}/{}", file.file_name().unwrap().to_string_lossy());
+    for provider in BuiltIn::ALL {
+        for file in event_files(&repo_root().join("events"), provider.name()) {
+            let sample = format!(
+                "{}/{}",
+                provider.name(),
+                file.file_name().unwrap().to_string_lossy()
+            );
             let request = read_event_file(&file).unwrap().to_request();
             let messages = enqueued(provider, &config, &[request]).await;
             assert!(!messages.is_empty(), "{sample}: nothing was enqueued");

@@ -2,6 +2,7 @@
 //! requests, the emulator's table and queue.
 
 use brokerhooks::canonical_json::content_id;
+use brokerhooks::providers::BuiltIn;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
@@ -136,7 +137,7 @@ async fn smallcase_over_http() {
     }
     no_kind["timestamp"] = Value::from("2022-12-31T05:38:41.669Z");
     let secrets = LocalSecrets::load_default().unwrap();
-    let no_kind = signers::sign("smallcase", &no_kind, &secrets).unwrap();
+    let no_kind = signers::sign(BuiltIn::Smallcase, &no_kind, &secrets).unwrap();
     for answer in [
         r#"{"accepted":1,"duplicates":0}"#,
         r#"{"accepted":0,"duplicates":1}"#,

@@ -9,13 +9,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use brokerhooks::providers::BuiltIn;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::distinct_events::{
     distinct_deliveries, events_per_delivery, first_template,
 };
 use brokerhooks_testkit::e2e::E2eStack;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
-use brokerhooks_testkit::local_stack::{LOCAL_TABLE, PROVIDERS};
+use brokerhooks_testkit::local_stack::LOCAL_TABLE;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -42,17 +43,17 @@ async fn duplicate_storm_enqueues_each_event_exactly_once() {
     let secrets = LocalSecrets::load_default().unwrap();
 
     // Distinct deliveries per provider, enough for the target number of distinct events.
-    let per_provider = distinct_target().div_ceil(PROVIDERS.len());
+    let per_provider = distinct_target().div_ceil(BuiltIn::ALL.len());
     let mut expected_per_provider = HashMap::new();
     let mut work: Vec<(&'static str, Delivery)> = Vec::new();
-    for provider in PROVIDERS {
+    for provider in BuiltIn::ALL {
         let epd = events_per_delivery(provider, &first_template(provider).unwrap()).max(1);
         let deliveries =
             distinct_deliveries(provider, per_provider.div_ceil(epd), &secrets).unwrap();
-        expected_per_provider.insert(provider.to_string(), deliveries.len() * epd);
+        expected_per_provider.insert(provider.name().to_owned(), deliveries.len() * epd);
         for (i, delivery) in deliveries.into_iter().enumerate() {
             for _ in 0..(5 + i % 6) {
-                work.push((provider, delivery.clone()));
+                work.push((provider.name(), delivery.clone()));
             }
         }
     }

@@ -62,9 +62,10 @@ pub struct Binding {
     pub expires_at: i64,
 }
 
-/// The table key of a provider's binding of a signed text (given as its hex SHA-256).
-pub fn binding_key(provider: &str, signed_hex: &str) -> String {
-    format!("{provider}#signed:{signed_hex}")
+/// The table key of a binding of a signed text (given as its hex SHA-256), under the
+/// events' key prefix (`<provider>#`, see `crate::origin::Origin::key_prefix`).
+pub fn binding_key(key_prefix: &str, signed_hex: &str) -> String {
+    format!("{key_prefix}signed:{signed_hex}")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,24 +8,25 @@ use crate::error::WebhookError;
 use crate::idempotency::{
     Binding, BindingOutcome, IdempotencyStore, StoreError, binding_key, retention,
 };
+use crate::origin::Origin;
 use crate::verification::SignatureBinding;
 
 /// Why a delivery whose signed text is bound to another reading is refused (401).
 pub const BOUND_TO_OTHER_KIND: &str = "signature already used for another kind of message";
 
-/// Records `binding` for `provider`, answered by `bind_by`. `Ok` lets the delivery go on;
+/// Records `binding` for `origin`, answered by `bind_by`. `Ok` lets the delivery go on;
 /// a binding to another kind is a 401 and a store that does not answer in time a 503, in
 /// both cases with nothing written.
 pub(super) async fn bind_within<S: IdempotencyStore>(
     store: &S,
-    provider: &str,
+    origin: &Origin,
     binding: &SignatureBinding,
     received_at: OffsetDateTime,
     dedupe_ttl: std::time::Duration,
     bind_by: Instant,
 ) -> Result<(), WebhookError> {
     let item = Binding {
-        key: binding_key(provider, &binding.signed_hex()),
+        key: binding_key(origin.key_prefix(), &binding.signed_hex()),
         kind: binding.reading().to_owned(),
         now: received_at.unix_timestamp(),
         expires_at: retention::kept_until(received_at, binding.signed_at(), dedupe_ttl),
@@ -41,7 +42,7 @@ pub(super) async fn bind_within<S: IdempotencyStore>(
         Ok(BindingOutcome::BoundToOtherKind { until }) => {
             // Neither kind is logged: an unknown eventType in it is unsigned body text.
             tracing::warn!(
-                provider,
+                provider = origin.name(),
                 bound_until = until,
                 reason = BOUND_TO_OTHER_KIND,
                 "signed fields reused for another kind of message"
@@ -49,7 +50,7 @@ pub(super) async fn bind_within<S: IdempotencyStore>(
             Err(WebhookError::Unauthorized(BOUND_TO_OTHER_KIND))
         }
         Err(error) => {
-            tracing::error!(provider, error = %error, "signature binding failed");
+            tracing::error!(provider = origin.name(), error = %error, "signature binding failed");
             Err(WebhookError::Unavailable)
         }
     }

@@ -1,5 +1,6 @@
-//! The request pipeline: method → size → verify → bind (smallcase) → claim → enqueue →
-//! complete → answer.
+//! The request pipeline, one step per function, in the order a delivery takes them:
+//! admit (method, size) → authenticate → bind (smallcase) → claim → send → complete →
+//! answer.
 
 mod binding;
 mod completion;
@@ -8,63 +9,35 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use futures_util::future::join_all;
-use serde::Serialize;
+use time::OffsetDateTime;
 
+use crate::answer::Answer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::PipelineSettings;
 use crate::deadline::Deadline;
-use crate::envelope::{EventDraft, OutgoingMessage, is_usable_event_id};
+use crate::envelope::{EventDraft, OutgoingMessage};
 use crate::error::WebhookError;
 use crate::idempotency::{Claim, ClaimOutcome, IdempotencyStore, retention};
+use crate::limits::is_usable_event_id;
 use crate::metrics;
+use crate::origin::Origin;
 use crate::provider::{Provider, VerifyContext};
-use crate::queue::EventQueue;
+use crate::queue::{EventQueue, QueueError};
 use crate::request::WebhookRequest;
-use crate::verification::FreshnessPolicy;
+use crate::tally::Tally;
+use crate::verification::{FreshnessPolicy, SignatureBinding, Verified};
 
-/// Moved to `envelope` (providers must not import from the pipeline); kept here until
-/// every provider uses the new path.
-pub use crate::envelope::MAX_EVENT_ID_BYTES;
 pub use binding::BOUND_TO_OTHER_KIND;
 pub use completion::{Completion, complete_within, release_within};
 
-/// The HTTP answer: a status and a short JSON body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub status: u16,
-    pub body: String,
-}
+/// What a step that stops the delivery returns: why, and what was done before.
+type Stopped = (WebhookError, Tally);
 
-impl Answer {
-    pub fn from_error(error: &WebhookError) -> Self {
-        #[derive(Serialize)]
-        struct ErrorBody<'a> {
-            error: &'a str,
-        }
-        Answer {
-            status: error.status(),
-            body: serde_json::to_string(&ErrorBody {
-                error: &error.to_string(),
-            })
-            .unwrap_or_else(|_| r#"{"error":"internal"}"#.to_owned()),
-        }
-    }
-}
-
-/// What happened to the events of one delivery.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Tally {
-    /// Newly enqueued by this delivery.
-    pub accepted: usize,
-    /// Enqueued earlier (or repeated within this delivery).
-    pub duplicates: usize,
-    #[serde(skip)]
-    pub in_progress: usize,
-    #[serde(skip)]
-    pub failed: usize,
-    /// Of `accepted`, how many were enqueued with a fallback (see `fallback`).
-    #[serde(skip)]
-    pub unparsed: usize,
+/// One event this invocation claimed, with its message ready to send.
+struct Claimed<'a> {
+    draft: &'a EventDraft,
+    claim: Claim,
+    message: OutgoingMessage,
 }
 
 /// One provider's pipeline over an idempotency store and a queue.
@@ -100,61 +73,54 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
     /// Handles one delivery end to end and logs its outcome (never its content).
     pub async fn handle(&self, request: &WebhookRequest) -> Answer {
         let started = Instant::now();
-        let result = self.process(request).await;
+        let origin = self.provider.origin(request);
+        let result = self.run(&origin, request).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let (answer, tally) = match &result {
-            Ok(tally) => (
-                Answer {
-                    status: 200,
-                    body: serde_json::to_string(tally).unwrap_or_default(),
-                },
-                *tally,
-            ),
-            Err((error, tally)) => (Answer::from_error(error), *tally),
-        };
-        match &result {
-            Ok(_) => tracing::info!(
-                provider = P::NAME,
-                status = answer.status,
-                accepted = tally.accepted,
-                duplicates = tally.duplicates,
-                latency_ms,
-                "delivery accepted"
-            ),
-            Err((error, _)) => tracing::warn!(
-                provider = P::NAME,
-                status = answer.status,
-                reason = %error,
-                accepted = tally.accepted,
-                duplicates = tally.duplicates,
-                in_progress = tally.in_progress,
-                failed = tally.failed,
-                latency_ms,
-                "delivery not accepted"
-            ),
-        }
-        let rejected = matches!(&result, Err((e, _)) if e.outcome() == "rejected");
-        metrics::emit_delivery(P::NAME, &tally, rejected, latency_ms);
-        answer
+        answer(origin.name(), &result, latency_ms)
     }
 
     /// The pipeline without logging: the tally, or the error with what was done before it.
-    pub async fn process(&self, request: &WebhookRequest) -> Result<Tally, (WebhookError, Tally)> {
+    pub async fn process(&self, request: &WebhookRequest) -> Result<Tally, Stopped> {
+        self.run(&self.provider.origin(request), request).await
+    }
+
+    async fn run(&self, origin: &Origin, request: &WebhookRequest) -> Result<Tally, Stopped> {
         let deadline = Deadline::for_request(request.deadline, tokio::time::Instant::now());
-        let answer_by = deadline.answer_by();
-        let none = Tally::default();
+        self.admit(request)?;
+        let now = self.clock.now();
+        let (drafts, binding) = self.authenticate(origin, request, now)?.into_parts();
+        if let Some(binding) = &binding {
+            self.bind(origin, binding, now, &deadline, drafts.len())
+                .await?;
+        }
+        let mut tally = Tally::default();
+        let distinct = distinct_events(origin, &drafts, &mut tally);
+        let claimed = self.claim(origin, &distinct, now, &mut tally).await;
+        let sent = self.send(&claimed).await;
+        self.complete(origin, &claimed, sent, deadline.answer_by(), &mut tally)
+            .await;
+        outcome(tally)
+    }
+
+    /// Method and size, before anything is read.
+    fn admit(&self, request: &WebhookRequest) -> Result<(), Stopped> {
         if !request.method.eq_ignore_ascii_case("POST") {
-            return Err((WebhookError::MethodNotAllowed, none));
+            return Err((WebhookError::MethodNotAllowed, Tally::default()));
         }
         if request.body.len() > self.settings.max_body_bytes {
-            return Err((
-                WebhookError::PayloadTooLarge {
-                    limit: self.settings.max_body_bytes,
-                },
-                none,
-            ));
+            let limit = self.settings.max_body_bytes;
+            return Err((WebhookError::PayloadTooLarge { limit }, Tally::default()));
         }
-        let now = self.clock.now();
+        Ok(())
+    }
+
+    /// The provider's verifier, under the contract's freshness rule.
+    fn authenticate(
+        &self,
+        origin: &Origin,
+        request: &WebhookRequest,
+        now: OffsetDateTime,
+    ) -> Result<Verified<Vec<EventDraft>>, Stopped> {
         let context = VerifyContext {
             now,
             freshness: FreshnessPolicy::new(self.settings.max_event_age),
@@ -162,77 +128,63 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
         let verified = self
             .provider
             .verify(request, &context)
-            .map_err(|e| (e, none))?;
-        tracing::debug!(
-            provider = P::NAME,
-            matched_secret = verified.matched_secret(),
-            "authenticated"
-        );
-        if verified.matched_secret() > 0 {
+            .map_err(|error| (error, Tally::default()))?;
+        let matched_secret = verified.matched_secret();
+        tracing::debug!(provider = origin.name(), matched_secret, "authenticated");
+        if matched_secret > 0 {
             // Rotation in progress: say which position matched, never the value.
             tracing::info!(
-                provider = P::NAME,
-                matched_secret = verified.matched_secret(),
+                provider = origin.name(),
+                matched_secret,
                 "authenticated with a non-primary secret"
             );
         }
-        let (drafts, binding) = verified.into_parts();
-        if let Some(binding) = &binding {
-            // Before any claim: a signed text reused for another kind of message is
-            // refused with nothing written (README, "Security notes").
-            let bind_by = deadline.bind_by(self.settings.aws_retry, tokio::time::Instant::now());
-            binding::bind_within(
-                &self.store,
-                P::NAME,
-                binding,
-                now,
-                self.settings.dedupe_ttl,
-                bind_by,
-            )
+        Ok(verified)
+    }
+
+    /// Before any claim: a signed text reused for another kind of message is refused with
+    /// nothing written (README, "Security notes"). A store that does not answer fails
+    /// every event of the delivery.
+    async fn bind(
+        &self,
+        origin: &Origin,
+        signature: &SignatureBinding,
+        now: OffsetDateTime,
+        deadline: &Deadline,
+        events: usize,
+    ) -> Result<(), Stopped> {
+        let bind_by = deadline.bind_by(self.settings.aws_retry, tokio::time::Instant::now());
+        let ttl = self.settings.dedupe_ttl;
+        binding::bind_within(&self.store, origin, signature, now, ttl, bind_by)
             .await
             .map_err(|error| {
                 let failed = if error == WebhookError::Unavailable {
-                    drafts.len()
+                    events
                 } else {
                     0
                 };
-                (
-                    error,
-                    Tally {
-                        failed,
-                        ..Tally::default()
-                    },
-                )
-            })?;
-        }
+                let tally = Tally {
+                    failed,
+                    ..Tally::default()
+                };
+                (error, tally)
+            })
+    }
 
-        let mut tally = Tally::default();
-        // The same event twice in one delivery is processed once.
-        let mut seen = HashSet::new();
-        let mut unique: Vec<&EventDraft> = Vec::with_capacity(drafts.len());
-        for draft in &drafts {
-            if !is_usable_event_id(&draft.id) {
-                // Unreachable: every provider falls back to the content hash. Should one
-                // ever break that, the event is authentic, so it is not refused (a 400
-                // would lose it) but left unacknowledged: 503, the provider retries.
-                tracing::error!(
-                    provider = P::NAME,
-                    id_bytes = draft.id.len(),
-                    "verifier produced an unusable event id"
-                );
-                tally.failed += 1;
-            } else if seen.insert(draft.id.as_str()) {
-                unique.push(draft);
-            } else {
-                tally.duplicates += 1;
-            }
-        }
-
+    /// Claims every distinct event at once; those claimed get their message. Duplicates,
+    /// events in flight elsewhere and failed claims are counted and go no further.
+    async fn claim<'a>(
+        &self,
+        origin: &Origin,
+        distinct: &[&'a EventDraft],
+        now: OffsetDateTime,
+        tally: &mut Tally,
+    ) -> Vec<Claimed<'a>> {
         let now_s = now.unix_timestamp();
-        let claims: Vec<Claim> = unique
+        let claims: Vec<Claim> = distinct
             .iter()
             .map(|draft| Claim {
-                key: format!("{}#{}", P::NAME, draft.id),
+                key: origin.event_key(&draft.id),
                 token: new_claim_token(),
                 now: now_s,
                 lease_expires_at: now_s + self.settings.claim_lease.as_secs() as i64,
@@ -241,91 +193,177 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
             })
             .collect();
         let outcomes = join_all(claims.iter().map(|claim| self.store.claim(claim))).await;
-
-        let mut to_send: Vec<(usize, OutgoingMessage)> = Vec::new();
-        for (index, outcome) in outcomes.into_iter().enumerate() {
-            let draft = unique[index];
+        let mut claimed = Vec::new();
+        for ((draft, claim), outcome) in distinct.iter().zip(claims).zip(outcomes) {
             match outcome {
-                Ok(ClaimOutcome::Claimed) => match OutgoingMessage::new(P::NAME, draft, now) {
-                    Ok(message) => to_send.push((index, message)),
-                    Err(_) => {
-                        // Unreachable for valid JSON payloads; never lose the claim silently.
-                        let _ = self.store.release(&claims[index]).await;
-                        tally.failed += 1;
+                Ok(ClaimOutcome::Claimed) => {
+                    match OutgoingMessage::new(origin.name(), draft, now) {
+                        Ok(message) => claimed.push(Claimed {
+                            draft,
+                            claim,
+                            message,
+                        }),
+                        Err(_) => {
+                            // Unreachable for valid JSON payloads; never lose the claim silently.
+                            let _ = self.store.release(&claim).await;
+                            tally.failed += 1;
+                        }
                     }
-                },
+                }
                 Ok(ClaimOutcome::AlreadyEnqueued) => {
-                    log_event(P::NAME, draft, "duplicate");
+                    log_event(origin, draft, "duplicate");
                     tally.duplicates += 1;
                 }
                 Ok(ClaimOutcome::InProgress) => {
-                    log_event(P::NAME, draft, "in_progress");
+                    log_event(origin, draft, "in_progress");
                     tally.in_progress += 1;
                 }
                 Err(error) => {
-                    tracing::error!(provider = P::NAME, event_id = %draft.id, error = %error, "claim failed");
+                    tracing::error!(provider = origin.name(), event_id = %draft.id, error = %error, "claim failed");
                     tally.failed += 1;
                 }
             }
         }
+        claimed
+    }
 
-        let messages: Vec<OutgoingMessage> = to_send.iter().map(|(_, m)| m.clone()).collect();
-        let sent = if messages.is_empty() {
-            Vec::new()
-        } else {
-            self.queue.send_all(&messages).await
-        };
-        let completions = to_send.iter().zip(sent).map(|((index, _), result)| {
-            let claim = &claims[*index];
-            let draft = unique[*index];
-            async move {
-                match result {
-                    Ok(()) => {
-                        // The message is on the queue, so the delivery counts as accepted
-                        // whatever the completion does; see README "At-least-once corner".
-                        complete_within(&self.store, claim, answer_by)
-                            .await
-                            .log(P::NAME, &draft.id);
-                        log_event(P::NAME, draft, "accepted");
-                        if !draft.fallback.is_empty() {
-                            // Authentic but not as documented: delivered anyway, drift made visible.
-                            tracing::warn!(provider = P::NAME, event_id = %draft.id, fallback = %draft.fallback, "event enqueued with a fallback");
-                        }
-                        true
+    /// Sends the claimed events' messages (one result per message, in order).
+    async fn send(&self, claimed: &[Claimed<'_>]) -> Vec<Result<(), QueueError>> {
+        if claimed.is_empty() {
+            return Vec::new();
+        }
+        let messages: Vec<OutgoingMessage> = claimed.iter().map(|c| c.message.clone()).collect();
+        self.queue.send_all(&messages).await
+    }
+
+    /// Marks each sent event enqueued (retrying until the answer is due) and releases the
+    /// claim of each event whose send failed.
+    async fn complete(
+        &self,
+        origin: &Origin,
+        claimed: &[Claimed<'_>],
+        sent: Vec<Result<(), QueueError>>,
+        answer_by: tokio::time::Instant,
+        tally: &mut Tally,
+    ) {
+        let closings = claimed.iter().zip(sent).map(|(event, result)| async move {
+            let draft = event.draft;
+            match result {
+                Ok(()) => {
+                    // The message is on the queue, so the delivery counts as accepted
+                    // whatever the completion does; see README "At-least-once corner".
+                    complete_within(&self.store, &event.claim, answer_by)
+                        .await
+                        .log(origin.name(), &draft.id);
+                    log_event(origin, draft, "accepted");
+                    if !draft.fallback.is_empty() {
+                        // Authentic but not as documented: delivered anyway, drift made visible.
+                        tracing::warn!(provider = origin.name(), event_id = %draft.id, fallback = %draft.fallback, "event enqueued with a fallback");
                     }
-                    Err(error) => {
-                        tracing::error!(provider = P::NAME, event_id = %draft.id, error = %error, "enqueue failed; releasing claim");
-                        if let Err(release_error) = release_within(&self.store, claim, answer_by).await {
-                            tracing::warn!(provider = P::NAME, event_id = %draft.id, error = %release_error, "release failed; the lease will expire");
-                        }
-                        false
+                    true
+                }
+                Err(error) => {
+                    tracing::error!(provider = origin.name(), event_id = %draft.id, error = %error, "enqueue failed; releasing claim");
+                    if let Err(release_error) =
+                        release_within(&self.store, &event.claim, answer_by).await
+                    {
+                        tracing::warn!(provider = origin.name(), event_id = %draft.id, error = %release_error, "release failed; the lease will expire");
                     }
+                    false
                 }
             }
         });
-        for (accepted, (index, _)) in join_all(completions).await.into_iter().zip(&to_send) {
-            if accepted {
+        for (accepted, event) in join_all(closings).await.into_iter().zip(claimed) {
+            if !accepted {
+                tally.failed += 1;
+            } else {
                 tally.accepted += 1;
-                if !unique[*index].fallback.is_empty() {
+                if !event.draft.fallback.is_empty() {
                     tally.unparsed += 1;
                 }
-            } else {
-                tally.failed += 1;
             }
-        }
-
-        if tally.failed > 0 {
-            Err((WebhookError::Unavailable, tally))
-        } else if tally.in_progress > 0 {
-            Err((WebhookError::InProgress, tally))
-        } else {
-            Ok(tally)
         }
     }
 }
 
-fn log_event(provider: &str, draft: &EventDraft, outcome: &str) {
-    tracing::info!(provider, event_id = %draft.id, event_type = %draft.event_type, outcome, "event");
+/// The delivery's events, each id once: a repeat inside the delivery is a duplicate.
+fn distinct_events<'a>(
+    origin: &Origin,
+    drafts: &'a [EventDraft],
+    tally: &mut Tally,
+) -> Vec<&'a EventDraft> {
+    let mut seen = HashSet::new();
+    let mut distinct = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        if !is_usable_event_id(&draft.id) {
+            // Unreachable: every provider falls back to the content hash. Should one ever
+            // break that, the event is authentic, so it is not refused (a 400 would lose
+            // it) but left unacknowledged: 503, the provider retries.
+            tracing::error!(
+                provider = origin.name(),
+                id_bytes = draft.id.len(),
+                "verifier produced an unusable event id"
+            );
+            tally.failed += 1;
+        } else if seen.insert(draft.id.as_str()) {
+            distinct.push(draft);
+        } else {
+            tally.duplicates += 1;
+        }
+    }
+    distinct
+}
+
+/// 503 if any event failed (the provider retries), else 409 if any is in flight
+/// elsewhere, else 200.
+fn outcome(tally: Tally) -> Result<Tally, Stopped> {
+    if tally.failed > 0 {
+        Err((WebhookError::Unavailable, tally))
+    } else if tally.in_progress > 0 {
+        Err((WebhookError::InProgress, tally))
+    } else {
+        Ok(tally)
+    }
+}
+
+/// The answer, with its one log line and metrics line.
+fn answer(provider: &str, result: &Result<Tally, Stopped>, latency_ms: f64) -> Answer {
+    match result {
+        Ok(tally) => {
+            let answer = Answer::accepted(tally);
+            tracing::info!(
+                provider,
+                status = answer.status,
+                accepted = tally.accepted,
+                duplicates = tally.duplicates,
+                latency_ms,
+                "delivery accepted"
+            );
+            metrics::emit_delivery(provider, tally, false, latency_ms);
+            answer
+        }
+        Err((error, tally)) => {
+            let answer = Answer::from_error(error);
+            tracing::warn!(
+                provider,
+                status = answer.status,
+                reason = %error,
+                accepted = tally.accepted,
+                duplicates = tally.duplicates,
+                in_progress = tally.in_progress,
+                failed = tally.failed,
+                latency_ms,
+                "delivery not accepted"
+            );
+            let rejected = error.outcome() == "rejected";
+            metrics::emit_delivery(provider, tally, rejected, latency_ms);
+            answer
+        }
+    }
+}
+
+fn log_event(origin: &Origin, draft: &EventDraft, outcome: &str) {
+    tracing::info!(provider = origin.name(), event_id = %draft.id, event_type = %draft.event_type, outcome, "event");
 }
 
 /// Unique per claim attempt: 128 random bits drawn once per process, then a counter.

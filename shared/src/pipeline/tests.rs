@@ -8,9 +8,10 @@ use sha2::Digest;
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::config::{ConfigError, ConfigSource};
+use crate::config::{ConfigError, ConfigSource, PipelineSettings};
 use crate::fallback::{Fallback, Fallbacks};
 use crate::idempotency::{MemoryStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoredClaim};
+use crate::limits::MAX_EVENT_ID_BYTES;
 use crate::queue::MemoryQueue;
 use crate::verification::Verified;
 
@@ -23,6 +24,7 @@ struct TestProvider;
 
 impl Provider for TestProvider {
     const NAME: &'static str = "test";
+    const VARIABLES: &'static [&'static str] = &[];
     const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(3600);
 
     fn from_config(_: &ConfigSource) -> Result<Self, ConfigError> {
@@ -100,7 +102,6 @@ fn harness() -> Harness {
         claim_lease: Duration::from_secs(30),
         max_body_bytes: 1024,
         warm_connections: false,
-        tls_system_roots: false,
         aws_retry: crate::aws_client::RetryBudget::default(),
     };
     let pipeline = Pipeline::new(TestProvider, store.clone(), queue.clone(), settings)

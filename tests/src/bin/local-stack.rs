@@ -15,12 +15,12 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use brokerhooks::providers::BuiltIn;
 use brokerhooks_testkit::emulator::Emulator;
 use brokerhooks_testkit::event_source_mapping::{Batch, LocalEventSourceMapping, WatchFunction};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, env_file_line, repo_root};
 use brokerhooks_testkit::local_stack::{
     EXAMPLE_CONSUMER, LOCAL_CONSUMER_TABLE, LOCAL_MAX_RECEIVE_COUNT, LOCAL_QUEUE, LOCAL_TABLE,
-    PROVIDERS,
 };
 use brokerhooks_testkit::replay;
 
@@ -88,7 +88,7 @@ async fn replay_all(base: &str, providers: &[&str]) -> Result<(), String> {
     let client = reqwest::Client::new();
     let events = repo_root().join("events");
     let chosen: Vec<&str> = if providers.is_empty() {
-        PROVIDERS.to_vec()
+        BuiltIn::names().collect()
     } else {
         providers.to_vec()
     };

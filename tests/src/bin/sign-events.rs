@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use brokerhooks::providers::BuiltIn;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
-use brokerhooks_testkit::local_stack::PROVIDERS;
 use brokerhooks_testkit::signers;
 
 fn main() -> ExitCode {
@@ -22,14 +22,18 @@ fn main() -> ExitCode {
         }
     };
     let mut failed = false;
-    for provider in PROVIDERS
-        .iter()
-        .filter(|p| wanted.is_empty() || wanted.iter().any(|w| w == *p))
+    if let Some(unknown) = wanted.iter().find(|w| BuiltIn::from_name(w).is_none()) {
+        eprintln!("{unknown}: not a built-in provider");
+        return ExitCode::FAILURE;
+    }
+    for provider in BuiltIn::ALL
+        .into_iter()
+        .filter(|p| wanted.is_empty() || wanted.iter().any(|w| w == p.name()))
     {
         match sign_provider(&events, provider, &secrets) {
-            Ok(count) => println!("{provider}: {count} events written"),
+            Ok(count) => println!("{}: {count} events written", provider.name()),
             Err(e) => {
-                eprintln!("{provider}: {e}");
+                eprintln!("{}: {e}", provider.name());
                 failed = true;
             }
         }
@@ -41,8 +45,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn sign_provider(events: &Path, provider: &str, secrets: &LocalSecrets) -> Result<usize, String> {
-    let templates = events.join(provider).join("payloads");
+fn sign_provider(
+    events: &Path,
+    provider: BuiltIn,
+    secrets: &LocalSecrets,
+) -> Result<usize, String> {
+    let templates = events.join(provider.name()).join("payloads");
     let mut paths: Vec<_> = std::fs::read_dir(&templates)
         .map_err(|e| format!("{}: {e}", templates.display()))?
         .filter_map(Result::ok)
@@ -63,7 +71,7 @@ fn sign_provider(events: &Path, provider: &str, secrets: &LocalSecrets) -> Resul
             .is_some_and(|stem| stem.to_string_lossy().ends_with("-base64"));
         let event = delivery.to_event(base64);
         let name = path.file_name().ok_or("template without a file name")?;
-        let out = events.join(provider).join(name);
+        let out = events.join(provider.name()).join(name);
         let json = serde_json::to_string_pretty(&event).map_err(|e| e.to_string())?;
         std::fs::write(&out, json + "\n").map_err(|e| format!("{}: {e}", out.display()))?;
     }

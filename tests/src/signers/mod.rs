@@ -7,37 +7,42 @@ pub mod smallcase;
 pub mod snaptrade;
 pub mod upvest;
 
+use brokerhooks::providers::BuiltIn;
 use serde_json::Value;
 
 use crate::api_gateway_event::Delivery;
 use crate::local_secrets::LocalSecrets;
 
-/// Signs `payload` as `provider` would, with the local secrets.
-pub fn sign(provider: &str, payload: &Value, secrets: &LocalSecrets) -> Result<Delivery, String> {
+/// Signs `payload` as `provider` would, with the local secrets. One arm per built-in
+/// provider: a provider without a signer does not compile.
+pub fn sign(
+    provider: BuiltIn,
+    payload: &Value,
+    secrets: &LocalSecrets,
+) -> Result<Delivery, String> {
     let secret = |name: &str| {
         secrets
             .primary(name)
             .ok_or_else(|| format!("{name} is not set in events/local.env"))
     };
     match provider {
-        "kite" => kite::sign(
+        BuiltIn::Kite => kite::sign(
             payload,
             secret(brokerhooks::providers::kite::SECRET_VARIABLE)?,
         ),
-        "onemetric" => onemetric::sign(
+        BuiltIn::OneMetric => onemetric::sign(
             payload,
             secret(brokerhooks::providers::onemetric::TOKEN_VARIABLE)?,
         ),
-        "smallcase" => smallcase::sign(
+        BuiltIn::Smallcase => smallcase::sign(
             payload,
             secret(brokerhooks::providers::smallcase::SECRET_VARIABLE)?,
         ),
-        "snaptrade" => snaptrade::sign(
+        BuiltIn::SnapTrade => snaptrade::sign(
             payload,
             secret(brokerhooks::providers::snaptrade::CONSUMER_KEY_VARIABLE)?,
             secrets.primary(brokerhooks::providers::snaptrade::WEBHOOK_SECRET_VARIABLE),
         ),
-        "upvest" => upvest::sign(payload, secrets),
-        other => Err(format!("no signer for provider {other}")),
+        BuiltIn::Upvest => upvest::sign(payload, secrets),
     }
 }

@@ -16,9 +16,10 @@ use time::OffsetDateTime;
 
 use super::config_object::{ConfigObject, FieldError};
 use crate::canonical_json::content_id;
-use crate::envelope::{EventDraft, is_usable_event_id};
+use crate::envelope::EventDraft;
 use crate::error::WebhookError;
 use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
+use crate::limits::is_usable_event_id;
 use crate::provider::VerifyContext;
 use crate::providers::json_body::raw_payload;
 use crate::timestamps::parse_rfc3339;

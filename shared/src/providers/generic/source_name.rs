@@ -1,7 +1,7 @@
 //! Source names: the `{source}` of `/webhooks/generic/{source}`, and the envelope's
 //! `provider` for that source's events.
 
-use crate::providers::built_in_names;
+use crate::providers::BuiltIn;
 
 /// Longest source name. It goes into the envelope, the claim key, FIFO group ids and
 /// metric dimensions, so it stays short and plain.
@@ -14,7 +14,7 @@ pub fn check_source_name(name: &str) -> Result<(), &'static str> {
     if !is_plain(name) {
         return Err("a source name must be 1 to 64 characters of a-z, 0-9 and -");
     }
-    if built_in_names().contains(&name) {
+    if BuiltIn::from_name(name).is_some() {
         return Err("a source may not take a built-in provider's name");
     }
     Ok(())
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn built_in_names_are_refused_from_the_providers_own_list() {
-        for name in built_in_names() {
+        for name in BuiltIn::names() {
             assert_eq!(
                 check_source_name(name),
                 Err("a source may not take a built-in provider's name"),

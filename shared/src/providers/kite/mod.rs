@@ -28,6 +28,7 @@ use crate::envelope::EventDraft;
 use crate::error::WebhookError;
 use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
 use crate::provider::{Provider, VerifyContext};
+use crate::providers::builtin::BuiltIn;
 use crate::providers::json_body::{optional_str, parse_object, raw_payload, required_str};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
@@ -35,7 +36,7 @@ use crate::timestamps::{IST, parse_naive_or_rfc3339};
 use crate::verification::{Verified, time_at_end};
 
 pub const SECRET_VARIABLE: &str = "KITE_API_SECRET";
-/// Every variable `from_config` reads (see `providers::variables`).
+/// Every variable `from_config` reads ([`Provider::VARIABLES`]).
 pub const VARIABLES: &[&str] = &[SECRET_VARIABLE];
 /// The fields the checksum is computed from or compared with: a body carrying one twice is
 /// refused.
@@ -57,7 +58,8 @@ impl KiteProvider {
 }
 
 impl Provider for KiteProvider {
-    const NAME: &'static str = "kite";
+    const NAME: &'static str = BuiltIn::Kite.name();
+    const VARIABLES: &'static [&'static str] = VARIABLES;
     /// 30 days, as before per-provider windows. The signed `order_timestamp` is when the
     /// order was placed, not when the postback was sent, and one order's postbacks can
     /// come days later (an after-market order placed before a long weekend is executed,

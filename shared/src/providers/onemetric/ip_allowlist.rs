@@ -2,65 +2,33 @@
 
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 /// One CIDR block, e.g. `203.0.113.0/24` or `2001:db8::/32`. A bare address is a
 /// single-host block (`/32` or `/128`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CidrBlock {
-    network: IpAddr,
-    prefix_len: u8,
-}
+pub struct CidrBlock(IpNet);
 
 impl CidrBlock {
     /// Parses `address[/prefix]`. `None` for anything else, including host bits set
     /// beyond the prefix (`10.0.0.1/8`), which usually means a typo.
     pub fn parse(text: &str) -> Option<Self> {
-        let (address, prefix) = match text.split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix)),
-            None => (text, None),
+        // The address as std reads it: ipnet would take `010.0.0.0/8` as 10.0.0.0/8, where
+        // other tools read the leading zero as octal; such a block is refused instead.
+        let address: IpAddr = text.split('/').next()?.parse().ok()?;
+        let network = if text.contains('/') {
+            text.parse::<IpNet>().ok()?
+        } else {
+            IpNet::from(address)
         };
-        let network: IpAddr = address.parse().ok()?;
-        let max = max_prefix(network);
-        let prefix_len = match prefix {
-            // u8::from_str also accepts "+8"; only plain digits are a prefix length.
-            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok()?,
-            Some(_) => return None,
-            None => max,
-        };
-        if prefix_len > max || masked(network, prefix_len) != bits(network) {
-            return None;
-        }
-        Some(CidrBlock {
-            network,
-            prefix_len,
-        })
+        (network.trunc() == network).then_some(CidrBlock(network))
     }
 
     /// Whether `address` lies in this block. Families never mix, except that an
     /// IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) counts as its IPv4 address.
     pub fn contains(&self, address: IpAddr) -> bool {
-        let address = address.to_canonical();
-        address.is_ipv4() == self.network.is_ipv4()
-            && masked(address, self.prefix_len) == bits(self.network)
+        self.0.contains(&address.to_canonical())
     }
-}
-
-fn max_prefix(address: IpAddr) -> u8 {
-    if address.is_ipv4() { 32 } else { 128 }
-}
-
-fn bits(address: IpAddr) -> u128 {
-    match address {
-        IpAddr::V4(v4) => u128::from(u32::from(v4)),
-        IpAddr::V6(v6) => u128::from(v6),
-    }
-}
-
-/// The address's bits with everything after the first `prefix_len` cleared.
-fn masked(address: IpAddr, prefix_len: u8) -> u128 {
-    let width = u32::from(max_prefix(address));
-    let host_bits = width - u32::from(prefix_len.min(max_prefix(address)));
-    let mask = u128::MAX.checked_shl(host_bits).unwrap_or(0);
-    bits(address) & mask
 }
 
 /// Blocks from a comma-separated list; a request must come from one of them.

@@ -38,6 +38,7 @@ use crate::envelope::EventDraft;
 use crate::error::WebhookError;
 use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
 use crate::provider::{Provider, VerifyContext};
+use crate::providers::builtin::BuiltIn;
 use crate::providers::json_body::{optional_object, optional_str, parse_object, raw_payload};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
@@ -65,7 +66,8 @@ impl OneMetricProvider {
 }
 
 impl Provider for OneMetricProvider {
-    const NAME: &'static str = "onemetric";
+    const NAME: &'static str = BuiltIn::OneMetric.name();
+    const VARIABLES: &'static [&'static str] = VARIABLES;
     /// Unused: OneMetric signs no timestamp, so no freshness rule applies (its
     /// `time_stamp` is unsigned). 1 day, so it fits under any dedupe TTL of a day or more.
     const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(24 * 60 * 60);

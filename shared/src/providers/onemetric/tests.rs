@@ -568,6 +568,8 @@ fn cidr_blocks_parse_strictly() {
         "example.com",
         "10.0.0.0/8/8",
         " 10.0.0.0/8",
+        "010.0.0.0/8",
+        "10.0.0.0/8 ",
     ];
     for text in invalid {
         assert_eq!(CidrBlock::parse(text), None, "{text}");

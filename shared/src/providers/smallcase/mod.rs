@@ -40,6 +40,7 @@ use crate::envelope::EventDraft;
 use crate::error::WebhookError;
 use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
 use crate::provider::{Provider, VerifyContext};
+use crate::providers::builtin::BuiltIn;
 use crate::providers::json_body::{optional_str, parse_object, raw_payload};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
@@ -78,7 +79,8 @@ impl SmallcaseProvider {
 }
 
 impl Provider for SmallcaseProvider {
-    const NAME: &'static str = "smallcase";
+    const NAME: &'static str = BuiltIn::Smallcase.name();
+    const VARIABLES: &'static [&'static str] = VARIABLES;
     /// 4 days: smallcase retries 15 minutes, 24 hours and 48 hours after a failure
     /// (about 72 hours in all if the intervals add up), and the signed `timestamp` is the
     /// event's; a day of margin on top.

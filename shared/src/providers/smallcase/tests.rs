@@ -967,10 +967,11 @@ mod through_the_pipeline {
     use std::sync::Arc;
 
     use super::*;
+    use crate::answer::Answer;
     use crate::clock::ManualClock;
     use crate::config::PipelineSettings;
     use crate::idempotency::MemoryStore;
-    use crate::pipeline::{Answer, BOUND_TO_OTHER_KIND, Pipeline};
+    use crate::pipeline::{BOUND_TO_OTHER_KIND, Pipeline};
     use crate::queue::MemoryQueue;
 
     struct Stack {
@@ -987,9 +988,12 @@ mod through_the_pipeline {
             ("EVENTS_QUEUE_URL", "q.fifo"),
             (SECRET_VARIABLE, SECRET),
         ]);
-        let settings =
-            PipelineSettings::from_config(&config, SmallcaseProvider::DEFAULT_MAX_EVENT_AGE)
-                .unwrap();
+        let settings = PipelineSettings::from_config(
+            &config,
+            crate::config::AwsSettings::default(),
+            SmallcaseProvider::DEFAULT_MAX_EVENT_AGE,
+        )
+        .unwrap();
         assert_eq!(
             settings.max_event_age,
             Some(Duration::from_secs(4 * 86_400))

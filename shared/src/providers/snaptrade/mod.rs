@@ -40,11 +40,13 @@ use serde_json::{Map, Value};
 use crate::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
 use crate::duplicate_keys::has_duplicate_keys;
-use crate::envelope::{EventDraft, is_usable_event_id};
+use crate::envelope::EventDraft;
 use crate::error::WebhookError;
 use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
 use crate::json_members::without_member;
+use crate::limits::is_usable_event_id;
 use crate::provider::{Provider, VerifyContext};
+use crate::providers::builtin::BuiltIn;
 use crate::providers::json_body::{optional_str, parse_object};
 use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
@@ -239,7 +241,8 @@ fn draft(
 }
 
 impl Provider for SnapTradeProvider {
-    const NAME: &'static str = "snaptrade";
+    const NAME: &'static str = BuiltIn::SnapTrade.name();
+    const VARIABLES: &'static [&'static str] = VARIABLES;
     /// 1 day: SnapTrade retries at most 3 times with exponential back-off from 30 minutes
     /// (about 3.5 hours in all), and the signed `eventTimestamp` is the event's; a wide
     /// margin on top.

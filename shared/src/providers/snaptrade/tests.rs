@@ -3,8 +3,8 @@ use std::time::Duration;
 use time::macros::datetime;
 
 use super::*;
-use crate::envelope::MAX_EVENT_ID_BYTES;
 use crate::fallback::Fallbacks;
+use crate::limits::MAX_EVENT_ID_BYTES;
 use crate::verification::FreshnessPolicy;
 
 /// The USER_REGISTERED sample as SnapTrade's docs print it (key order and indentation kept).
@@ -647,10 +647,11 @@ mod through_the_pipeline {
     use std::sync::Arc;
 
     use super::*;
+    use crate::answer::Answer;
     use crate::clock::ManualClock;
     use crate::config::PipelineSettings;
     use crate::idempotency::MemoryStore;
-    use crate::pipeline::{Answer, Pipeline};
+    use crate::pipeline::Pipeline;
     use crate::queue::MemoryQueue;
 
     /// The production defaults (no `MAX_EVENT_AGE_SECONDS`), both ways of authenticating.
@@ -666,9 +667,12 @@ mod through_the_pipeline {
             (CONSUMER_KEY_VARIABLE, KEY),
             (WEBHOOK_SECRET_VARIABLE, LEGACY),
         ]);
-        let settings =
-            PipelineSettings::from_config(&config, SnapTradeProvider::DEFAULT_MAX_EVENT_AGE)
-                .unwrap();
+        let settings = PipelineSettings::from_config(
+            &config,
+            crate::config::AwsSettings::default(),
+            SnapTradeProvider::DEFAULT_MAX_EVENT_AGE,
+        )
+        .unwrap();
         assert_eq!(settings.max_event_age, Some(Duration::from_secs(86_400)));
         let queue = Arc::new(MemoryQueue::new());
         let pipeline = Pipeline::new(

@@ -35,6 +35,7 @@ use crate::config::{ConfigError, ConfigSource};
 use crate::envelope::EventDraft;
 use crate::error::WebhookError;
 use crate::provider::{Provider, VerifyContext};
+use crate::providers::builtin::BuiltIn;
 use crate::request::WebhookRequest;
 use crate::verification::Verified;
 
@@ -72,7 +73,8 @@ impl UpvestProvider {
 }
 
 impl Provider for UpvestProvider {
-    const NAME: &'static str = "upvest";
+    const NAME: &'static str = BuiltIn::Upvest.name();
+    const VARIABLES: &'static [&'static str] = VARIABLES;
     /// 1 hour. The signed time is the signature's `created`, stamped per request: each
     /// of Upvest's retries (unlimited, up to 600 s apart) is a new request signed anew,
     /// so however long a delivery is retried, a genuine `created` is seconds old. The

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::{ConfigError, ConfigSource};
-use crate::providers::built_in_names;
+use crate::providers::BuiltIn;
 
 const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const HMAC_SECRET: &str = "hmac-secret-do-not-print";
@@ -111,11 +111,11 @@ fn no_sources_is_valid_and_everything_is_404() {
 
 #[test]
 fn a_built_in_name_is_refused() {
-    for name in built_in_names() {
-        let document = json!({"sources": {*name: hmac_entry(), "mine": hmac_entry()}}).to_string();
+    for name in BuiltIn::names() {
+        let document = json!({"sources": {name: hmac_entry(), "mine": hmac_entry()}}).to_string();
         let sources = Sources::parse(&document).unwrap();
         assert_eq!(
-            sources.invalid()[*name].to_string(),
+            sources.invalid()[name].to_string(),
             format!("/sources/{name}: a source may not take a built-in provider's name")
         );
         assert_eq!(

@@ -1,18 +1,19 @@
-//! The seam to the pipeline, through a test-only adapter: until the pipeline takes a
-//! provider name at run time, the adapter serves every source under the one name
-//! `generic`. What the wiring must change is shown by what this test pins: the
-//! envelope's `provider`, the claim key and the FIFO group carry `generic`, where they
-//! must carry the source's name (`Source::name`).
+//! The seam to the pipeline, through a test-only adapter: every configured source behind
+//! one `Provider`, whose `origin` names the request's source (when it is configured), so
+//! the envelope's `provider` and the FIFO group carry the source's name, and its keys
+//! `generic#<source>#…` stay under the function's own `generic#` prefix.
 
 use std::sync::Arc;
 
 use time::macros::datetime;
 
 use super::*;
+use crate::answer::Answer;
 use crate::clock::ManualClock;
 use crate::config::{ConfigError, ConfigSource, PipelineSettings};
 use crate::idempotency::{MemoryStore, STATUS_ENQUEUED};
-use crate::pipeline::{Answer, Pipeline};
+use crate::origin::Origin;
+use crate::pipeline::Pipeline;
 use crate::provider::Provider;
 use crate::queue::MemoryQueue;
 
@@ -27,6 +28,7 @@ struct GenericAdapter {
 
 impl Provider for GenericAdapter {
     const NAME: &'static str = "generic";
+    const VARIABLES: &'static [&'static str] = VARIABLES;
     // Each scheme's own tolerance is narrower; this only bounds the contract's rule.
     const DEFAULT_MAX_EVENT_AGE: std::time::Duration = std::time::Duration::from_secs(86_400);
 
@@ -43,6 +45,17 @@ impl Provider for GenericAdapter {
     ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
         let name = source_in_path(&request.path).ok_or(WebhookError::NotFound)?;
         self.sources.lookup(name)?.verify(request, context)
+    }
+
+    /// A configured source names its events; any other path stays `generic` (an
+    /// arbitrary path segment never becomes a metric dimension).
+    fn origin(&self, request: &WebhookRequest) -> Origin {
+        match source_in_path(&request.path) {
+            Some(name) if self.sources.valid().contains_key(name) => {
+                Origin::source(Self::NAME, name)
+            }
+            _ => Origin::provider(Self::NAME),
+        }
     }
 }
 
@@ -75,7 +88,6 @@ fn pipeline() -> (MemoryPipeline, Arc<MemoryStore>, Arc<MemoryQueue>) {
         claim_lease: Duration::from_secs(30),
         max_body_bytes: 4096,
         warm_connections: false,
-        tls_system_roots: false,
         aws_retry: crate::aws_client::RetryBudget::default(),
     };
     let pipeline = Pipeline::new(adapter, store.clone(), queue.clone(), settings)
@@ -112,12 +124,15 @@ async fn a_configured_source_goes_through_claim_queue_and_dedupe() {
     assert_eq!(
         messages[0].body,
         format!(
-            r#"{{"id":"msg_1","provider":"generic","type":"payment.settled","subject":"acc_7","occurred_at":"2026-11-22T11:59:59Z","received_at":"2026-11-22T12:00:00Z","payload":{BODY}}}"#
+            r#"{{"id":"msg_1","provider":"payments","type":"payment.settled","subject":"acc_7","occurred_at":"2026-11-22T11:59:59Z","received_at":"2026-11-22T12:00:00Z","payload":{BODY}}}"#
         )
     );
-    assert_eq!(messages[0].group_id, "generic:acc_7");
+    assert_eq!(messages[0].group_id, "payments:acc_7");
     assert_eq!(messages[0].fallback, None);
-    assert_eq!(store.item("generic#msg_1").unwrap().status, STATUS_ENQUEUED);
+    assert_eq!(
+        store.item("generic#payments#msg_1").unwrap().status,
+        STATUS_ENQUEUED
+    );
     // The redelivery is a duplicate.
     assert_eq!(
         pipeline.handle(&request).await,
