@@ -22,3 +22,4 @@ pub mod replay;
 pub mod signers;
 pub mod sqs_character_guard;
 pub mod sqs_event;
+pub mod stack_presence;

@@ -3,6 +3,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::stack_presence::stack_variable;
+
 pub const MOTO_SERVER_VARIABLE: &str = "BROKERHOOKS_MOTO_SERVER";
 
 pub struct MotoProcess {
@@ -11,13 +13,16 @@ pub struct MotoProcess {
 }
 
 impl MotoProcess {
-    /// Starts `moto_server` (path from `BROKERHOOKS_MOTO_SERVER`, set by the test command)
-    /// on 127.0.0.1:`port` (0 = a free port) and waits until it answers.
-    pub async fn start(port: u16) -> Result<Self, String> {
+    /// The `moto_server` the test command installed (`BROKERHOOKS_MOTO_SERVER`); `None`
+    /// (the test skips) without it, see [`crate::stack_presence`].
+    pub fn binary_from_env() -> Option<String> {
+        stack_variable(MOTO_SERVER_VARIABLE)
+    }
+
+    /// Starts `binary` (a `moto_server`) on 127.0.0.1:`port` (0 = a free port) and waits
+    /// until it answers.
+    pub async fn start(binary: &str, port: u16) -> Result<Self, String> {
         let port = if port == 0 { free_port()? } else { port };
-        let binary = std::env::var(MOTO_SERVER_VARIABLE).map_err(|_| {
-            format!("{MOTO_SERVER_VARIABLE} is not set: run the tests with `make test`")
-        })?;
         let child = Command::new(binary)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())

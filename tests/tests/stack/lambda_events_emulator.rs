@@ -51,7 +51,9 @@ fn refused(status: u16, reason: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn raw_events_get_exact_answers_and_never_panic() {
-    let emulator = Emulator::from_env().await;
+    let Some(emulator) = Emulator::from_env().await else {
+        return;
+    };
     let (table, queue) = emulator.fresh_stack(true).await;
     let config = ConfigSource::from_pairs([
         ("EVENTS_TABLE", table.as_str()),

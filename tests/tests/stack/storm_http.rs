@@ -38,7 +38,10 @@ struct Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn duplicate_storm_enqueues_each_event_exactly_once() {
-    let stack = Arc::new(E2eStack::from_env().await);
+    let Some(stack) = E2eStack::from_env().await else {
+        return;
+    };
+    let stack = Arc::new(stack);
     stack.drain().await;
     let secrets = LocalSecrets::load_default().unwrap();
 

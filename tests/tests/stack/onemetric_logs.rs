@@ -24,7 +24,9 @@ fn request(token: &str, body: &Value) -> WebhookRequest {
 #[tokio::test]
 async fn logs_carry_no_personal_data_and_no_token() {
     let (logs, _guard) = CapturedLogs::install();
-    let emulator = Emulator::from_env().await;
+    let Some(emulator) = Emulator::from_env().await else {
+        return;
+    };
     let (table, queue) = emulator.fresh_stack(true).await;
     let (store, sqs) = emulator.adapters(&table, &queue);
     let provider = OneMetricProvider::new(

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 /// One test function: the stack's queue is shared, so the scenarios run in order.
 #[tokio::test]
 async fn kite_over_http() {
-    let stack = E2eStack::from_env().await;
+    let Some(stack) = E2eStack::from_env().await else {
+        return;
+    };
     stack.drain().await;
 
     // Every sample event is accepted once, the drifted one (no status) included.

