@@ -9,3 +9,4 @@ mod log_audit;
 mod negative_matrix;
 mod onemetric_registration;
 mod pinned_envelope_ids;
+mod provider_registry;
