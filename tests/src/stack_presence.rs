@@ -36,7 +36,9 @@ pub fn skip_or_fail(reason: &str) {
     }
     // `eprintln!` would be captured (and hidden) for a passing test; one write keeps the
     // line whole among the harness's own.
-    let _ = std::io::stderr().lock().write_all(skip_line(test, reason).as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(skip_line(test, reason).as_bytes());
 }
 
 fn skip_line(test: &str, reason: &str) -> String {
@@ -56,7 +58,10 @@ mod tests {
     #[test]
     fn the_skip_line_names_the_test_and_what_to_run() {
         assert_eq!(
-            skip_line("kite_http::kite_over_http", "BROKERHOOKS_WATCH_URL is not set"),
+            skip_line(
+                "kite_http::kite_over_http",
+                "BROKERHOOKS_WATCH_URL is not set"
+            ),
             "skipped kite_http::kite_over_http: needs the local stack \
              (BROKERHOOKS_WATCH_URL is not set); run `make test`\n"
         );

@@ -23,7 +23,10 @@ const EVENTS_NOT_OF_A_FUNCTION: [&str; 1] = ["consumer"];
 
 /// The registry's names and the functions that are not built-in providers.
 fn function_names() -> BTreeSet<String> {
-    BuiltIn::names().chain(NOT_BUILT_IN).map(str::to_owned).collect()
+    BuiltIn::names()
+        .chain(NOT_BUILT_IN)
+        .map(str::to_owned)
+        .collect()
 }
 
 fn registry_names() -> BTreeSet<String> {
@@ -36,7 +39,9 @@ fn entries(dir: &Path, extension: Option<&str>) -> BTreeSet<String> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
         .filter_map(|path| match extension {
-            None => path.is_dir().then(|| path.file_name()?.to_str().map(str::to_owned))?,
+            None => path
+                .is_dir()
+                .then(|| path.file_name()?.to_str().map(str::to_owned))?,
             Some(ext) => {
                 let stem = path.file_stem()?.to_str()?.to_owned();
                 (path.extension()? == ext).then_some(stem)
@@ -68,7 +73,10 @@ fn each_provider_has_a_function_crate_that_runs_its_type() {
         );
         let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
         let run = format!("function::run::<{}>()", provider.visit(TypeName));
-        assert!(main.contains(&run), "functions/{provider}/src/main.rs: {run}");
+        assert!(
+            main.contains(&run),
+            "functions/{provider}/src/main.rs: {run}"
+        );
     }
 }
 

@@ -148,8 +148,8 @@ async fn the_example_consumer_handles_dedupes_and_fails_records_and_logs_one_lin
     );
 
     // One JSON line per record: provider, type, event_id, outcome; no payload values.
-    let log_file =
-        stack_variable("BROKERHOOKS_CONSUMER_WATCH_LOG").expect("set by `make test` with the watch URL");
+    let log_file = stack_variable("BROKERHOOKS_CONSUMER_WATCH_LOG")
+        .expect("set by `make test` with the watch URL");
     let log = std::fs::read_to_string(&log_file).unwrap();
     let outcomes = |id: &str| -> Vec<(String, String, String)> {
         log_lines_about(&log, id)

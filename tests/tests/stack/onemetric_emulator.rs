@@ -451,7 +451,8 @@ async fn a_reformatted_redelivery_is_a_duplicate() {
 #[tokio::test]
 async fn the_source_ip_allowlist_refuses_others_with_403() {
     let Some((emulator, pipeline, table, queue)) =
-        stack_with(Some("198.51.100.0/24,2001:db8::/32"), test_settings).await else {
+        stack_with(Some("198.51.100.0/24,2001:db8::/32"), test_settings).await
+    else {
         return;
     };
     let mut outside = authentic(&login());

@@ -239,7 +239,8 @@ async fn onemetric_over_http() {
     assert!(stack.drain().await.is_empty());
 
     // The function's log names the provider but never the token or anyone's details.
-    let log_path = stack_variable("BROKERHOOKS_WATCH_LOG").expect("set by `make test` with the watch URL");
+    let log_path =
+        stack_variable("BROKERHOOKS_WATCH_LOG").expect("set by `make test` with the watch URL");
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(log.contains(r#""provider":"onemetric""#), "{log_path}");
     let mut forbidden: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();

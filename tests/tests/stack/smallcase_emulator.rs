@@ -251,7 +251,9 @@ async fn a_reformatted_redelivery_is_a_duplicate() {
 
 #[tokio::test]
 async fn a_second_rotated_secret_is_accepted() {
-    let Some((emulator, pipeline, _, queue)) = stack("old-smallcase-secret,new-smallcase-secret").await else {
+    let Some((emulator, pipeline, _, queue)) =
+        stack("old-smallcase-secret,new-smallcase-secret").await
+    else {
         return;
     };
     let body = signed("10-pending-actions", "new-smallcase-secret");
