@@ -24,6 +24,17 @@ impl DynamoDbStore {
     }
 }
 
+/// Whether a conditional write failed its condition (rather than not reaching DynamoDB).
+fn is_condition_failure<E, R>(error: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
 impl DynamoDbStore {
     /// Opens the connection to DynamoDB with a read of a key that never holds an item,
     /// under the provider's own prefix (IAM confines each function to `<provider>#*`).
@@ -161,13 +172,7 @@ impl IdempotencyStore for DynamoDbStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::ClaimLost)
-            }
+            Err(error) if is_condition_failure(&error) => Err(StoreError::ClaimLost),
             Err(error) => Err(unavailable(error)),
         }
     }
@@ -187,13 +192,7 @@ impl IdempotencyStore for DynamoDbStore {
         match result {
             Ok(_) => Ok(()),
             // Someone else holds it now: nothing of ours to release.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(error) if is_condition_failure(&error) => Ok(()),
             Err(error) => Err(unavailable(error)),
         }
     }

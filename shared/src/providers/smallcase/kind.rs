@@ -7,47 +7,8 @@ use serde_json::{Map, Value};
 use crate::error::WebhookError;
 use crate::providers::json_body::required_str;
 
-/// `eventType` of the pending-actions webhook, the only kind that names itself.
-pub const PENDING_ACTIONS_EVENT_TYPE: &str = "USER.PENDING_ACTIONS";
-
-/// A smallcase webhook kind; [`SmallcaseEventKind::event_type`] is the envelope `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmallcaseEventKind {
-    /// Stock or basket order batch (`batchId`, `orders`, `unplaced`): `brokerhooks_models::smallcase::OrderBatch`.
-    SecuritiesOrder,
-    /// Holdings import (`securities`, `smallcases`): `brokerhooks_models::smallcase::HoldingsImport`.
-    HoldingsImport,
-    /// Mutual-fund holdings import: `brokerhooks_models::smallcase::MfHoldingsImport`.
-    MfHoldingsImport,
-    /// `eventType: USER.PENDING_ACTIONS`: `brokerhooks_models::smallcase::PendingActions`.
-    PendingActions,
-}
-
-impl SmallcaseEventKind {
-    pub const ALL: [SmallcaseEventKind; 4] = [
-        SmallcaseEventKind::SecuritiesOrder,
-        SmallcaseEventKind::HoldingsImport,
-        SmallcaseEventKind::MfHoldingsImport,
-        SmallcaseEventKind::PendingActions,
-    ];
-
-    /// The envelope `type` for this kind.
-    pub const fn event_type(self) -> &'static str {
-        match self {
-            SmallcaseEventKind::SecuritiesOrder => "SECURITIES_ORDER",
-            SmallcaseEventKind::HoldingsImport => "HOLDINGS_IMPORT",
-            SmallcaseEventKind::MfHoldingsImport => "MF_HOLDINGS_IMPORT",
-            SmallcaseEventKind::PendingActions => PENDING_ACTIONS_EVENT_TYPE,
-        }
-    }
-
-    /// The kind an envelope `type` names, for consumers choosing a payload model.
-    pub fn from_event_type(event_type: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.event_type() == event_type)
-    }
-}
+// The kinds and their envelope `type`s are the consumers' models' own: one definition.
+pub use brokerhooks_models::smallcase::{PENDING_ACTIONS_EVENT_TYPE, SmallcaseEventKind};
 
 /// Which documented checksum input signs a body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
