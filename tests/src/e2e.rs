@@ -6,23 +6,35 @@ use crate::emulator::{Emulator, ReceivedMessage};
 use crate::local_stack::LOCAL_TABLE;
 use crate::replay;
 use crate::stack_presence::stack_variable;
+use tokio::sync::{Mutex, MutexGuard};
 
 pub struct E2eStack {
     pub watch_url: String,
     pub queue_url: String,
     pub emulator: Emulator,
     pub client: reqwest::Client,
+    /// This test's turn on the shared stack, held until the test drops it.
+    _turn: MutexGuard<'static, ()>,
 }
+
+/// The tests over HTTP share one table and one queue, and each drains what it sent: one
+/// at a time (the emulator tests, on their own tables and queues, run alongside).
+static SHARED_STACK: Mutex<()> = Mutex::const_new(());
 
 impl E2eStack {
     /// The stack `make test` started; `None` (the test skips) without one, see
     /// [`crate::stack_presence`].
+    /// Waits for the other tests on the shared stack to finish.
     pub async fn from_env() -> Option<Self> {
+        let watch_url = stack_variable("BROKERHOOKS_WATCH_URL")?;
+        let queue_url = stack_variable("BROKERHOOKS_E2E_QUEUE_URL")?;
+        let emulator = Emulator::from_env().await?;
         Some(E2eStack {
-            watch_url: stack_variable("BROKERHOOKS_WATCH_URL")?,
-            queue_url: stack_variable("BROKERHOOKS_E2E_QUEUE_URL")?,
-            emulator: Emulator::from_env().await?,
+            watch_url,
+            queue_url,
+            emulator,
             client: reqwest::Client::new(),
+            _turn: SHARED_STACK.lock().await,
         })
     }
 

@@ -1,7 +1,8 @@
 //! The README's "Adding a provider" list, enforced: every entry of the provider registry
-//! (`BuiltIn::ALL`) has its `functions/<name>` crate wiring its provider type, its sample
-//! payloads and their signed events in `events/<name>/`, its signer, its name in the
-//! consumers' models and its README section; and nothing of the kind exists for a name the registry does not hold. (The
+//! (`BuiltIn::ALL`) has its module in `shared/src/providers/`, its `functions/<name>`
+//! crate wiring its provider type, its sample payloads and their signed events in
+//! `events/<name>/`, its signer, its name in the consumers' models and its README
+//! section; and nothing of the kind exists for a name the registry does not hold. (The
 //! template's provider loop is checked against the registry by `infra_template.rs`.)
 
 use std::collections::BTreeSet;
@@ -58,6 +59,14 @@ impl ProviderVisitor for TypeName {
         let full = std::any::type_name::<P>();
         full.rsplit("::").next().unwrap_or(full)
     }
+}
+
+#[test]
+fn each_provider_module_is_in_the_registry() {
+    // `generic/` verifies the configured sources, not one provider.
+    let mut modules = entries(&repo_root().join("shared/src/providers"), None);
+    assert!(modules.remove("generic"));
+    assert_eq!(modules, registry_names());
 }
 
 #[test]
