@@ -168,6 +168,10 @@ impl UpvestSigner {
     }
 }
 
+/// When no event of a sample batch has a readable `created_at` (the drifted sample), it is
+/// signed at this fixed time (2026-11-22T09:00:01Z) so that re-signing stays stable.
+const UNDATED_BATCH_SIGNED_AT: i64 = 1_795_338_001;
+
 /// Signs a sample batch with the local key, `created` one second after the newest event.
 /// ECDSA signatures are randomised: re-signing changes only the `signature` header.
 pub fn sign(payload: &Value, secrets: &LocalSecrets) -> Result<Delivery, String> {
@@ -176,10 +180,10 @@ pub fn sign(payload: &Value, secrets: &LocalSecrets) -> Result<Delivery, String>
         .ok_or("upvest payload must be {\"payload\": [...]}")?
         .iter()
         .filter_map(|event| event["created_at"].as_str().and_then(parse_rfc3339))
-        .map(|t| t.unix_timestamp())
+        .map(|t| t.unix_timestamp() + 1)
         .max()
-        .ok_or("upvest payload needs at least one event with created_at")?;
-    UpvestSigner::local(secrets)?.sign_body(payload.to_string(), newest + 1)
+        .unwrap_or(UNDATED_BATCH_SIGNED_AT);
+    UpvestSigner::local(secrets)?.sign_body(payload.to_string(), newest)
 }
 
 /// Ten digits, as Upvest's signer sends, derived from the delivery.

@@ -21,11 +21,15 @@ async fn upvest_over_http() {
     };
     stack.drain().await;
 
-    // Every sample batch is accepted once: 1, 3 and 10 events.
+    // Every sample batch is accepted once: 1, 3 and 10 events, and the drifted one (its
+    // `type` and `created_at` renamed) with its fallbacks.
     let files = event_files(&repo_root().join("events"), "upvest");
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), 4);
+    let received_from = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
     let mut sent_events: Vec<Value> = Vec::new();
-    for (file, count) in files.iter().zip([1, 3, 10]) {
+    for (file, count) in files.iter().zip([1, 3, 10, 1]) {
         let delivery = read_event_file(file).unwrap();
         assert_eq!(
             stack.send("upvest", &delivery).await,
@@ -37,14 +41,20 @@ async fn upvest_over_http() {
         sent_events.extend(body["payload"].as_array().unwrap().iter().cloned());
     }
     let mut envelopes = stack.drain().await;
-    assert_eq!(envelopes.len(), 14);
+    assert_eq!(envelopes.len(), 15);
     envelopes.sort_by_key(|e| e["id"].as_str().unwrap().to_owned());
     sent_events.sort_by_key(|e| e["id"].as_str().unwrap().to_owned());
     for (envelope, event) in envelopes.iter().zip(&sent_events) {
         assert_eq!(envelope["provider"], "upvest");
         assert_eq!(envelope.as_object().unwrap().len(), 7);
         assert_eq!(envelope["id"], event["id"]);
-        assert_eq!(envelope["type"], event["type"]);
+        let drifted = event.get("type").is_none();
+        let expected_type = if drifted {
+            json!("UNPARSED")
+        } else {
+            event["type"].clone()
+        };
+        assert_eq!(envelope["type"], expected_type);
         assert_eq!(envelope["subject"], event["object"]["id"]);
         assert_eq!(envelope["payload"], *event);
     }
@@ -80,14 +90,39 @@ async fn upvest_over_http() {
             s("00000000000c", "EXECUTION.FILLED", "2026-11-20T10:30:03.3Z"),
             s("00000000000d", "EXECUTION.SETTLED", "2026-11-21T06:00:00Z"),
             s("00000000000e", "USER.DATA_CHANGED", "2026-11-21T12:00:00Z"),
+            s("00000000000f", "UNPARSED", &summary[14].2),
         ]
     );
+    // The drifted event has no readable `created_at`: it occurred "when received".
+    let drift_at = time::OffsetDateTime::parse(
+        &summary[14].2,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(received_from <= drift_at && drift_at <= time::OffsetDateTime::now_utc());
 
     // The large batch again: all duplicates.
     let ten = read_event_file(&files[2]).unwrap();
     assert_eq!(
         stack.send("upvest", &ten).await,
         (200, r#"{"accepted":0,"duplicates":10}"#.to_owned())
+    );
+    // The drifted batch again is a duplicate too; altered, it is refused.
+    let drifted = read_event_file(&files[3]).unwrap();
+    assert_eq!(
+        stack.send("upvest", &drifted).await,
+        (200, r#"{"accepted":0,"duplicates":1}"#.to_owned())
+    );
+    let drifted_altered = Delivery {
+        body: String::from_utf8(drifted.body.clone())
+            .unwrap()
+            .replace("120.50", "920.50")
+            .into_bytes(),
+        ..drifted
+    };
+    assert_eq!(
+        stack.send("upvest", &drifted_altered).await,
+        (401, r#"{"error":"digest mismatch"}"#.to_owned())
     );
 
     // A fresh batch mixing a seen event, a new one and one without an id (its content
