@@ -46,7 +46,7 @@ scan() {
   # checks nothing. --skip-download: offline, the bundled checks only.
   log "checkov (skips and their reasons: README, Security scan)"
   local status=0
-  "$CHECKOV" --file "$SCAN" --framework cloudformation --skip-download --quiet \
+  "$CHECKOV" --file "$SCAN" --framework cloudformation --skip-download \
       --output json > "$STATE/checkov.json" || status=$?
   python3 - "$STATE/checkov.json" <<'PY'
 import json, sys
@@ -97,3 +97,21 @@ started=$SECONDS
 log "sam build --language-extensions (every function)"
 sam build --language-extensions --template-file "$TEMPLATE" --build-dir "$STATE/sam-build"
 log "sam build took $((SECONDS - started)) s"
+
+# The built template keeps the loop; each function must point at its own artifact
+# (infra/template.yaml, the loop's CodeUri, says why), not one shared by all.
+python - "$STATE/sam-build/template.yaml" <<'PY'
+import sys
+from samcli.yamlhelper import yaml_parse
+built = yaml_parse(open(sys.argv[1], encoding="utf-8").read())
+loop = built["Resources"]["Fn::ForEach::Providers"]
+providers, body = loop[1], loop[2]
+code_uri = body["${Provider}Function"]["Properties"].get("CodeUri")
+expected = {"Fn::FindInMap": ["SAMCodeUriProviders", {"Ref": "Provider"}, "CodeUri"]}
+mapping = built.get("Mappings", {}).get("SAMCodeUriProviders", {})
+artifacts = {p: mapping.get(p, {}).get("CodeUri") for p in providers}
+wanted = {p: f"{p}Function" for p in providers}
+if code_uri != expected or artifacts != wanted:
+    sys.exit(f"sam build: the loop's functions do not each get their own artifact: {code_uri} {artifacts}")
+print(f"==> sam build: one artifact per function: {', '.join(sorted(artifacts.values()))}", file=sys.stderr)
+PY
