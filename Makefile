@@ -5,9 +5,12 @@
 dev:
 	bash scripts/dev.sh
 
-## Every test: fmt, clippy, unit, integration (emulator), end to end (HTTP).
+## Every test: fmt, clippy, unit, integration (emulator), end to end (HTTP), infra checks.
+## The template is expanded and scanned first: tests/tests/infra_template.rs reads it.
+## BROKERHOOKS_REQUIRE_STACK=1: a test that would skip for lack of what this starts fails.
 test:
-	bash scripts/test.sh
+	bash scripts/infra-checks.sh scan
+	BROKERHOOKS_REQUIRE_STACK=1 bash scripts/test.sh
 
 ## Re-sign events/<provider>/*.json from events/<provider>/payloads/ and events/local.env.
 events:

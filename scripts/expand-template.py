@@ -15,7 +15,11 @@ Only Fn::ForEach is expanded (with SAM CLI's implementation of the transform, ru
 further and resolve every parameter to its default and every condition, which would
 leave one deployment's values where the tests check which parameter each value comes
 from. Besides the loop, the transform resolves a Ref to a name made with Fn::Sub from
-the loop variable (`{Ref: !Sub "${Provider}Secret"}`); that is done here as well.
+the loop variable (`{Ref: !Sub "${Provider}Secret"}`); that is done here as well, and
+so is what CloudFormation does with the provider's Mappings row whatever the
+parameters: a Fn::FindInMap with literal keys becomes the mapped value, and a Fn::Sub
+whose variables are then all literal strings takes them in (a plain string when nothing
+is left to substitute).
 """
 
 import json
@@ -38,7 +42,8 @@ def expand_loops(template):
     ProcessingPipeline([TemplateParsingProcessor(), ForEachProcessor(resolver)]).process_template(
         context
     )
-    return resolve_sub_refs(context.fragment)
+    expanded = resolve_sub_refs(context.fragment)
+    return resolve_literal_maps(expanded, expanded.get("Mappings", {}))
 
 
 def resolve_sub_refs(node):
@@ -51,6 +56,34 @@ def resolve_sub_refs(node):
         return {key: resolve_sub_refs(value) for key, value in node.items()}
     if isinstance(node, list):
         return [resolve_sub_refs(item) for item in node]
+    return node
+
+
+def resolve_literal_maps(node, mappings):
+    """`{"Fn::FindInMap": ["Providers", "Kite", "Name"]}` becomes `"kite"`; then
+    `{"Fn::Sub": ["POST ${Path}", {"Path": "/webhooks/kite"}]}` becomes
+    `"POST /webhooks/kite"` (or `{"Fn::Sub": "..."}` while `${AWS::...}` and the like
+    remain)."""
+    if isinstance(node, list):
+        return [resolve_literal_maps(item, mappings) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: resolve_literal_maps(value, mappings) for key, value in node.items()}
+    if len(node) != 1:
+        return node
+    (function, arguments), = node.items()
+    if function == "Fn::FindInMap" and all(isinstance(a, str) for a in arguments):
+        name, top, second = arguments
+        return mappings[name][top][second]
+    if (
+        function == "Fn::Sub"
+        and isinstance(arguments, list)
+        and all(isinstance(v, str) for v in arguments[1].values())
+    ):
+        text = arguments[0]
+        for variable, value in arguments[1].items():
+            text = text.replace("${" + variable + "}", value)
+        return {"Fn::Sub": text} if "${" in text else text
     return node
 
 
