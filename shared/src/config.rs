@@ -515,7 +515,11 @@ mod tests {
             r#"{"GENERIC_SOURCES": ["a"]}"#,
             r#"{"GENERIC_SOURCES": 1}"#,
         ] {
-            let name = if refused.contains("KITE") { "KITE_API_SECRET" } else { "GENERIC_SOURCES" };
+            let name = if refused.contains("KITE") {
+                "KITE_API_SECRET"
+            } else {
+                "GENERIC_SOURCES"
+            };
             assert_eq!(
                 ConfigSource::default().overlay_secret_json(refused),
                 Err(ConfigError::SecretsManager(format!(

@@ -44,7 +44,10 @@ fn python_delivery(
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| {
-            panic!("{}: {e}; run the tests with `make test`, which installs it", python.display())
+            panic!(
+                "{}: {e}; run the tests with `make test`, which installs it",
+                python.display()
+            )
         });
     child
         .stdin
@@ -53,7 +56,10 @@ fn python_delivery(
         .write_all(request.to_string().as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "sign-webhook.py failed for {source}");
+    assert!(
+        output.status.success(),
+        "sign-webhook.py failed for {source}"
+    );
     let signed: Value = serde_json::from_slice(&output.stdout).unwrap();
     let mut delivery = Delivery::post(&format!("/webhooks/generic/{source}"), body);
     for (name, value) in signed["headers"].as_object().unwrap() {
@@ -95,22 +101,36 @@ async fn independently_signed_deliveries_over_http() {
     let body = json!({"type": "invoice.paid", "timestamp": "2026-11-24T09:15:00+05:30", "data": {"account_id": "acc_pypi", "amount": "99.50"}});
     let text = body.to_string();
     let delivery = python_delivery("payments", &text, &id, now, None);
-    assert!(delivery.header("webhook-signature").unwrap().starts_with("v1,"));
+    assert!(
+        delivery
+            .header("webhook-signature")
+            .unwrap()
+            .starts_with("v1,")
+    );
     let mut tampered_body = delivery.clone();
     tampered_body.body = text.replace("99.50", "99.51").into_bytes();
     let tampered_id = delivery.clone().with_header("webhook-id", "msg_pypi_other");
     let tampered_time = delivery
         .clone()
         .with_header("webhook-timestamp", &(now - 1).to_string());
-    let other_secret =
-        python_delivery("payments", &text, &id, now, Some("whsec_b3RoZXIta2V5LXB5cGk="));
+    let other_secret = python_delivery(
+        "payments",
+        &text,
+        &id,
+        now,
+        Some("whsec_b3RoZXIta2V5LXB5cGk="),
+    );
     for (name, copy) in [
         ("body", &tampered_body),
         ("id", &tampered_id),
         ("timestamp", &tampered_time),
         ("secret", &other_secret),
     ] {
-        assert_eq!(stack.send("generic", copy).await, refused("signature mismatch"), "{name}");
+        assert_eq!(
+            stack.send("generic", copy).await,
+            refused("signature mismatch"),
+            "{name}"
+        );
     }
     assert!(stack.drain().await.is_empty());
     assert_eq!(stack.send("generic", &delivery).await, answer(1, 0));
@@ -121,7 +141,10 @@ async fn independently_signed_deliveries_over_http() {
     );
     // The sender's retry: same id, a new timestamp and signature; and under Svix's names.
     let retry = python_delivery("payments", &text, &id, now + 1, None);
-    assert_ne!(retry.header("webhook-signature"), delivery.header("webhook-signature"));
+    assert_ne!(
+        retry.header("webhook-signature"),
+        delivery.header("webhook-signature")
+    );
     assert_eq!(stack.send("generic", &retry).await, answer(0, 1));
     let mut svix = Delivery::post("/webhooks/generic/payments", text.clone());
     for (name, value) in &retry.headers {
@@ -134,12 +157,29 @@ async fn independently_signed_deliveries_over_http() {
     let body = json!({"update_id": "ORD-PY-7-2", "status": "TRADED", "account_id": "ACC-PY", "quantity": "3", "updated_at": "2026-11-24T10:00:00Z"});
     let text = body.to_string();
     let delivery = python_delivery("acme-broker", &text, "", now, None);
-    assert!(delivery.header("x-acme-signature").unwrap().starts_with("sha256="));
+    assert!(
+        delivery
+            .header("x-acme-signature")
+            .unwrap()
+            .starts_with("sha256=")
+    );
     let mut tampered = delivery.clone();
     tampered.body = text.replace("TRADED", "REJECTED").into_bytes();
-    assert_eq!(stack.send("generic", &tampered).await, refused("signature mismatch"));
-    let other = python_delivery("acme-broker", &text, "", now, Some("not-acme-broker-secret"));
-    assert_eq!(stack.send("generic", &other).await, refused("signature mismatch"));
+    assert_eq!(
+        stack.send("generic", &tampered).await,
+        refused("signature mismatch")
+    );
+    let other = python_delivery(
+        "acme-broker",
+        &text,
+        "",
+        now,
+        Some("not-acme-broker-secret"),
+    );
+    assert_eq!(
+        stack.send("generic", &other).await,
+        refused("signature mismatch")
+    );
     assert!(stack.drain().await.is_empty());
     assert_eq!(stack.send("generic", &delivery).await, answer(1, 0));
     assert_eq!(stack.send("generic", &delivery).await, answer(0, 1));
@@ -153,12 +193,27 @@ async fn independently_signed_deliveries_over_http() {
     let body = json!({"event": "kyc.approved", "applicant": {"id": "app-py"}, "created_at": 1_795_500_000});
     let text = body.to_string();
     let delivery = python_delivery("kyc-vendor", &text, "", now, None);
-    assert_eq!(delivery.query.as_deref(), Some("token=local-kyc-vendor-token-0001"));
-    let other = python_delivery("kyc-vendor", &text, "", now, Some("not-the-kyc-vendor-token"));
-    assert_eq!(stack.send("generic", &other).await, refused("token mismatch"));
+    assert_eq!(
+        delivery.query.as_deref(),
+        Some("token=local-kyc-vendor-token-0001")
+    );
+    let other = python_delivery(
+        "kyc-vendor",
+        &text,
+        "",
+        now,
+        Some("not-the-kyc-vendor-token"),
+    );
+    assert_eq!(
+        stack.send("generic", &other).await,
+        refused("token mismatch")
+    );
     let mut without = delivery.clone();
     without.query = None;
-    assert_eq!(stack.send("generic", &without).await, refused("missing token"));
+    assert_eq!(
+        stack.send("generic", &without).await,
+        refused("missing token")
+    );
     assert!(stack.drain().await.is_empty());
     assert_eq!(stack.send("generic", &delivery).await, answer(1, 0));
     assert_eq!(stack.send("generic", &delivery).await, answer(0, 1));

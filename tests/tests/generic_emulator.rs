@@ -7,8 +7,8 @@ use std::sync::Arc;
 use brokerhooks::clock::ManualClock;
 use brokerhooks::config::ConfigSource;
 use brokerhooks::function::FunctionService;
-use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
 use brokerhooks::idempotency::retention::kept_until;
+use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
 use brokerhooks::providers::generic::{GenericProvider, SOURCES_VARIABLE, Sources};
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::{Answer, Pipeline, Provider};
@@ -97,7 +97,8 @@ fn cases() -> Vec<Case> {
     };
     let payment = json!({"type": "payment.settled", "timestamp": "2026-11-22T11:59:59Z", "data": {"account_id": "acc_7", "amount": "1250.00"}});
     let order = json!({"update_id": "ORD-1-3", "status": "COMPLETE", "account_id": "ACC-9", "quantity": "10", "updated_at": 1_795_348_798_250_i64});
-    let kyc = json!({"event": "kyc.approved", "applicant": {"id": 981}, "created_at": 1_795_348_740});
+    let kyc =
+        json!({"event": "kyc.approved", "applicant": {"id": 981}, "created_at": 1_795_348_740});
     vec![
         Case {
             source: "payments",
@@ -141,9 +142,19 @@ async fn each_scheme_is_accepted_once_with_the_configured_envelope_and_its_sourc
     let (emulator, pipeline, table, queue) = stack().await;
     for case in cases() {
         let request = case.delivery.to_request();
-        assert_eq!(pipeline.handle(&request).await, accepted(1, 0), "{}", case.source);
+        assert_eq!(
+            pipeline.handle(&request).await,
+            accepted(1, 0),
+            "{}",
+            case.source
+        );
         // The redelivery is a duplicate.
-        assert_eq!(pipeline.handle(&request).await, accepted(0, 1), "{}", case.source);
+        assert_eq!(
+            pipeline.handle(&request).await,
+            accepted(0, 1),
+            "{}",
+            case.source
+        );
 
         let messages = emulator.drain(&queue).await;
         let expected = ReceivedMessage {
@@ -185,7 +196,13 @@ async fn each_scheme_is_accepted_once_with_the_configured_envelope_and_its_sourc
         .table_items(&table)
         .await
         .into_iter()
-        .map(|item| (item["pk"].clone(), item["status"].clone(), item["expires_at"].clone()))
+        .map(|item| {
+            (
+                item["pk"].clone(),
+                item["status"].clone(),
+                item["expires_at"].clone(),
+            )
+        })
         .collect();
     items.sort();
     let mut expected: Vec<(String, String, String)> = cases()
@@ -226,9 +243,9 @@ async fn tampered_wrong_and_missing_credentials_are_401_with_nothing_written() {
             )
             .unwrap();
         let mut unsigned = case.delivery.clone();
-        unsigned.headers.retain(|(name, _)| {
-            !name.ends_with("signature") && !name.starts_with("webhook-id")
-        });
+        unsigned
+            .headers
+            .retain(|(name, _)| !name.ends_with("signature") && !name.starts_with("webhook-id"));
         unsigned.query = None;
         let (tampered_reason, wrong_reason, missing_reason) = match case.source {
             "payments" => (
@@ -236,7 +253,11 @@ async fn tampered_wrong_and_missing_credentials_are_401_with_nothing_written() {
                 "signature mismatch",
                 "missing webhook-id header",
             ),
-            "acme-broker" => ("signature mismatch", "signature mismatch", "missing signature header"),
+            "acme-broker" => (
+                "signature mismatch",
+                "signature mismatch",
+                "missing signature header",
+            ),
             _ => ("token mismatch", "token mismatch", "missing token"),
         };
         // A url-token delivery's body is not covered: only the token is checked.
@@ -300,7 +321,9 @@ async fn an_unknown_source_is_404_and_a_broken_one_500_while_the_others_serve() 
     assert_eq!(emulator.drain(&queue).await.len(), 1);
     let text = logs.text();
     assert!(
-        text.contains("/sources/broken/secrets/0: must be whsec_ followed by the base64 of a non-empty key"),
+        text.contains(
+            "/sources/broken/secrets/0: must be whsec_ followed by the base64 of a non-empty key"
+        ),
         "{text}"
     );
     // Neither the unknown path segment nor the broken source becomes a log's provider.
@@ -330,7 +353,10 @@ async fn a_document_that_does_not_parse_makes_the_whole_function_refuse() {
     // A trailing comma: not JSON. Every source refuses, the valid one included.
     let broken = document().replacen('}', "},", 1);
     let service = FunctionService::<GenericProvider>::build(build(broken), &emulator.config).await;
-    assert_eq!(service.handle(&payments.delivery.to_request()).await, misconfigured);
+    assert_eq!(
+        service.handle(&payments.delivery.to_request()).await,
+        misconfigured
+    );
     assert!(emulator.table_items(&table).await.is_empty());
     let text = logs.text();
     assert!(
@@ -340,7 +366,11 @@ async fn a_document_that_does_not_parse_makes_the_whole_function_refuse() {
     assert!(!text.contains("whsec_aW50"), "no secret in the log: {text}");
 
     // Parsed, the same builder serves.
-    let service = FunctionService::<GenericProvider>::build(build(document()), &emulator.config).await;
-    assert_eq!(service.handle(&payments.delivery.to_request()).await, accepted(1, 0));
+    let service =
+        FunctionService::<GenericProvider>::build(build(document()), &emulator.config).await;
+    assert_eq!(
+        service.handle(&payments.delivery.to_request()).await,
+        accepted(1, 0)
+    );
     assert_eq!(GenericProvider::NAME, "generic");
 }

@@ -75,17 +75,44 @@ async fn generic_over_http() {
         })
         .collect();
     summary.sort();
-    let kyc = json!({"event": "kyc.approved", "applicant": {"id": 981}, "created_at": 1_795_348_740});
+    let kyc =
+        json!({"event": "kyc.approved", "applicant": {"id": 981}, "created_at": 1_795_348_740});
     let row = |p: &str, id: &str, t: &str, s: &str, at: &str| {
         let p = p.to_owned();
-        (p.clone(), p.clone(), id.to_owned(), t.to_owned(), s.to_owned(), at.to_owned(), format!("{p}:{s}"))
+        (
+            p.clone(),
+            p.clone(),
+            id.to_owned(),
+            t.to_owned(),
+            s.to_owned(),
+            at.to_owned(),
+            format!("{p}:{s}"),
+        )
     };
     assert_eq!(
         summary,
         [
-            row("acme-broker", "ORD-1-3", "COMPLETE", "ACC-9", "2026-11-22T11:59:58Z"),
-            row("kyc-vendor", &content_id(&kyc), "kyc.approved", "981", "2026-11-22T11:59:00Z"),
-            row("payments", "msg_2mT9xLocalPaymentSettled01", "payment.settled", "acc_7", "2026-11-22T11:59:59Z"),
+            row(
+                "acme-broker",
+                "ORD-1-3",
+                "COMPLETE",
+                "ACC-9",
+                "2026-11-22T11:59:58Z"
+            ),
+            row(
+                "kyc-vendor",
+                &content_id(&kyc),
+                "kyc.approved",
+                "981",
+                "2026-11-22T11:59:00Z"
+            ),
+            row(
+                "payments",
+                "msg_2mT9xLocalPaymentSettled01",
+                "payment.settled",
+                "acc_7",
+                "2026-11-22T11:59:59Z"
+            ),
         ]
     );
 
@@ -116,29 +143,75 @@ async fn generic_over_http() {
             (_, "") => content_id(&body),
             _ => id.to_owned(),
         };
-        let key = (format!("generic#{source}#{expected_id}"), STATUS_ENQUEUED.to_owned());
+        let key = (
+            format!("generic#{source}#{expected_id}"),
+            STATUS_ENQUEUED.to_owned(),
+        );
         let before = items_of(&stack, source).await;
         assert!(!before.contains(&key), "{source}");
         let delivery = signer.sign(source, text.as_bytes(), id, now).unwrap();
         let mut tampered = delivery.clone();
-        tampered.body = text.replace("HTTP", "HTTQ").replace("http", "httq").into_bytes();
+        tampered.body = text
+            .replace("HTTP", "HTTQ")
+            .replace("http", "httq")
+            .into_bytes();
         let wrong = signer
-            .sign_with(source, "whsec_d3Jvbmcta2V5LWh0dHA=", text.as_bytes(), id, now)
+            .sign_with(
+                source,
+                "whsec_d3Jvbmcta2V5LWh0dHA=",
+                text.as_bytes(),
+                id,
+                now,
+            )
             .unwrap();
         if source != "kyc-vendor" {
             // A url-token source signs nothing: only the token is checked.
-            assert_eq!(stack.send("generic", &tampered).await, error(401, "signature mismatch"), "{source}");
+            assert_eq!(
+                stack.send("generic", &tampered).await,
+                error(401, "signature mismatch"),
+                "{source}"
+            );
         }
-        let wrong_reason = if source == "kyc-vendor" { "token mismatch" } else { "signature mismatch" };
-        assert_eq!(stack.send("generic", &wrong).await, error(401, wrong_reason), "{source}");
-        assert_eq!(items_of(&stack, source).await, before, "{source}: nothing written");
+        let wrong_reason = if source == "kyc-vendor" {
+            "token mismatch"
+        } else {
+            "signature mismatch"
+        };
+        assert_eq!(
+            stack.send("generic", &wrong).await,
+            error(401, wrong_reason),
+            "{source}"
+        );
+        assert_eq!(
+            items_of(&stack, source).await,
+            before,
+            "{source}: nothing written"
+        );
 
-        assert_eq!(stack.send("generic", &delivery).await, ok(ACCEPTED), "{source}");
-        assert_eq!(stack.send("generic", &delivery).await, ok(DUPLICATE), "{source}");
+        assert_eq!(
+            stack.send("generic", &delivery).await,
+            ok(ACCEPTED),
+            "{source}"
+        );
+        assert_eq!(
+            stack.send("generic", &delivery).await,
+            ok(DUPLICATE),
+            "{source}"
+        );
         let rotated = signer
-            .sign_with(source, signer.secret(source, 1).unwrap(), text.as_bytes(), id, now)
+            .sign_with(
+                source,
+                signer.secret(source, 1).unwrap(),
+                text.as_bytes(),
+                id,
+                now,
+            )
             .unwrap();
-        assert_eq!(stack.send("generic", &rotated).await, ok(DUPLICATE), "{source}");
+        assert_eq!(
+            stack.send("generic", &rotated).await,
+            ok(DUPLICATE),
+            "{source}"
+        );
 
         let messages = stack.drain_messages().await;
         assert_eq!(messages.len(), 1, "{source}");
@@ -156,14 +229,30 @@ async fn generic_over_http() {
     // An unconfigured source is 404; the broken entry 500 while the others serve.
     let mut unknown: Delivery = signer.sign("kyc-vendor", b"{}", "", now).unwrap();
     unknown.path = "/webhooks/generic/nobody".to_owned();
-    assert_eq!(stack.send("generic", &unknown).await, error(404, "no such webhook source"));
+    assert_eq!(
+        stack.send("generic", &unknown).await,
+        error(404, "no such webhook source")
+    );
     let mut broken = unknown.clone();
     broken.path = "/webhooks/generic/broken-source".to_owned();
-    assert_eq!(stack.send("generic", &broken).await, error(500, "function is misconfigured"));
+    assert_eq!(
+        stack.send("generic", &broken).await,
+        error(500, "function is misconfigured")
+    );
     let mut bare = unknown.clone();
     bare.path = "/webhooks/generic".to_owned();
-    assert_eq!(stack.send("generic", &bare).await, error(404, "no such webhook source"));
-    let serving = signer.sign("kyc-vendor", br#"{"event":"after-the-broken-one"}"#, "", now).unwrap();
+    assert_eq!(
+        stack.send("generic", &bare).await,
+        error(404, "no such webhook source")
+    );
+    let serving = signer
+        .sign(
+            "kyc-vendor",
+            br#"{"event":"after-the-broken-one"}"#,
+            "",
+            now,
+        )
+        .unwrap();
     assert_eq!(stack.send("generic", &serving).await, ok(ACCEPTED));
     let messages = stack.drain_messages().await;
     assert_eq!(messages.len(), 1);
