@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local stack: emulator, table and queue (with its dead-letter queue), every
-# function served by cargo lambda watch under /lambda-url/<provider>/webhooks/<provider>,
+# function served by cargo lambda watch under /lambda-url/<provider>/webhooks/<provider>
+# (the generic function under /lambda-url/generic/webhooks/generic/<source>),
 # the sample events sent through them, and the example consumer fed from the queue by a
 # local stand-in for Lambda's SQS event source mapping — then it keeps serving (and
 # consuming) until Ctrl-C.
@@ -35,6 +36,8 @@ for name in $(function_names); do
   suffix=""
   # OneMetric authenticates by a token in the URL (events/local.env holds the local one).
   [ "$name" = onemetric ] && suffix="?token=<ONEMETRIC_TOKEN from events/local.env>"
+  # One function for every configured source (GENERIC_SOURCES in events/local.env).
+  [ "$name" = generic ] && suffix="/<source>   (payments, acme-broker, kyc-vendor?token=…)"
   echo "    $name: $BROKERHOOKS_WATCH_URL/lambda-url/$name/webhooks/$name$suffix"
 done
 echo "    emulator: $BROKERHOOKS_EMULATOR_URL   queue: $queue_url"

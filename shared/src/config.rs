@@ -38,6 +38,11 @@ pub const PIPELINE_VARIABLES: &[&str] = &[
     "RUST_LOG",
 ];
 
+/// Variables whose value is a JSON document: in the function's secret, each may be a JSON
+/// object as well as a string holding one. (`providers::generic` checks its variable is
+/// listed.)
+pub const DOCUMENT_VARIABLES: &[&str] = &["GENERIC_SOURCES"];
+
 /// Why a function refuses to serve. Names the variable, never its value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -130,21 +135,27 @@ impl ConfigSource {
         }
     }
 
-    /// Adds values from a Secrets Manager secret string (a JSON object of strings).
+    /// Adds values from a Secrets Manager secret string: a JSON object whose values are
+    /// strings, or, for a variable in [`DOCUMENT_VARIABLES`], also a JSON object, taken as
+    /// its exact text (so the document's own checks, such as repeated keys, still apply).
     /// Values already present in the environment win, so local overrides stay possible.
     pub fn overlay_secret_json(&mut self, secret_string: &str) -> Result<(), ConfigError> {
-        let parsed: HashMap<String, serde_json::Value> = serde_json::from_str(secret_string)
-            .map_err(|_| {
+        let parsed: HashMap<String, Box<serde_json::value::RawValue>> =
+            serde_json::from_str(secret_string).map_err(|_| {
                 ConfigError::SecretsManager("secret string is not a JSON object".to_owned())
             })?;
-        for (name, value) in parsed {
-            let value = match value {
-                serde_json::Value::String(s) => s,
-                _ => {
-                    return Err(ConfigError::SecretsManager(format!(
-                        "value of {name} is not a string"
-                    )));
-                }
+        for (name, raw) in parsed {
+            let text = raw.get();
+            let value = if text.starts_with('"') {
+                serde_json::from_str::<String>(text).map_err(|_| {
+                    ConfigError::SecretsManager(format!("value of {name} is not a string"))
+                })?
+            } else if text.starts_with('{') && DOCUMENT_VARIABLES.contains(&name.as_str()) {
+                text.to_owned()
+            } else {
+                return Err(ConfigError::SecretsManager(format!(
+                    "value of {name} is not a string"
+                )));
             };
             if self.get(&name).is_none() {
                 self.values.insert(name, value);
@@ -480,6 +491,43 @@ mod tests {
         assert_eq!(config.secret_list("OTHER").unwrap().len(), 2);
         assert!(config.overlay_secret_json("[1]").is_err());
         assert!(config.overlay_secret_json(r#"{"A":1}"#).is_err());
+    }
+
+    #[test]
+    fn a_document_variable_may_be_an_object_kept_as_its_exact_text() {
+        let mut config = ConfigSource::default();
+        let secret = r#"{"GENERIC_SOURCES": {"sources": {"a": {"x": [1, 2]}, "a": {}}}, "K": "v"}"#;
+        config.overlay_secret_json(secret).unwrap();
+        // Verbatim: the repeated key is still there for the document's own check.
+        assert_eq!(
+            config.get("GENERIC_SOURCES"),
+            Some(r#"{"sources": {"a": {"x": [1, 2]}, "a": {}}}"#)
+        );
+        assert_eq!(config.get("K"), Some("v"));
+        let mut config = ConfigSource::default();
+        config
+            .overlay_secret_json(r#"{"GENERIC_SOURCES": "{\"sources\": {}}"}"#)
+            .unwrap();
+        assert_eq!(config.get("GENERIC_SOURCES"), Some(r#"{"sources": {}}"#));
+        // Only document variables, and only objects.
+        for refused in [
+            r#"{"KITE_API_SECRET": {"a": 1}}"#,
+            r#"{"GENERIC_SOURCES": ["a"]}"#,
+            r#"{"GENERIC_SOURCES": 1}"#,
+        ] {
+            let name = if refused.contains("KITE") {
+                "KITE_API_SECRET"
+            } else {
+                "GENERIC_SOURCES"
+            };
+            assert_eq!(
+                ConfigSource::default().overlay_secret_json(refused),
+                Err(ConfigError::SecretsManager(format!(
+                    "value of {name} is not a string"
+                ))),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

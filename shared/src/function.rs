@@ -13,6 +13,7 @@ use crate::error::WebhookError;
 use crate::idempotency::DynamoDbStore;
 use crate::lambda_adapter::{self, HttpResponse};
 use crate::metrics;
+use crate::origin::Origin;
 use crate::pipeline::Pipeline;
 use crate::provider::Provider;
 use crate::queue::SqsQueue;
@@ -84,7 +85,7 @@ impl<P: Provider> FunctionService<P> {
             }
             Err(error) => {
                 tracing::warn!(provider = P::NAME, status = error.status(), reason = %error, "event refused before the pipeline");
-                metrics::emit_delivery(P::NAME, &Tally::default(), true, 0.0);
+                metrics::emit_delivery(&Origin::provider(P::NAME), &Tally::default(), true, 0.0);
                 Answer::from_error(&error)
             }
         };

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::sync::OnceLock;
 
+use crate::origin::Origin;
 use crate::tally::Tally;
 
 /// Namespace of every brokerhooks metric.
@@ -19,11 +20,13 @@ fn enabled() -> bool {
 
 /// Emits counters per provider and outcome (accepted, duplicate, rejected, failed) and
 /// the delivery latency. Lambda ships stdout to CloudWatch, which extracts the metrics.
-pub fn emit_delivery(provider: &str, tally: &Tally, rejected: bool, latency_ms: f64) {
+/// A configured source's line is also counted under its `function` (`generic`): its
+/// sources are named in configuration, so the template's alarms cannot name them.
+pub fn emit_delivery(origin: &Origin, tally: &Tally, rejected: bool, latency_ms: f64) {
     if !enabled() {
         return;
     }
-    let line = delivery_line(provider, tally, rejected, latency_ms, now_millis());
+    let line = delivery_line(origin, tally, rejected, latency_ms, now_millis());
     let _ = std::io::stdout().lock().write_all(line.as_bytes());
 }
 
@@ -33,21 +36,31 @@ fn now_millis() -> i64 {
 
 /// One EMF line, newline-terminated. Written by hand: it is on every request's path.
 pub(crate) fn delivery_line(
-    provider: &str,
+    origin: &Origin,
     tally: &Tally,
     rejected: bool,
     latency_ms: f64,
     timestamp_ms: i64,
 ) -> String {
-    let provider = serde_json::to_string(provider).unwrap_or_else(|_| "\"unknown\"".to_owned());
+    let provider =
+        serde_json::to_string(origin.name()).unwrap_or_else(|_| "\"unknown\"".to_owned());
+    // A built-in provider's line is unchanged; a source's adds the function dimension.
+    let (dimensions, function) = if origin.is_source() {
+        (
+            r#"[["provider"],["function"]]"#,
+            format!(r#","function":"{}""#, origin.function()),
+        )
+    } else {
+        (r#"[["provider"]]"#, String::new())
+    };
     let latency = if latency_ms.is_finite() {
         latency_ms
     } else {
         0.0
     };
     format!(
-        "{{\"_aws\":{{\"Timestamp\":{timestamp_ms},\"CloudWatchMetrics\":[{{\"Namespace\":\"{NAMESPACE}\",\"Dimensions\":[[\"provider\"]],\"Metrics\":{METRICS}}}]}},\
-         \"provider\":{provider},\"accepted\":{},\"duplicate\":{},\"rejected\":{},\"failed\":{},\"in_progress\":{},\"unparsed\":{},\"latency\":{latency:.3}}}\n",
+        "{{\"_aws\":{{\"Timestamp\":{timestamp_ms},\"CloudWatchMetrics\":[{{\"Namespace\":\"{NAMESPACE}\",\"Dimensions\":{dimensions},\"Metrics\":{METRICS}}}]}},\
+         \"provider\":{provider}{function},\"accepted\":{},\"duplicate\":{},\"rejected\":{},\"failed\":{},\"in_progress\":{},\"unparsed\":{},\"latency\":{latency:.3}}}\n",
         tally.accepted,
         tally.duplicates,
         u8::from(rejected),
@@ -70,7 +83,13 @@ mod tests {
             failed: 0,
             unparsed: 1,
         };
-        let line = delivery_line("upvest", &tally, false, 1.5, 1_700_000_000_000);
+        let line = delivery_line(
+            &Origin::provider("upvest"),
+            &tally,
+            false,
+            1.5,
+            1_700_000_000_000,
+        );
         assert!(line.ends_with("}\n") && !line[..line.len() - 1].contains('\n'));
         let record: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(record["provider"], "upvest");
@@ -88,5 +107,24 @@ mod tests {
             serde_json::json!({"Name": "latency", "Unit": "Milliseconds"})
         );
         assert_eq!(record["_aws"]["Timestamp"], 1_700_000_000_000i64);
+        assert_eq!(record.get("function"), None);
+    }
+
+    #[test]
+    fn a_configured_source_is_also_counted_under_its_function() {
+        let tally = Tally {
+            unparsed: 1,
+            accepted: 1,
+            ..Tally::default()
+        };
+        let line = delivery_line(&Origin::source("generic", "acme"), &tally, false, 1.0, 1);
+        let record: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(record["provider"], "acme");
+        assert_eq!(record["function"], "generic");
+        assert_eq!(record["unparsed"], 1);
+        assert_eq!(
+            record["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([["provider"], ["function"]])
+        );
     }
 }

@@ -7,6 +7,8 @@ use std::borrow::Cow;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     name: Cow<'static, str>,
+    /// The function's provider (`generic` for a configured source).
+    function: &'static str,
     key_prefix: String,
 }
 
@@ -15,6 +17,7 @@ impl Origin {
     pub fn provider(name: &'static str) -> Self {
         Origin {
             name: Cow::Borrowed(name),
+            function: name,
             key_prefix: format!("{name}#"),
         }
     }
@@ -25,12 +28,24 @@ impl Origin {
     pub fn source(provider: &'static str, source: &str) -> Self {
         Origin {
             name: Cow::Owned(source.to_owned()),
+            function: provider,
             key_prefix: format!("{provider}#{source}#"),
         }
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The provider whose function serves these events: the name itself, or for a
+    /// configured source `generic` (the metrics' `function` dimension, which its alarms use).
+    pub fn function(&self) -> &'static str {
+        self.function
+    }
+
+    /// Whether this is one of several named sources of one function.
+    pub fn is_source(&self) -> bool {
+        self.name != self.function
     }
 
     /// What every table key of these events starts with (ends with `#`).
@@ -59,5 +74,7 @@ mod tests {
         assert_eq!(source.name(), "acme");
         assert_eq!(source.key_prefix(), "generic#acme#");
         assert_eq!(source.event_key("e1"), "generic#acme#e1");
+        assert_eq!((kite.function(), kite.is_source()), ("kite", false));
+        assert_eq!((source.function(), source.is_source()), ("generic", true));
     }
 }

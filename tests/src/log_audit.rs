@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use brokerhooks::providers::generic::SOURCES_VARIABLE;
+
 use crate::api_gateway_event::Delivery;
 use crate::local_secrets::LocalSecrets;
 
@@ -15,7 +17,8 @@ const PUBLIC_VARIABLES: &[&str] = &[
     "UPVEST_SIGNATURE_GRACE_SECONDS",
     "UPVEST_WEBHOOK_IDS",
 ];
-/// Header names whose values are signatures.
+/// Header names whose values are signatures (and any name ending in `-signature`, as
+/// configured sources' headers do: `webhook-signature`, `x-acme-signature`).
 const SIGNATURE_HEADERS: &[&str] = &["signature", "signature-input", "digest"];
 /// Body fields whose values are checksums or shared secrets.
 const SECRET_FIELDS: &[&str] = &["checksum", "webhookSecret"];
@@ -40,8 +43,27 @@ impl Forbidden {
             if PUBLIC_VARIABLES.contains(&name) {
                 continue;
             }
+            if name == SOURCES_VARIABLE {
+                self.add_source_secrets(value);
+                continue;
+            }
             for item in value.split(',') {
                 self.add(&format!("secret {name}"), item.trim());
+            }
+        }
+    }
+
+    /// The configured sources' secrets: every item of each source's `secrets` list (the
+    /// rest of the document is configuration, not secret).
+    fn add_source_secrets(&mut self, document: &str) {
+        let Ok(document) = serde_json::from_str::<Value>(document) else {
+            return;
+        };
+        let sources = document["sources"].as_object().into_iter().flatten();
+        for (name, entry) in sources {
+            let secrets = entry["secrets"].as_array().into_iter().flatten();
+            for secret in secrets.filter_map(Value::as_str) {
+                self.add(&format!("secret of source {name}"), secret);
             }
         }
     }
@@ -49,7 +71,7 @@ impl Forbidden {
     /// Signature headers, checksum fields and e-mail addresses of one delivery.
     pub fn add_delivery(&mut self, delivery: &Delivery) {
         for (name, value) in &delivery.headers {
-            if SIGNATURE_HEADERS.contains(&name.as_str()) {
+            if SIGNATURE_HEADERS.contains(&name.as_str()) || name.ends_with("-signature") {
                 self.add(&format!("header {name}"), value);
             }
         }
@@ -148,5 +170,29 @@ mod tests {
         );
         assert!(forbidden.findings(r#"{"msg":"first-secre"}"#).is_empty());
         assert!(!forbidden.needles.iter().any(|(l, _)| l.contains("UPVEST")));
+    }
+
+    #[test]
+    fn configured_sources_give_their_secrets_and_signature_headers() {
+        let mut forbidden = Forbidden::default();
+        forbidden.add_secrets(&LocalSecrets::parse(
+            r#"GENERIC_SOURCES='{"sources":{"a":{"scheme":"hmac","secrets":["secret-of-a-1","secret-of-a-2"]}}}'"#,
+        ));
+        forbidden.add_delivery(
+            &Delivery::post("/", "{}").with_header("X-Acme-Signature", "sha256=0123456789"),
+        );
+        let needles: Vec<(&str, &str)> = forbidden
+            .needles
+            .iter()
+            .map(|(l, v)| (l.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            needles,
+            [
+                ("header x-acme-signature", "sha256=0123456789"),
+                ("secret of source a", "secret-of-a-1"),
+                ("secret of source a", "secret-of-a-2"),
+            ]
+        );
     }
 }

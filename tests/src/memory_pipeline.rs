@@ -1,4 +1,4 @@
-//! Any provider's pipeline over the in-memory store and queue, configured the way the
+//! Any receiver's pipeline (a built-in provider's or `generic`'s) over the in-memory store and queue, configured the way the
 //! local stack configures the functions (events/local.env), for table-driven tests.
 
 use std::future::Future;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
 use brokerhooks::idempotency::MemoryStore;
-use brokerhooks::providers::{BuiltIn, ProviderVisitor};
+use brokerhooks::providers::{ProviderVisitor, Receiver};
 use brokerhooks::queue::{MemoryQueue, SentMessage};
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
 
@@ -25,7 +25,7 @@ pub struct Handled {
 /// Runs `requests` in order through a fresh in-memory pipeline of `provider`, configured
 /// from `config` plus pipeline defaults (age check off: the samples carry fixed dates).
 pub async fn handle_all(
-    provider: BuiltIn,
+    provider: impl Into<Receiver>,
     config: &[(String, String)],
     requests: &[WebhookRequest],
 ) -> Vec<Handled> {
@@ -42,7 +42,7 @@ pub async fn handle_all(
 /// The messages `requests` put on a fresh in-memory queue, in order (configured as in
 /// [`handle_all`]).
 pub async fn enqueued(
-    provider: BuiltIn,
+    provider: impl Into<Receiver>,
     config: &[(String, String)],
     requests: &[WebhookRequest],
 ) -> Vec<SentMessage> {
@@ -53,7 +53,7 @@ pub async fn enqueued(
 
 /// Like [`enqueued`], received at `now` (a fixed `received_at`, for fixtures).
 pub async fn enqueued_at(
-    provider: BuiltIn,
+    provider: impl Into<Receiver>,
     config: &[(String, String)],
     requests: &[WebhookRequest],
     now: time::OffsetDateTime,
@@ -64,7 +64,7 @@ pub async fn enqueued_at(
 }
 
 async fn run_any(
-    provider: BuiltIn,
+    provider: impl Into<Receiver>,
     config: &[(String, String)],
     requests: &[WebhookRequest],
     queue: Arc<MemoryQueue>,
@@ -78,6 +78,7 @@ async fn run_any(
     ]);
     let config = ConfigSource::from_pairs(pairs);
     provider
+        .into()
         .visit(Run {
             config: &config,
             requests,

@@ -76,7 +76,7 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
         let origin = self.provider.origin(request);
         let result = self.run(&origin, request).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        answer(origin.name(), &result, latency_ms)
+        answer(&origin, &result, latency_ms)
     }
 
     /// The pipeline without logging: the tally, or the error with what was done before it.
@@ -327,7 +327,8 @@ fn outcome(tally: Tally) -> Result<Tally, Stopped> {
 }
 
 /// The answer, with its one log line and metrics line.
-fn answer(provider: &str, result: &Result<Tally, Stopped>, latency_ms: f64) -> Answer {
+fn answer(origin: &Origin, result: &Result<Tally, Stopped>, latency_ms: f64) -> Answer {
+    let provider = origin.name();
     match result {
         Ok(tally) => {
             let answer = Answer::accepted(tally);
@@ -339,7 +340,7 @@ fn answer(provider: &str, result: &Result<Tally, Stopped>, latency_ms: f64) -> A
                 latency_ms,
                 "delivery accepted"
             );
-            metrics::emit_delivery(provider, tally, false, latency_ms);
+            metrics::emit_delivery(origin, tally, false, latency_ms);
             answer
         }
         Err((error, tally)) => {
@@ -356,7 +357,7 @@ fn answer(provider: &str, result: &Result<Tally, Stopped>, latency_ms: f64) -> A
                 "delivery not accepted"
             );
             let rejected = error.outcome() == "rejected";
-            metrics::emit_delivery(provider, tally, rejected, latency_ms);
+            metrics::emit_delivery(origin, tally, rejected, latency_ms);
             answer
         }
     }

@@ -3,8 +3,8 @@
 //! - `local-stack create <emulator-url> <env-file>`: creates the table, the FIFO queue
 //!   with its dead-letter queue and redrive policy, and the example consumer's table in
 //!   the emulator, and writes the functions' environment (local secrets included).
-//! - `local-stack replay <watch-url> [provider…]`: POSTs every `events/<provider>/*.json`
-//!   to the served functions and prints each answer.
+//! - `local-stack replay <watch-url> [function…]`: POSTs every `events/<function>/*.json`
+//!   to the served functions (`generic`'s to their sources' paths) and prints each answer.
 //! - `local-stack drain <emulator-url> <queue-url>`: prints and deletes what reached the queue.
 //! - `local-stack consume <emulator-url> <queue-url> <watch-url> [--follow]`: feeds the
 //!   queue to the example consumer served by `cargo lambda watch`, as Lambda's event
@@ -15,7 +15,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use brokerhooks::providers::BuiltIn;
+use brokerhooks::providers::Receiver;
 use brokerhooks_testkit::emulator::Emulator;
 use brokerhooks_testkit::event_source_mapping::{Batch, LocalEventSourceMapping, WatchFunction};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, env_file_line, repo_root};
@@ -88,7 +88,7 @@ async fn replay_all(base: &str, providers: &[&str]) -> Result<(), String> {
     let client = reqwest::Client::new();
     let events = repo_root().join("events");
     let chosen: Vec<&str> = if providers.is_empty() {
-        BuiltIn::names().collect()
+        Receiver::names().collect()
     } else {
         providers.to_vec()
     };

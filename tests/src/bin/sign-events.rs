@@ -1,13 +1,14 @@
-//! Regenerates `events/<provider>/*.json` (API Gateway v2 events) from the payload
-//! templates in `events/<provider>/payloads/*.json`, signed with `events/local.env`.
-//! Run it after changing a payload or a local secret.
+//! Regenerates `events/<function>/*.json` (API Gateway v2 events) from the payload
+//! templates in `events/<function>/payloads/*.json`, signed with `events/local.env`: a
+//! built-in provider's by its signer, `generic`'s (each template names its configured
+//! source) by that source's scheme. Run it after changing a payload or a local secret.
 //!
-//! Usage: `cargo run -p brokerhooks-testkit --bin sign-events [provider…]`
+//! Usage: `cargo run -p brokerhooks-testkit --bin sign-events [function…]`
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use brokerhooks::providers::BuiltIn;
+use brokerhooks::providers::Receiver;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::signers;
 
@@ -22,11 +23,11 @@ fn main() -> ExitCode {
         }
     };
     let mut failed = false;
-    if let Some(unknown) = wanted.iter().find(|w| BuiltIn::from_name(w).is_none()) {
-        eprintln!("{unknown}: not a built-in provider");
+    if let Some(unknown) = wanted.iter().find(|w| Receiver::from_name(w).is_none()) {
+        eprintln!("{unknown}: not a receiver function");
         return ExitCode::FAILURE;
     }
-    for provider in BuiltIn::ALL
+    for provider in Receiver::ALL
         .into_iter()
         .filter(|p| wanted.is_empty() || wanted.iter().any(|w| w == p.name()))
     {
@@ -47,7 +48,7 @@ fn main() -> ExitCode {
 
 fn sign_provider(
     events: &Path,
-    provider: BuiltIn,
+    provider: Receiver,
     secrets: &LocalSecrets,
 ) -> Result<usize, String> {
     let templates = events.join(provider.name()).join("payloads");
@@ -62,8 +63,11 @@ fn sign_provider(
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let payload: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let delivery = signers::sign(provider, &payload, secrets)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let delivery = match provider {
+            Receiver::BuiltIn(provider) => signers::sign(provider, &payload, secrets),
+            Receiver::Generic => signers::generic::sign(&payload, secrets),
+        }
+        .map_err(|e| format!("{}: {e}", path.display()))?;
         // A template named `*-base64.json` becomes an event with a base64 body, the way API
         // Gateway delivers content types it does not treat as text.
         let base64 = path

@@ -1,6 +1,8 @@
 //! Signers that turn a payload template into an authentic delivery, the way each
-//! provider would send it. Test and dev tooling only: never linked into a function.
+//! provider would send it (`generic`: each configured source's scheme). Test and dev
+//! tooling only: never linked into a function.
 
+pub mod generic;
 pub mod kite;
 pub mod onemetric;
 pub mod smallcase;

@@ -1,9 +1,10 @@
 //! AWS calls per event, counted by the in-memory fakes (each store call is one DynamoDB
 //! request, each queue request one SQS request): at most 3 for a new event, exactly 1
-//! for a duplicate, for every provider's samples; smallcase adds one per delivery, the
-//! conditional write that binds its checksum to one kind of message (README, Idempotency).
+//! for a duplicate, for every receiver's samples (configured sources' included);
+//! smallcase adds one per delivery, the conditional write that binds its checksum to one
+//! kind of message (README, Idempotency).
 
-use brokerhooks::providers::BuiltIn;
+use brokerhooks::providers::{BuiltIn, Receiver};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::handle_all;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
@@ -16,14 +17,14 @@ async fn a_new_event_costs_at_most_three_calls_and_a_duplicate_one_plus_smallcas
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     let mut report = Vec::new();
-    for provider in BuiltIn::ALL {
+    for provider in Receiver::ALL {
         for file in event_files(&repo_root().join("events"), provider.name()) {
             let request = read_event_file(&file).unwrap().to_request();
             let handled = handle_all(provider, &config, &[request.clone(), request]).await;
             let (first, second) = (&handled[0], &handled[1]);
             let events = first.messages;
             assert!(events > 0, "{}: {}", file.display(), first.answer.body);
-            let binding = usize::from(provider == BuiltIn::Smallcase);
+            let binding = usize::from(provider == Receiver::BuiltIn(BuiltIn::Smallcase));
             let new_calls = first.store_calls + first.queue_requests;
             let duplicate_calls = second.store_calls + second.queue_requests - new_calls;
             // A batch shares one SendMessageBatch among its events.

@@ -1,6 +1,7 @@
 //! Event ids never change between versions: the envelope `id` of every event of every
-//! signed sample in `events/<provider>/*.json`, computed by the receiver pipeline (over
-//! the in-memory store and queue), must equal the list pinned in `events/envelope-ids.json`.
+//! signed sample in `events/<function>/*.json` (the built-in providers' and `generic`'s),
+//! computed by the receiver pipeline (over the in-memory store and queue), must equal the
+//! list pinned in `events/envelope-ids.json`.
 //!
 //! An id that changes makes every redelivery of an event received before the upgrade
 //! look new, so it is enqueued a second time. New samples are appended to the list
@@ -9,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use brokerhooks::providers::BuiltIn;
+use brokerhooks::providers::Receiver;
 use brokerhooks_models::{Envelope, TypedEvent};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::enqueued;
@@ -56,7 +57,7 @@ fn local_config() -> Vec<(String, String)> {
 async fn sample_envelopes() -> BTreeMap<String, Vec<(Envelope, Option<String>)>> {
     let config = local_config();
     let mut all = BTreeMap::new();
-    for provider in BuiltIn::ALL {
+    for provider in Receiver::ALL {
         for file in event_files(&repo_root().join("events"), provider.name()) {
             let sample = format!(
                 "{}/{}",

@@ -14,6 +14,10 @@
 //! - one source whose own entry is invalid: that source answers 500, the others serve;
 //! - a source that is not configured: 404.
 //!
+//! [`GenericProvider`] serves them all from one function; its `origin` names the
+//! request's source, so the envelope's `provider` is the source name and its keys are
+//! `generic#<source>#<id>`.
+//!
 //! The body: after authentication, any JSON document is one event (an object as the
 //! built-ins get, but also an array or a scalar: a configured sender's container is not
 //! known in advance, and refusing an authentic delivery would lose it); a body that is
@@ -23,6 +27,7 @@ mod config_object;
 mod envelope_mapping;
 mod hmac_signature;
 mod mac;
+mod provider;
 mod scheme;
 mod source;
 mod source_name;
@@ -36,6 +41,7 @@ pub use config_object::FieldError;
 pub use envelope_mapping::{EnvelopeMapping, JsonPointer, TimeFormat};
 pub use hmac_signature::{DEFAULT_SEPARATOR, HmacSignature, SignatureEncoding, SignedContent};
 pub use mac::MacAlgorithm;
+pub use provider::{GenericProvider, NAME};
 pub use scheme::{Authenticated, Scheme};
 pub use source::Source;
 pub use source_name::{MAX_SOURCE_NAME_BYTES, check_source_name, source_in_path};

@@ -1,6 +1,6 @@
-//! The seam to the pipeline, through a test-only adapter: every configured source behind
-//! one `Provider`, whose `origin` names the request's source (when it is configured), so
-//! the envelope's `provider` and the FIFO group carry the source's name, and its keys
+//! The pipeline with [`GenericProvider`]: every configured source behind one `Provider`,
+//! whose `origin` names the request's source (when it is configured), so the envelope's
+//! `provider` and the FIFO group carry the source's name, and its keys
 //! `generic#<source>#…` stay under the function's own `generic#` prefix.
 
 use std::sync::Arc;
@@ -10,9 +10,8 @@ use time::macros::datetime;
 use super::*;
 use crate::answer::Answer;
 use crate::clock::ManualClock;
-use crate::config::{ConfigError, ConfigSource, PipelineSettings};
+use crate::config::{ConfigSource, PipelineSettings};
 use crate::idempotency::{MemoryStore, STATUS_ENQUEUED};
-use crate::origin::Origin;
 use crate::pipeline::Pipeline;
 use crate::provider::Provider;
 use crate::queue::MemoryQueue;
@@ -21,45 +20,7 @@ const T0: OffsetDateTime = datetime!(2026-11-22 12:00:00 UTC);
 const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const BODY: &str = r#"{"type":"payment.settled","timestamp":"2026-11-22T11:59:59Z","data":{"account_id":"acc_7"}}"#;
 
-/// Test-only: every configured source behind one `Provider`, found by its path.
-struct GenericAdapter {
-    sources: Sources,
-}
-
-impl Provider for GenericAdapter {
-    const NAME: &'static str = "generic";
-    const VARIABLES: &'static [&'static str] = VARIABLES;
-    // Each scheme's own tolerance is narrower; this only bounds the contract's rule.
-    const DEFAULT_MAX_EVENT_AGE: std::time::Duration = std::time::Duration::from_secs(86_400);
-
-    fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
-        Ok(GenericAdapter {
-            sources: Sources::from_config(config)?,
-        })
-    }
-
-    fn verify(
-        &self,
-        request: &WebhookRequest,
-        context: &VerifyContext,
-    ) -> Result<Verified<Vec<EventDraft>>, WebhookError> {
-        let name = source_in_path(&request.path).ok_or(WebhookError::NotFound)?;
-        self.sources.lookup(name)?.verify(request, context)
-    }
-
-    /// A configured source names its events; any other path stays `generic` (an
-    /// arbitrary path segment never becomes a metric dimension).
-    fn origin(&self, request: &WebhookRequest) -> Origin {
-        match source_in_path(&request.path) {
-            Some(name) if self.sources.valid().contains_key(name) => {
-                Origin::source(Self::NAME, name)
-            }
-            _ => Origin::provider(Self::NAME),
-        }
-    }
-}
-
-type MemoryPipeline = Pipeline<GenericAdapter, Arc<MemoryStore>, Arc<MemoryQueue>>;
+type MemoryPipeline = Pipeline<GenericProvider, Arc<MemoryStore>, Arc<MemoryQueue>>;
 
 fn pipeline() -> (MemoryPipeline, Arc<MemoryStore>, Arc<MemoryQueue>) {
     let document = json!({"sources": {
@@ -76,7 +37,7 @@ fn pipeline() -> (MemoryPipeline, Arc<MemoryStore>, Arc<MemoryQueue>) {
     }})
     .to_string();
     let adapter =
-        GenericAdapter::from_config(&ConfigSource::from_pairs([(SOURCES_VARIABLE, document)]))
+        GenericProvider::from_config(&ConfigSource::from_pairs([(SOURCES_VARIABLE, document)]))
             .unwrap();
     let store = Arc::new(MemoryStore::new());
     let queue = Arc::new(MemoryQueue::new());
