@@ -18,7 +18,7 @@ use std::time::Duration;
 use brokerhooks::aws_client::{MAX_AWS_RETRY_SECONDS, RetryBudget};
 use brokerhooks::config::{AWS_RETRY_SECONDS_VARIABLE, PIPELINE_VARIABLES};
 use brokerhooks::deadline::minimum_function_timeout;
-use brokerhooks::providers::BuiltIn;
+use brokerhooks::providers::Receiver;
 use brokerhooks_consumer::settings::CONSUMER_VARIABLES;
 use brokerhooks_testkit::local_stack::{
     EXAMPLE_CONSUMER, LOCAL_DEAD_LETTER_QUEUE, LOCAL_MAX_RECEIVE_COUNT, LOCAL_QUEUE, LOCAL_TABLE,
@@ -120,7 +120,13 @@ fn logical_prefix(name: &str) -> String {
 
 /// The HTTP API route key of a provider, as API Gateway logs it.
 fn route(name: &str) -> String {
-    format!("POST /webhooks/{name}")
+    format!("POST {}", path(name))
+}
+
+/// The route path of a receiver (`/webhooks/<name>`; the generic function's takes the
+/// source as a path parameter).
+fn path(name: &str) -> String {
+    Receiver::from_name(name).unwrap().route_path()
 }
 
 /// Settings one provider reads from a deploy parameter that every receiver is given
@@ -137,7 +143,7 @@ const PROVIDER_SETTINGS: [(&str, &str); 3] = [
 #[test]
 fn the_provider_loops_list_exactly_the_registered_providers() {
     let template = source_template();
-    let registered: Vec<String> = BuiltIn::names().map(logical_prefix).collect();
+    let registered: Vec<String> = Receiver::names().map(logical_prefix).collect();
     for (section, lp) in [
         ("Resources", "Fn::ForEach::Providers"),
         ("Outputs", "Fn::ForEach::ProviderOutputs"),
@@ -147,7 +153,7 @@ fn the_provider_loops_list_exactly_the_registered_providers() {
         assert_eq!(
             looped[1],
             json!(registered),
-            "{section}: the loop lists BuiltIn::ALL, capitalised, in order"
+            "{section}: the loop lists Receiver::ALL, capitalised, in order"
         );
     }
     // The only loops: a loop elsewhere would be a second list to keep in step.
@@ -170,11 +176,11 @@ fn the_provider_loops_list_exactly_the_registered_providers() {
         rows.keys().cloned().collect::<BTreeSet<_>>(),
         registered.iter().cloned().collect::<BTreeSet<_>>()
     );
-    for provider in BuiltIn::ALL {
+    for provider in Receiver::ALL {
         let row = &rows[&logical_prefix(provider.name())];
         assert_eq!(row["Name"], provider.name());
-        assert_eq!(row["Path"], format!("/webhooks/{provider}"));
-        assert_eq!(row["LeadingKey"], format!("{provider}#*"));
+        assert_eq!(row["Path"], provider.route_path());
+        assert_eq!(row["LeadingKey"], provider.leading_keys());
     }
 }
 
@@ -188,7 +194,7 @@ fn the_expanded_template_has_one_function_per_provider_and_the_example_consumer(
         .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
         .map(|(id, _)| id.as_str())
         .collect();
-    let mut expected: BTreeSet<String> = BuiltIn::names()
+    let mut expected: BTreeSet<String> = Receiver::names()
         .map(|name| format!("{}Function", logical_prefix(name)))
         .collect();
     expected.insert("ExampleConsumerFunction".to_owned());
@@ -273,7 +279,7 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
     assert_eq!(globals["Architectures"], json!(["arm64"]));
     assert_eq!(globals["Tracing"], "Active");
     let kms_key = reference("KmsKeyArn");
-    for name in BuiltIn::names() {
+    for name in Receiver::names() {
         let prefix = logical_prefix(name);
         let secret_id = format!("{prefix}Secret");
         let function = resource(&template, &format!("{prefix}Function"));
@@ -297,7 +303,7 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
             json!({ "Webhook": { "Type": "HttpApi", "Properties": {
                 "ApiId": reference("WebhookApi"),
                 "Method": "POST",
-                "Path": format!("/webhooks/{name}"),
+                "Path": path(name),
                 "PayloadFormatVersion": "2.0",
                 "RouteSettings": {
                     "ThrottlingBurstLimit": reference(&format!("{prefix}RouteBurstLimit")),
@@ -384,7 +390,7 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
         assert_eq!(
             template["Outputs"][format!("{prefix}WebhookUrl")]["Value"],
             json!({ "Fn::Sub": format!(
-                "https://${{WebhookApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/webhooks/{name}"
+                "https://${{WebhookApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{}", path(name)
             ) })
         );
         assert_eq!(
@@ -464,9 +470,15 @@ fn assert_alarms(template: &Value, name: &str, prefix: &str) {
     let unparsed = &resource(template, &format!("{prefix}UnparsedAlarm"))["Properties"];
     assert_eq!(unparsed["Namespace"], brokerhooks::metrics::NAMESPACE);
     assert_eq!(unparsed["MetricName"], "unparsed");
+    // A configured source's `provider` is its own name, set at run time: the generic
+    // function's lines also carry function=generic, which its alarm watches.
+    let dimension = match Receiver::from_name(name).unwrap() {
+        Receiver::BuiltIn(_) => "provider",
+        Receiver::Generic => "function",
+    };
     assert_eq!(
         unparsed["Dimensions"],
-        json!([{ "Name": "provider", "Value": name }]),
+        json!([{ "Name": dimension, "Value": name }]),
         "{name}"
     );
     assert_eq!(unparsed["Statistic"], "Sum");
@@ -507,7 +519,8 @@ fn secret_variables(template: &Value, name: &str) -> BTreeSet<String> {
         .as_str()
         .unwrap();
     assert!(description.ends_with(keys), "{name}: {description}");
-    let object: BTreeMap<String, String> = serde_json::from_str(keys).unwrap();
+    // A value is "..." or, for a document variable (GENERIC_SOURCES), an object.
+    let object: BTreeMap<String, Value> = serde_json::from_str(keys).unwrap();
     object.into_keys().collect()
 }
 
@@ -519,14 +532,14 @@ fn every_variable_a_function_reads_is_set_by_the_template() {
             .unwrap();
     // Each shared provider setting is read by exactly one provider.
     for (variable, _) in PROVIDER_SETTINGS {
-        let readers: Vec<&str> = BuiltIn::ALL
+        let readers: Vec<&str> = Receiver::ALL
             .into_iter()
             .filter(|provider| provider.variables().contains(&variable))
-            .map(BuiltIn::name)
+            .map(Receiver::name)
             .collect();
         assert_eq!(readers.len(), 1, "{variable}: {readers:?}");
     }
-    for name in BuiltIn::names() {
+    for name in Receiver::names() {
         let prefix = logical_prefix(name);
         let function = resource(&template, &format!("{prefix}Function"));
         let mut environment = globals.clone();
@@ -543,7 +556,7 @@ fn every_variable_a_function_reads_is_set_by_the_template() {
         );
         let in_secret = secret_variables(&template, name);
 
-        let provider = BuiltIn::from_name(name).unwrap().variables();
+        let provider = Receiver::from_name(name).unwrap().variables();
         let declared: BTreeSet<&str> = PIPELINE_VARIABLES.iter().chain(provider).copied().collect();
         for variable in &declared {
             let set = environment.contains_key(*variable);
@@ -594,7 +607,7 @@ fn every_function_times_out_after_its_aws_budget_and_before_its_claim_lease_ends
                 .is_none(),
         "each function has its own timeout and budget"
     );
-    for name in BuiltIn::names() {
+    for name in Receiver::names() {
         let prefix = logical_prefix(name);
         let function = &resource(&template, &format!("{prefix}Function"))["Properties"];
         let timeout = format!("{prefix}FunctionTimeoutSeconds");
@@ -643,7 +656,7 @@ fn every_function_has_its_providers_own_age_window() {
         "one window per function, not a global one"
     );
     let dedupe_ttl = number(&template, "DedupeTtlSeconds", "Default");
-    for provider in BuiltIn::ALL {
+    for provider in Receiver::ALL {
         let name = provider.name();
         let prefix = logical_prefix(name);
         let parameter = format!("{prefix}MaxEventAgeSeconds");
@@ -681,7 +694,7 @@ fn every_route_has_its_own_throttle_and_kite_the_largest() {
         )
     };
     let kite = limits("kite");
-    for name in BuiltIn::names() {
+    for name in Receiver::names() {
         let (rate, burst) = limits(name);
         assert!(
             rate >= 1 && burst >= rate,
@@ -742,7 +755,7 @@ fn a_customer_managed_key_encrypts_every_store_when_set() {
             .entry(resource["Type"].as_str().unwrap())
             .or_insert(0) += 1;
     }
-    let providers = BuiltIn::ALL.len();
+    let providers = Receiver::ALL.len();
     assert_eq!(counted["AWS::Logs::LogGroup"], providers + 2, "{counted:?}");
     assert_eq!(counted["AWS::SecretsManager::Secret"], providers);
     assert_eq!(counted["AWS::Serverless::Function"], providers + 1);
@@ -867,7 +880,7 @@ fn the_security_scan_covered_every_store_and_function_and_failed_nothing() {
     }
     // Five providers' function, secret and log group; the example consumer's function,
     // table and log group; the events table, both queues, the access log group.
-    assert_eq!(must_check, 3 * BuiltIn::ALL.len() + 3 + 4);
+    assert_eq!(must_check, 3 * Receiver::ALL.len() + 3 + 4);
     for skipped in results["skipped_checks"].as_array().unwrap() {
         let id = skipped["check_id"].as_str().unwrap();
         assert!(

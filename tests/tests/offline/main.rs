@@ -10,3 +10,4 @@ mod negative_matrix;
 mod onemetric_registration;
 mod pinned_envelope_ids;
 mod provider_registry;
+mod receivers;

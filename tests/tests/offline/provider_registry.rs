@@ -9,24 +9,21 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use brokerhooks::Provider;
-use brokerhooks::providers::{BuiltIn, ProviderVisitor};
+use brokerhooks::providers::{BuiltIn, ProviderVisitor, Receiver};
 use brokerhooks_models::ProviderName;
 use brokerhooks_testkit::local_secrets::repo_root;
-
-/// Functions (with their events and README section) that are not built-in providers:
-/// the configured-sources function (`generic`) goes here when it is wired.
-const NOT_BUILT_IN: [&str; 0] = [];
 
 /// What sits next to the providers' events without being a function's: the example
 /// consumer's SQS event (`events/local.env` and `events/envelope-ids.json`, files, are
 /// shared by all).
 const EVENTS_NOT_OF_A_FUNCTION: [&str; 1] = ["consumer"];
 
-/// The registry's names and the functions that are not built-in providers.
+/// Every receiver function: the built-in providers and those that are not
+/// (`Receiver::Generic`, the configured sources; see `receivers.rs`).
 fn function_names() -> BTreeSet<String> {
-    BuiltIn::names()
-        .chain(NOT_BUILT_IN)
-        .map(str::to_owned)
+    Receiver::ALL
+        .iter()
+        .map(|receiver| receiver.name().to_owned())
         .collect()
 }
 

@@ -7,6 +7,9 @@
 mod consumer_emulator;
 mod consumer_http;
 mod faults_emulator;
+mod generic_acceptance_http;
+mod generic_emulator;
+mod generic_http;
 mod kite_emulator;
 mod kite_http;
 mod kite_outage_emulator;

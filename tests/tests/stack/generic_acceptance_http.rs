@@ -92,7 +92,9 @@ async fn only_envelope(stack: &E2eStack) -> Value {
 /// One test function: the stack's queue is shared, so the scenarios run in order.
 #[tokio::test]
 async fn independently_signed_deliveries_over_http() {
-    let stack = E2eStack::from_env().await;
+    let Some(stack) = E2eStack::from_env().await else {
+        return;
+    };
     stack.drain().await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
 

