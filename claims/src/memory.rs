@@ -86,7 +86,7 @@ impl MemoryClaims {
     /// Counts one call and fails it if the store is set unavailable. Stores built on this
     /// one (the receiver's signature bindings) call it too, so [`calls`](Self::calls) and
     /// [`set_unavailable`](Self::set_unavailable) cover the whole table.
-    pub fn enter(&self) -> Result<(), StoreError> {
+    pub fn count_call(&self) -> Result<(), StoreError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if self.unavailable.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable(
@@ -106,7 +106,7 @@ impl MemoryClaims {
 
 impl ClaimStore for MemoryClaims {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
-        self.enter()?;
+        self.count_call()?;
         let mut items = self.lock();
         if let Some(existing) = items.get(&claim.key) {
             let expired = existing.expires_at <= claim.now;
@@ -135,7 +135,7 @@ impl ClaimStore for MemoryClaims {
     }
 
     async fn complete(&self, claim: &Claim) -> Result<(), StoreError> {
-        self.enter()?;
+        self.count_call()?;
         let failing =
             self.failing_completions
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
@@ -156,7 +156,7 @@ impl ClaimStore for MemoryClaims {
     }
 
     async fn release(&self, claim: &Claim) -> Result<(), StoreError> {
-        self.enter()?;
+        self.count_call()?;
         let mut items = self.lock();
         if items
             .get(&claim.key)

@@ -84,7 +84,7 @@ impl IdempotencyStore for MemoryStore {
     }
 
     async fn bind(&self, binding: &Binding) -> Result<BindingOutcome, StoreError> {
-        self.claims.enter()?;
+        self.claims.count_call()?;
         let mut bindings = self.lock_bindings();
         if let Some(existing) = bindings.get(&binding.key)
             && existing.kind != binding.kind
