@@ -18,7 +18,7 @@ use brokerhooks_models::Envelope;
 use time::OffsetDateTime;
 
 use crate::handler::{EventHandler, Handled};
-use crate::idempotency::{ClaimOutcome, DynamoDbStore, Idempotency, IdempotencyStore};
+use crate::idempotency::{ClaimOutcome, ClaimStore, DynamoDbClaims, Idempotency};
 
 /// The SQS system attribute that carries a FIFO record's message group.
 pub const MESSAGE_GROUP_ATTRIBUTE: &str = "MessageGroupId";
@@ -192,7 +192,7 @@ fn message_group(record: &SqsMessage) -> Option<&str> {
 }
 
 /// Runs a handler over SQS batches; see the module documentation.
-pub struct BatchProcessor<H, S = DynamoDbStore> {
+pub struct BatchProcessor<H, S = DynamoDbClaims> {
     handler: H,
     idempotency: Option<Idempotency<S>>,
 }
@@ -207,9 +207,9 @@ impl<H: EventHandler> BatchProcessor<H> {
     }
 }
 
-impl<H: EventHandler, S: IdempotencyStore> BatchProcessor<H, S> {
+impl<H: EventHandler, S: ClaimStore> BatchProcessor<H, S> {
     /// With idempotency on the envelope `id`.
-    pub fn with_idempotency<T: IdempotencyStore>(
+    pub fn with_idempotency<T: ClaimStore>(
         self,
         idempotency: Idempotency<T>,
     ) -> BatchProcessor<H, T> {

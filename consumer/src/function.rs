@@ -8,16 +8,16 @@ use time::OffsetDateTime;
 
 use crate::batch::BatchProcessor;
 use crate::handler::EventHandler;
-use crate::idempotency::{DynamoDbStore, Idempotency};
+use crate::idempotency::{DynamoDbClaims, Idempotency};
+use crate::metrics;
 use crate::settings::ConsumerSettings;
-use crate::{logging, metrics};
 
 /// The whole Lambda main for `handler`: JSON logs, idempotency when `CONSUMER_TABLE` is
 /// set (see [`crate::settings`]), one log line per record and one metrics line per batch.
 /// Bad settings stop the function at start (logged, naming the variable): its batches
 /// then fail and SQS keeps the messages.
 pub async fn run<H: EventHandler>(handler: H) -> Result<(), lambda_runtime::Error> {
-    logging::init();
+    brokerhooks_logging::init();
     let settings = ConsumerSettings::from_env().inspect_err(|error| {
         tracing::error!(error = %error, "refusing to start: bad configuration");
     })?;
@@ -39,7 +39,7 @@ async fn processor<H: EventHandler>(handler: H, settings: &ConsumerSettings) -> 
         return processor;
     };
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    let store = DynamoDbClaims::new(aws_sdk_dynamodb::Client::new(&aws), table);
     processor.with_idempotency(
         Idempotency::new(store)
             .key_prefix(&settings.key_prefix)

@@ -28,15 +28,14 @@
 //!
 //! - [`batch`]: [`BatchProcessor`], the batch rules, [`BatchReport`].
 //! - [`handler`]: [`EventHandler`] (any `async fn(&Envelope) -> Result<Handled, E>`).
-//! - [`idempotency`]: claim / complete / release on DynamoDB ([`DynamoDbStore`]) or in
-//!   memory ([`MemoryStore`], for tests).
+//! - [`idempotency`]: claim / complete / release on DynamoDB ([`DynamoDbClaims`]) or in
+//!   memory ([`MemoryClaims`], for tests).
 //! - [`function`]: [`run`], the Lambda main; [`settings`]: its variables.
 
 pub mod batch;
 pub mod function;
 pub mod handler;
 pub mod idempotency;
-pub mod logging;
 pub mod metrics;
 pub mod settings;
 
@@ -44,5 +43,5 @@ pub use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 pub use batch::{BatchProcessor, BatchReport, RecordOutcome, RecordReport};
 pub use function::run;
 pub use handler::{EventHandler, Handled};
-pub use idempotency::{DynamoDbStore, Idempotency, IdempotencyStore, MemoryStore};
+pub use idempotency::{ClaimStore, DynamoDbClaims, Idempotency, MemoryClaims};
 pub use lambda_runtime::Error;

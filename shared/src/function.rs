@@ -126,7 +126,7 @@ fn check_timing_once(provider: &str, deadline: Deadline, settings: &PipelineSett
 
 /// The whole Lambda main for provider `P`.
 pub async fn run<P: Provider>() -> Result<(), lambda_runtime::Error> {
-    crate::logging::init();
+    brokerhooks_logging::init();
     let config = ConfigSource::from_process_env();
     let aws_settings = AwsSettings::from_config(&config);
     // Invalid AWS settings make the service refuse to serve; the clients it never uses

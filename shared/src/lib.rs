@@ -8,13 +8,14 @@
 //!   signature bindings.
 //! - `pipeline` — admit → authenticate → bind → claim → send → complete → answer.
 //! - `answer`, `tally`, `limits`, `origin` — what the steps share (leaf modules).
-//! - `idempotency` — claim and binding store trait, DynamoDB and in-memory
-//!   implementations, how long items are kept.
+//! - `idempotency` — the claims of `brokerhooks-claims` plus signature bindings: store
+//!   trait, DynamoDB and in-memory implementations, how long items are kept.
 //! - `duplicate_keys`, `json_members`, `canonical_json` — reading JSON text exactly.
 //! - `queue` — queue trait, SQS and in-memory implementations.
 //! - `envelope` — what the pipeline writes to the queue; consumers read it as
 //!   [`Envelope`] from the `brokerhooks-models` crate.
-//! - `config`, `function`, `lambda_adapter`, `logging`, `metrics` — running as a Lambda.
+//! - `config`, `function`, `lambda_adapter`, `metrics` — running as a Lambda (JSON logs:
+//!   `brokerhooks-logging`).
 
 pub mod answer;
 pub mod aws_client;
@@ -31,7 +32,6 @@ pub mod idempotency;
 pub mod json_members;
 pub mod lambda_adapter;
 pub mod limits;
-pub mod logging;
 pub mod metrics;
 pub mod origin;
 pub mod pipeline;

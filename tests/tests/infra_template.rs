@@ -1186,7 +1186,7 @@ fn the_consumer_crates_stay_out_of_the_receivers_feature_resolution() {
         .expect("Cargo.toml sets default-members");
     assert_eq!(
         default_members,
-        r#"default-members = ["models", "shared", "functions/*", "tests"]"#
+        r#"default-members = ["models", "claims", "logging", "shared", "functions/*", "tests"]"#
     );
     let testkit = std::fs::read_to_string(repo_root().join("tests/Cargo.toml")).unwrap();
     let (normal, dev) = testkit

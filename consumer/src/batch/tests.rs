@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 use super::*;
-use crate::idempotency::{MemoryStore, STATUS_COMPLETED, STATUS_IN_PROGRESS, StoredMark};
+use crate::idempotency::{MemoryClaims, STATUS_COMPLETED, STATUS_IN_PROGRESS, StoredClaim};
 
 const FIFO_ARN: &str = "arn:aws:sqs:eu-west-1:123456789012:brokerhooks-events.fifo";
 const STANDARD_ARN: &str = "arn:aws:sqs:eu-west-1:123456789012:brokerhooks-events";
@@ -251,13 +251,13 @@ async fn an_async_closure_is_a_handler() {
 
 // ---- idempotency ------------------------------------------------------------------
 
-fn idempotency(store: &Arc<MemoryStore>, now: OffsetDateTime) -> Idempotency<Arc<MemoryStore>> {
+fn idempotency(store: &Arc<MemoryClaims>, now: OffsetDateTime) -> Idempotency<Arc<MemoryClaims>> {
     Idempotency::new(store.clone()).clock(move || now)
 }
 
 #[tokio::test]
 async fn with_idempotency_an_event_delivered_twice_is_processed_once() {
-    let store = Arc::new(MemoryStore::new());
+    let store = Arc::new(MemoryClaims::new());
     let handler = RecordingHandler::default();
     let processor = BatchProcessor::new(&handler).with_idempotency(idempotency(&store, NOW));
     // The same event twice in one batch (two sends with different dedup ids), then
@@ -289,7 +289,7 @@ async fn with_idempotency_an_event_delivered_twice_is_processed_once() {
 
 #[tokio::test]
 async fn a_failing_handler_releases_its_claim_so_the_retry_runs() {
-    let store = Arc::new(MemoryStore::new());
+    let store = Arc::new(MemoryClaims::new());
     let handler = RecordingHandler::failing(&["e1"]);
     let processor = BatchProcessor::new(&handler).with_idempotency(idempotency(&store, NOW));
     let event = batch(vec![fifo("m1", "kite:A", &envelope("e1", "A"))]);
@@ -310,7 +310,7 @@ async fn a_failing_handler_releases_its_claim_so_the_retry_runs() {
 
 #[tokio::test]
 async fn an_event_in_progress_elsewhere_fails_until_its_lease_ends() {
-    let store = Arc::new(MemoryStore::new());
+    let store = Arc::new(MemoryClaims::new());
     // Another invocation claimed e1 and is still on it; its deadline is NOW + 10 s.
     let other = idempotency(&store, NOW);
     let deadline = NOW + time::Duration::seconds(10);
@@ -320,7 +320,7 @@ async fn an_event_in_progress_elsewhere_fails_until_its_lease_ends() {
     assert_eq!(claim.lease_expires_at, deadline.unix_timestamp() + 1);
     assert_eq!(
         store.item("consumer#kite#e1").unwrap(),
-        StoredMark {
+        StoredClaim {
             status: STATUS_IN_PROGRESS,
             token: claim.token.clone(),
             lease_expires_at: NOW.unix_timestamp() + 11,
@@ -352,7 +352,7 @@ async fn an_event_in_progress_elsewhere_fails_until_its_lease_ends() {
 
 #[tokio::test]
 async fn an_expired_mark_is_processed_again() {
-    let store = Arc::new(MemoryStore::new());
+    let store = Arc::new(MemoryClaims::new());
     let handler = RecordingHandler::default();
     let event = batch(vec![fifo("m1", "kite:A", &envelope("e1", "A"))]);
     let first =
@@ -368,7 +368,7 @@ async fn an_expired_mark_is_processed_again() {
 
 #[tokio::test]
 async fn an_unavailable_store_fails_the_record_without_running_the_handler() {
-    let store = Arc::new(MemoryStore::new());
+    let store = Arc::new(MemoryClaims::new());
     store.set_unavailable(true);
     let handler = RecordingHandler::default();
     let processor = BatchProcessor::new(&handler).with_idempotency(idempotency(&store, NOW));
@@ -387,7 +387,7 @@ async fn an_unavailable_store_fails_the_record_without_running_the_handler() {
 
 #[tokio::test]
 async fn the_key_prefix_separates_consumers_sharing_a_table() {
-    let store = Arc::new(MemoryStore::new());
+    let store = Arc::new(MemoryClaims::new());
     let event = batch(vec![fifo("m1", "kite:A", &envelope("e1", "A"))]);
     let billing = RecordingHandler::default();
     let reports = RecordingHandler::default();
@@ -408,7 +408,7 @@ async fn the_key_prefix_separates_consumers_sharing_a_table() {
 
 #[test]
 fn without_a_deadline_the_lease_is_the_default() {
-    let store = Arc::new(MemoryStore::new());
+    let store = Arc::new(MemoryClaims::new());
     let idempotency = idempotency(&store, NOW);
     let envelope_e1: Envelope = serde_json::from_str(&envelope("e1", "A")).unwrap();
     let run = |deadline| {

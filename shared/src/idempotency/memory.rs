@@ -1,20 +1,9 @@
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
-use super::{
-    Binding, BindingOutcome, Claim, ClaimOutcome, IdempotencyStore, STATUS_ENQUEUED,
-    STATUS_IN_PROGRESS, StoreError,
-};
+use brokerhooks_claims::MemoryClaims;
 
-/// One item as the DynamoDB adapter would store it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredClaim {
-    pub status: &'static str,
-    pub token: String,
-    pub lease_expires_at: i64,
-    pub expires_at: i64,
-}
+use super::{Binding, BindingOutcome, IdempotencyStore, STATUS_ENQUEUED, StoreError, StoredClaim};
 
 /// One signature binding as the DynamoDB adapter would store it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,14 +13,21 @@ pub struct StoredBinding {
 }
 
 /// In-memory store with DynamoDB's semantics, for tests and benchmarks.
-/// Counts its calls so tests can assert how many AWS calls an event costs.
-#[derive(Debug, Default)]
+/// Counts its calls (claims and bindings) so tests can assert how many AWS calls an event
+/// costs.
+#[derive(Debug)]
 pub struct MemoryStore {
-    items: Mutex<HashMap<String, StoredClaim>>,
+    claims: MemoryClaims,
     bindings: Mutex<HashMap<String, StoredBinding>>,
-    calls: AtomicUsize,
-    fail: std::sync::atomic::AtomicBool,
-    failing_completions: AtomicUsize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore {
+            claims: MemoryClaims::new().completed_status(STATUS_ENQUEUED),
+            bindings: Mutex::default(),
+        }
+    }
 }
 
 impl MemoryStore {
@@ -41,22 +37,22 @@ impl MemoryStore {
 
     /// Number of store calls so far (each is one DynamoDB request in the real adapter).
     pub fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
+        self.claims.calls()
     }
 
     /// Makes every later call fail as if DynamoDB were unreachable.
     pub fn set_unavailable(&self, unavailable: bool) {
-        self.fail.store(unavailable, Ordering::SeqCst);
+        self.claims.set_unavailable(unavailable);
     }
 
-    /// Makes the next `count` completion writes (`mark_enqueued`) fail as if DynamoDB were
+    /// Makes the next `count` completion writes (mark enqueued) fail as if DynamoDB were
     /// unreachable; claims and releases are unaffected.
     pub fn fail_next_completions(&self, count: usize) {
-        self.failing_completions.store(count, Ordering::SeqCst);
+        self.claims.fail_next_completions(count);
     }
 
     pub fn item(&self, key: &str) -> Option<StoredClaim> {
-        self.lock().get(key).cloned()
+        self.claims.item(key)
     }
 
     pub fn binding(&self, key: &str) -> Option<StoredBinding> {
@@ -65,40 +61,30 @@ impl MemoryStore {
 
     /// Items in the table: claims and bindings.
     pub fn len(&self) -> usize {
-        self.lock().len() + self.lock_bindings().len()
+        self.claims.len() + self.lock_bindings().len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn lock_bindings(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredBinding>> {
+    fn lock_bindings(&self) -> MutexGuard<'_, HashMap<String, StoredBinding>> {
+        // A poisoned lock only means another test thread panicked; the map is still usable.
         self.bindings
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredClaim>> {
-        // A poisoned lock only means another test thread panicked; the map is still usable.
-        self.items
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn enter(&self) -> Result<(), StoreError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if self.fail.load(Ordering::SeqCst) {
-            return Err(StoreError::Unavailable(
-                "memory store set unavailable".to_owned(),
-            ));
-        }
-        Ok(())
-    }
 }
 
 impl IdempotencyStore for MemoryStore {
+    type Claims = MemoryClaims;
+
+    fn claims(&self) -> &MemoryClaims {
+        &self.claims
+    }
+
     async fn bind(&self, binding: &Binding) -> Result<BindingOutcome, StoreError> {
-        self.enter()?;
+        self.claims.count_call()?;
         let mut bindings = self.lock_bindings();
         if let Some(existing) = bindings.get(&binding.key)
             && existing.kind != binding.kind
@@ -116,67 +102,5 @@ impl IdempotencyStore for MemoryStore {
             },
         );
         Ok(BindingOutcome::Bound)
-    }
-
-    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
-        self.enter()?;
-        let mut items = self.lock();
-        if let Some(existing) = items.get(&claim.key) {
-            let expired = existing.expires_at <= claim.now;
-            let lease_over =
-                existing.status == STATUS_IN_PROGRESS && existing.lease_expires_at <= claim.now;
-            if !expired && !lease_over {
-                return Ok(if existing.status == STATUS_ENQUEUED {
-                    ClaimOutcome::AlreadyEnqueued
-                } else if existing.token == claim.token {
-                    ClaimOutcome::Claimed
-                } else {
-                    ClaimOutcome::InProgress
-                });
-            }
-        }
-        items.insert(
-            claim.key.clone(),
-            StoredClaim {
-                status: STATUS_IN_PROGRESS,
-                token: claim.token.clone(),
-                lease_expires_at: claim.lease_expires_at,
-                expires_at: claim.expires_at,
-            },
-        );
-        Ok(ClaimOutcome::Claimed)
-    }
-
-    async fn mark_enqueued(&self, claim: &Claim) -> Result<(), StoreError> {
-        self.enter()?;
-        let failing =
-            self.failing_completions
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
-                    left.checked_sub(1)
-                });
-        if failing.is_ok() {
-            return Err(StoreError::Unavailable(
-                "memory store failed this completion".to_owned(),
-            ));
-        }
-        match self.lock().get_mut(&claim.key) {
-            Some(item) if item.token == claim.token => {
-                item.status = STATUS_ENQUEUED;
-                Ok(())
-            }
-            _ => Err(StoreError::ClaimLost),
-        }
-    }
-
-    async fn release(&self, claim: &Claim) -> Result<(), StoreError> {
-        self.enter()?;
-        let mut items = self.lock();
-        if items
-            .get(&claim.key)
-            .is_some_and(|item| item.token == claim.token && item.status == STATUS_IN_PROGRESS)
-        {
-            items.remove(&claim.key);
-        }
-        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The idempotency store: claim an event before sending it, mark it enqueued after,
-//! release the claim when the send fails; and, for providers that ask for it, bind a
-//! signed text to one reading of it before claiming.
+//! release the claim when the send fails (the claims of `brokerhooks-claims`, completed
+//! as `ENQUEUED`); and, for providers that ask for it, bind a signed text to one reading
+//! of it before claiming.
 //!
 //! One item per event, keyed `pk = "<provider>#<event id>"`:
 //! `status` (`IN_PROGRESS` or `ENQUEUED`), `claim_token`, `lease_expires_at` and
@@ -17,36 +18,15 @@ pub mod retention;
 
 use std::future::Future;
 
+pub use brokerhooks_claims::{
+    Claim, ClaimOutcome, ClaimStore, STATUS_IN_PROGRESS, StoreError, StoredClaim, new_claim_token,
+};
 pub use dynamodb::DynamoDbStore;
-pub use memory::{MemoryStore, StoredBinding, StoredClaim};
+pub use memory::{MemoryStore, StoredBinding};
 
-pub const STATUS_IN_PROGRESS: &str = "IN_PROGRESS";
+/// The status of an event's item once its message is on the queue (the claims' completed
+/// status).
 pub const STATUS_ENQUEUED: &str = "ENQUEUED";
-
-/// One invocation's claim on one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claim {
-    /// `<provider>#<event id>`.
-    pub key: String,
-    /// Unique per claim attempt; only its holder may complete or release it.
-    pub token: String,
-    /// Epoch seconds at claim time.
-    pub now: i64,
-    /// Until when (epoch seconds) this claim blocks other invocations.
-    pub lease_expires_at: i64,
-    /// When (epoch seconds) the event id is forgotten.
-    pub expires_at: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimOutcome {
-    /// This invocation now owns the event and must send it.
-    Claimed,
-    /// The event was enqueued earlier: a duplicate.
-    AlreadyEnqueued,
-    /// Another invocation holds an unexpired lease on it.
-    InProgress,
-}
 
 /// One delivery's binding of a signed text to the way it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,17 +58,14 @@ pub enum BindingOutcome {
     BoundToOtherKind { until: Option<i64> },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    #[error("idempotency store unavailable: {0}")]
-    Unavailable(String),
-    /// The claim was taken over (our lease ran out) before we completed it.
-    #[error("claim was taken over by another invocation")]
-    ClaimLost,
-}
-
-/// Storage for event claims and signature bindings. Implemented for DynamoDB and in memory.
+/// The receiver's store: event claims plus signature bindings, in one table.
+/// Implemented for DynamoDB and in memory.
 pub trait IdempotencyStore: Send + Sync {
+    /// The event claims, completed as [`STATUS_ENQUEUED`].
+    type Claims: ClaimStore;
+
+    fn claims(&self) -> &Self::Claims;
+
     /// One conditional write: records `binding` unless its key is bound, unexpired, to
     /// another kind. Writing the same kind again succeeds (a redelivery), so a retried
     /// write whose first answer was lost is harmless.
@@ -96,36 +73,18 @@ pub trait IdempotencyStore: Send + Sync {
         &self,
         binding: &Binding,
     ) -> impl Future<Output = Result<BindingOutcome, StoreError>> + Send;
-
-    /// One conditional write: succeeds when no item exists, the item has expired, or it
-    /// is an in-progress claim whose lease has run out.
-    fn claim(&self, claim: &Claim)
-    -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send;
-
-    /// Marks the event enqueued, if `claim` still holds it.
-    fn mark_enqueued(&self, claim: &Claim) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Deletes the claim, if `claim` still holds it, so a retry can succeed at once.
-    fn release(&self, claim: &Claim) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 impl<T: IdempotencyStore> IdempotencyStore for std::sync::Arc<T> {
+    type Claims = T::Claims;
+
+    fn claims(&self) -> &T::Claims {
+        (**self).claims()
+    }
     fn bind(
         &self,
         binding: &Binding,
     ) -> impl Future<Output = Result<BindingOutcome, StoreError>> + Send {
         (**self).bind(binding)
-    }
-    fn claim(
-        &self,
-        claim: &Claim,
-    ) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send {
-        (**self).claim(claim)
-    }
-    fn mark_enqueued(&self, claim: &Claim) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).mark_enqueued(claim)
-    }
-    fn release(&self, claim: &Claim) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).release(claim)
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::idempotency::{Claim, IdempotencyStore, StoreError};
+use crate::idempotency::{Claim, ClaimStore, StoreError};
 
 /// Pause after the first failed completion write; it doubles up to [`MAX_RETRY_DELAY`].
 /// (Each write is itself an SDK call that retries within `AWS_RETRY_SECONDS`.)
@@ -58,7 +58,7 @@ impl Completion {
 ///
 /// Retrying is safe: the write is conditional on our claim token, so a repeat of a write
 /// that succeeded (its answer lost) succeeds again, and a claim taken over fails it.
-pub async fn complete_within<S: IdempotencyStore>(
+pub async fn complete_within<S: ClaimStore>(
     store: &S,
     claim: &Claim,
     answer_by: Instant,
@@ -71,7 +71,7 @@ pub async fn complete_within<S: IdempotencyStore>(
             return Completion::GaveUp { attempts };
         }
         attempts += 1;
-        match tokio::time::timeout(remaining, store.mark_enqueued(claim)).await {
+        match tokio::time::timeout(remaining, store.complete(claim)).await {
             Ok(Ok(())) => return Completion::Enqueued { attempts },
             Ok(Err(StoreError::ClaimLost)) => return Completion::ClaimLost,
             Ok(Err(error)) => {
@@ -89,7 +89,7 @@ pub async fn complete_within<S: IdempotencyStore>(
 
 /// Releases `claim` with one write that must end by `answer_by`; if it cannot, the lease
 /// frees the event later.
-pub async fn release_within<S: IdempotencyStore>(
+pub async fn release_within<S: ClaimStore>(
     store: &S,
     claim: &Claim,
     answer_by: Instant,
@@ -107,9 +107,8 @@ pub async fn release_within<S: IdempotencyStore>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idempotency::{
-        ClaimOutcome, MemoryStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoredClaim,
-    };
+    use crate::idempotency::{ClaimOutcome, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoredClaim};
+    use brokerhooks_claims::MemoryClaims;
 
     fn claim(token: &str) -> Claim {
         Claim {
@@ -121,13 +120,13 @@ mod tests {
         }
     }
 
-    async fn claimed_store() -> MemoryStore {
-        let store = MemoryStore::new();
+    async fn claimed_store() -> MemoryClaims {
+        let store = MemoryClaims::new().completed_status(STATUS_ENQUEUED);
         assert_eq!(store.claim(&claim("ours")).await, Ok(ClaimOutcome::Claimed));
         store
     }
 
-    fn status(store: &MemoryStore) -> &'static str {
+    fn status(store: &MemoryClaims) -> &'static str {
         store
             .item("test#e1")
             .map(|i: StoredClaim| i.status)

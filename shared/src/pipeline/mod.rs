@@ -17,7 +17,9 @@ use crate::config::PipelineSettings;
 use crate::deadline::Deadline;
 use crate::envelope::{EventDraft, OutgoingMessage};
 use crate::error::WebhookError;
-use crate::idempotency::{Claim, ClaimOutcome, IdempotencyStore, retention};
+use crate::idempotency::{
+    Claim, ClaimOutcome, ClaimStore, IdempotencyStore, new_claim_token, retention,
+};
 use crate::limits::is_usable_event_id;
 use crate::metrics;
 use crate::origin::Origin;
@@ -192,7 +194,7 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                 expires_at: retention::kept_until(now, draft.signed_at, self.settings.dedupe_ttl),
             })
             .collect();
-        let outcomes = join_all(claims.iter().map(|claim| self.store.claim(claim))).await;
+        let outcomes = join_all(claims.iter().map(|claim| self.store.claims().claim(claim))).await;
         let mut claimed = Vec::new();
         for ((draft, claim), outcome) in distinct.iter().zip(claims).zip(outcomes) {
             match outcome {
@@ -205,12 +207,12 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                         }),
                         Err(_) => {
                             // Unreachable for valid JSON payloads; never lose the claim silently.
-                            let _ = self.store.release(&claim).await;
+                            let _ = self.store.claims().release(&claim).await;
                             tally.failed += 1;
                         }
                     }
                 }
-                Ok(ClaimOutcome::AlreadyEnqueued) => {
+                Ok(ClaimOutcome::AlreadyCompleted) => {
                     log_event(origin, draft, "duplicate");
                     tally.duplicates += 1;
                 }
@@ -252,7 +254,7 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                 Ok(()) => {
                     // The message is on the queue, so the delivery counts as accepted
                     // whatever the completion does; see README "At-least-once corner".
-                    complete_within(&self.store, &event.claim, answer_by)
+                    complete_within(self.store.claims(), &event.claim, answer_by)
                         .await
                         .log(origin.name(), &draft.id);
                     log_event(origin, draft, "accepted");
@@ -265,7 +267,7 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
                 Err(error) => {
                     tracing::error!(provider = origin.name(), event_id = %draft.id, error = %error, "enqueue failed; releasing claim");
                     if let Err(release_error) =
-                        release_within(&self.store, &event.claim, answer_by).await
+                        release_within(self.store.claims(), &event.claim, answer_by).await
                     {
                         tracing::warn!(provider = origin.name(), event_id = %draft.id, error = %release_error, "release failed; the lease will expire");
                     }
@@ -365,25 +367,6 @@ fn answer(origin: &Origin, result: &Result<Tally, Stopped>, latency_ms: f64) -> 
 
 fn log_event(origin: &Origin, draft: &EventDraft, outcome: &str) {
     tracing::info!(provider = origin.name(), event_id = %draft.id, event_type = %draft.event_type, outcome, "event");
-}
-
-/// Unique per claim attempt: 128 random bits drawn once per process, then a counter.
-/// (One getrandom call per cold start instead of one per event.) Falls back to the
-/// start time if the OS refuses randomness, which keeps tokens unique per process.
-fn new_claim_token() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static PROCESS: OnceLock<String> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let process = PROCESS.get_or_init(|| {
-        let mut bytes = [0u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
-            let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-            bytes = nanos.to_le_bytes();
-        }
-        hex::encode(bytes)
-    });
-    format!("{process}{:016x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 #[cfg(test)]

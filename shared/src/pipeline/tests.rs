@@ -269,7 +269,7 @@ fn foreign_claim(h: &Harness, key: &str, lease_expires_at: i64) {
         lease_expires_at,
         expires_at: T0.unix_timestamp() + 3600,
     };
-    futures_util::FutureExt::now_or_never(h.store.claim(&claim))
+    futures_util::FutureExt::now_or_never(h.store.claims().claim(&claim))
         .unwrap()
         .unwrap();
 }

@@ -15,7 +15,7 @@
 use std::sync::Mutex;
 
 use brokerhooks_consumer::{
-    BatchProcessor, DynamoDbStore, EventHandler, Handled, Idempotency, IdempotencyStore, SqsEvent,
+    BatchProcessor, ClaimStore, DynamoDbClaims, EventHandler, Handled, Idempotency, SqsEvent,
 };
 use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
 use brokerhooks_testkit::emulator::Emulator;
@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 /// swap handlers between batches.
 struct InProcess<'a, H, S>(&'a BatchProcessor<H, S>);
 
-impl<H: EventHandler, S: IdempotencyStore> ConsumerFunction for InProcess<'_, H, S> {
+impl<H: EventHandler, S: ClaimStore> ConsumerFunction for InProcess<'_, H, S> {
     async fn invoke(&self, event: &Value) -> Result<Value, String> {
         let event: SqsEvent = serde_json::from_value(event.clone()).map_err(|e| e.to_string())?;
         let report = self.0.process(&event, None).await;
@@ -216,7 +216,7 @@ async fn with_idempotency_a_record_delivered_twice_is_processed_once() {
         .unwrap();
     let recorder = Recorder::new();
     let processor = BatchProcessor::new(async |e: &Envelope| recorder.record(e)).with_idempotency(
-        Idempotency::new(DynamoDbStore::new(emulator.dynamodb.clone(), &table))
+        Idempotency::new(DynamoDbClaims::new(emulator.dynamodb.clone(), &table))
             .key_prefix("billing"),
     );
     let mapping =

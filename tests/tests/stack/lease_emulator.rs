@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use brokerhooks::clock::ManualClock;
-use brokerhooks::idempotency::{Claim, IdempotencyStore};
+use brokerhooks::idempotency::{Claim, ClaimStore, IdempotencyStore};
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Answer, Pipeline, WebhookRequest};
@@ -42,7 +42,7 @@ async fn a_claim_whose_invocation_died_is_taken_over_after_its_lease() {
         expires_at: now + 3600,
     };
     assert_eq!(
-        store.claim(&dead).await.unwrap(),
+        store.claims().claim(&dead).await.unwrap(),
         brokerhooks::idempotency::ClaimOutcome::Claimed
     );
 
@@ -76,8 +76,8 @@ async fn a_claim_whose_invocation_died_is_taken_over_after_its_lease() {
     assert_ne!(items[0]["claim_token"], "dead-invocation");
 
     // The dead invocation, were it to wake up, can no longer complete or release it.
-    assert!(store.mark_enqueued(&dead).await.is_err());
-    store.release(&dead).await.unwrap();
+    assert!(store.claims().complete(&dead).await.is_err());
+    store.claims().release(&dead).await.unwrap();
     assert_eq!(emulator.table_items(&table).await[0]["status"], "ENQUEUED");
 }
 

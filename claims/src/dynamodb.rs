@@ -3,24 +3,51 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
-use super::{
-    Claim, ClaimOutcome, IdempotencyStore, STATUS_COMPLETED, STATUS_IN_PROGRESS, StoreError,
-};
+use super::{Claim, ClaimOutcome, ClaimStore, STATUS_COMPLETED, STATUS_IN_PROGRESS, StoreError};
 
-/// Marks on a DynamoDB table with partition key `pk` (String) and TTL attribute
-/// `expires_at`. Needs PutItem, UpdateItem and DeleteItem on the table, nothing else.
+/// Claims on a DynamoDB table with partition key `pk` (String) and TTL attribute
+/// `expires_at`. One request per call; needs PutItem, UpdateItem and DeleteItem on the
+/// table, nothing else.
 #[derive(Debug, Clone)]
-pub struct DynamoDbStore {
+pub struct DynamoDbClaims {
     client: Client,
     table: String,
+    completed: &'static str,
 }
 
-impl DynamoDbStore {
+impl DynamoDbClaims {
+    /// Completed items say [`STATUS_COMPLETED`].
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoDbStore {
+        DynamoDbClaims {
             client,
             table: table.into(),
+            completed: STATUS_COMPLETED,
         }
+    }
+
+    /// The `status` a completed claim's item carries instead of [`STATUS_COMPLETED`].
+    pub fn completed_status(mut self, status: &'static str) -> Self {
+        self.completed = status;
+        self
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+impl StoreError {
+    /// A DynamoDB request that failed other than by its condition.
+    pub fn unavailable<E, R>(error: SdkError<E, R>) -> Self
+    where
+        E: std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        StoreError::Unavailable(DisplayErrorContext(error).to_string())
     }
 }
 
@@ -32,26 +59,7 @@ fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn unavailable<E, R>(error: SdkError<E, R>) -> StoreError
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    StoreError::Unavailable(DisplayErrorContext(error).to_string())
-}
-
-/// What an existing item means for a claim that could not be written.
-fn outcome_of_existing(status: Option<&str>, token: Option<&str>, our_token: &str) -> ClaimOutcome {
-    if status == Some(STATUS_COMPLETED) {
-        ClaimOutcome::AlreadyCompleted
-    } else if token == Some(our_token) {
-        // Our own write succeeded, its response was lost and the SDK retried.
-        ClaimOutcome::Claimed
-    } else {
-        ClaimOutcome::InProgress
-    }
-}
-
+/// Whether a conditional write failed its condition (rather than not reaching DynamoDB).
 fn is_condition_failure<E, R>(error: &SdkError<E, R>) -> bool
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
@@ -62,7 +70,25 @@ where
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
-impl IdempotencyStore for DynamoDbStore {
+/// What an existing item means for a claim that could not be written.
+fn outcome_of_existing(
+    status: Option<&str>,
+    token: Option<&str>,
+    our_token: &str,
+    completed: &str,
+) -> ClaimOutcome {
+    if status == Some(completed) {
+        ClaimOutcome::AlreadyCompleted
+    } else if token == Some(our_token) {
+        // Our own write succeeded, its response was lost and the SDK retried: the claim
+        // is ours.
+        ClaimOutcome::Claimed
+    } else {
+        ClaimOutcome::InProgress
+    }
+}
+
+impl ClaimStore for DynamoDbClaims {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
         let result = self
             .client
@@ -100,11 +126,12 @@ impl IdempotencyStore for DynamoDbStore {
                         text("status"),
                         text("claim_token"),
                         &claim.token,
+                        self.completed,
                     ))
                 }
-                _ => Err(unavailable(SdkError::ServiceError(context))),
+                _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
             },
-            Err(other) => Err(unavailable(other)),
+            Err(other) => Err(StoreError::unavailable(other)),
         }
     }
 
@@ -117,14 +144,14 @@ impl IdempotencyStore for DynamoDbStore {
             .update_expression("SET #status = :completed REMOVE lease_expires_at")
             .condition_expression("claim_token = :token")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":completed", s(STATUS_COMPLETED))
+            .expression_attribute_values(":completed", s(self.completed))
             .expression_attribute_values(":token", s(&claim.token))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
             Err(error) if is_condition_failure(&error) => Err(StoreError::ClaimLost),
-            Err(error) => Err(unavailable(error)),
+            Err(error) => Err(StoreError::unavailable(error)),
         }
     }
 
@@ -144,7 +171,7 @@ impl IdempotencyStore for DynamoDbStore {
             Ok(_) => Ok(()),
             // Someone else holds it now: nothing of ours to release.
             Err(error) if is_condition_failure(&error) => Ok(()),
-            Err(error) => Err(unavailable(error)),
+            Err(error) => Err(StoreError::unavailable(error)),
         }
     }
 }
@@ -155,20 +182,23 @@ mod tests {
 
     #[test]
     fn existing_items_are_read_correctly() {
+        let read = |status, token| outcome_of_existing(status, token, "t", "ENQUEUED");
         assert_eq!(
-            outcome_of_existing(Some(STATUS_COMPLETED), Some("t"), "t"),
+            read(Some("ENQUEUED"), Some("t")),
             ClaimOutcome::AlreadyCompleted
         );
         assert_eq!(
-            outcome_of_existing(Some(STATUS_IN_PROGRESS), Some("t"), "t"),
+            read(Some(STATUS_IN_PROGRESS), Some("t")),
             ClaimOutcome::Claimed
         );
         assert_eq!(
-            outcome_of_existing(Some(STATUS_IN_PROGRESS), Some("other"), "t"),
+            read(Some(STATUS_IN_PROGRESS), Some("other")),
             ClaimOutcome::InProgress
         );
+        assert_eq!(read(None, None), ClaimOutcome::InProgress);
+        // Another store's completed status is not ours: that item is not a duplicate.
         assert_eq!(
-            outcome_of_existing(None, None, "t"),
+            read(Some(STATUS_COMPLETED), Some("other")),
             ClaimOutcome::InProgress
         );
     }

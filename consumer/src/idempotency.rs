@@ -20,20 +20,17 @@
 //! The prefix is configurable because the mark means "*this consumer* processed it":
 //! two consumers sharing one table each need their own, or each would skip the events
 //! the other completed.
-
-mod dynamodb;
-mod memory;
-
-use std::future::Future;
+//!
+//! The store is any [`ClaimStore`] of `brokerhooks-claims` (the receiver's claims use
+//! the same crate): [`DynamoDbClaims`] or, in tests, [`MemoryClaims`].
 
 use brokerhooks_models::Envelope;
 use time::OffsetDateTime;
 
-pub use dynamodb::DynamoDbStore;
-pub use memory::{MemoryStore, StoredMark};
-
-pub const STATUS_IN_PROGRESS: &str = "IN_PROGRESS";
-pub const STATUS_COMPLETED: &str = "COMPLETED";
+pub use brokerhooks_claims::{
+    Claim, ClaimOutcome, ClaimStore, DynamoDbClaims, MemoryClaims, STATUS_COMPLETED,
+    STATUS_IN_PROGRESS, StoreError, StoredClaim,
+};
 
 /// The key prefix when none is configured.
 pub const DEFAULT_KEY_PREFIX: &str = "consumer";
@@ -43,68 +40,6 @@ pub const DEFAULT_KEY_PREFIX: &str = "consumer";
 pub const DEFAULT_TTL_SECONDS: i64 = 30 * 24 * 3600;
 /// The lease when the invocation has no deadline (outside Lambda).
 pub const DEFAULT_LEASE_SECONDS: i64 = 30;
-
-/// One invocation's claim on one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claim {
-    /// `<prefix>#<provider>#<id>`.
-    pub key: String,
-    /// Unique per claim attempt; only its holder may complete or release it.
-    pub token: String,
-    /// Epoch seconds at claim time.
-    pub now: i64,
-    /// Until when (epoch seconds) this claim blocks other invocations.
-    pub lease_expires_at: i64,
-    /// When (epoch seconds) the mark is forgotten.
-    pub expires_at: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimOutcome {
-    /// This invocation now owns the event and runs the handler.
-    Claimed,
-    /// The event was processed before: a duplicate.
-    AlreadyCompleted,
-    /// Another invocation holds an unexpired lease on it.
-    InProgress,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    #[error("idempotency store unavailable: {0}")]
-    Unavailable(String),
-    /// Our lease ran out and another invocation claimed the event before we completed it.
-    #[error("claim was taken over by another invocation")]
-    ClaimLost,
-}
-
-/// Storage for processed-event marks. Implemented for DynamoDB and in memory.
-pub trait IdempotencyStore: Send + Sync {
-    /// One conditional write; see the module documentation.
-    fn claim(&self, claim: &Claim)
-    -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send;
-
-    /// Marks the event completed, if `claim` still holds it.
-    fn complete(&self, claim: &Claim) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Deletes the claim, if `claim` still holds it and it is in progress.
-    fn release(&self, claim: &Claim) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-impl<T: IdempotencyStore> IdempotencyStore for std::sync::Arc<T> {
-    fn claim(
-        &self,
-        claim: &Claim,
-    ) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send {
-        (**self).claim(claim)
-    }
-    fn complete(&self, claim: &Claim) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).complete(claim)
-    }
-    fn release(&self, claim: &Claim) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).release(claim)
-    }
-}
 
 type Clock = Box<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
@@ -116,7 +51,7 @@ pub struct Idempotency<S> {
     clock: Clock,
 }
 
-impl<S: IdempotencyStore> Idempotency<S> {
+impl<S: ClaimStore> Idempotency<S> {
     /// Prefix [`DEFAULT_KEY_PREFIX`], marks kept [`DEFAULT_TTL_SECONDS`], system clock.
     pub fn new(store: S) -> Self {
         Idempotency {
@@ -167,7 +102,7 @@ impl<S: IdempotencyStore> Idempotency<S> {
             .unwrap_or(now + DEFAULT_LEASE_SECONDS);
         let claim = Claim {
             key: self.key(envelope),
-            token: new_claim_token(),
+            token: brokerhooks_claims::new_claim_token(),
             now,
             lease_expires_at,
             expires_at: now.saturating_add(self.ttl_seconds),
@@ -183,24 +118,4 @@ impl<S: IdempotencyStore> Idempotency<S> {
     pub async fn release(&self, claim: &Claim) -> Result<(), StoreError> {
         self.store.release(claim).await
     }
-}
-
-/// Unique per claim attempt: 128 random bits drawn once per process, then a counter.
-/// Falls back to the start time if the OS refuses randomness, which keeps tokens unique
-/// per process.
-fn new_claim_token() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static PROCESS: OnceLock<String> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let process = PROCESS.get_or_init(|| {
-        let mut bytes = [0u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
-            bytes = OffsetDateTime::now_utc()
-                .unix_timestamp_nanos()
-                .to_le_bytes();
-        }
-        hex::encode(bytes)
-    });
-    format!("{process}{:016x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }

@@ -1,5 +1,6 @@
-//! JSON logs on stdout. Fields carry provider, event id, outcome and latency; never
-//! secrets, signatures, payloads or personal data.
+//! JSON log lines on stdout, one object per line, for the receivers and the consumers.
+//! What goes in a line is up to the caller: provider, event id, outcome, fixed reason
+//! texts; never secrets, signatures, payload values or personal data.
 
 use tracing_subscriber::EnvFilter;
 
