@@ -16,7 +16,6 @@
 //!   [`Envelope`] from the `brokerhooks-models` crate.
 //! - `config`, `function`, `lambda_adapter`, `logging`, `metrics` — running as a Lambda.
 
-pub mod allocator;
 pub mod answer;
 pub mod aws_client;
 pub mod canonical_json;

@@ -164,7 +164,12 @@ fn every_function_directory_is_deployed_with_its_route_secret_policy_and_alarms(
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
     assert_eq!(globals["Architectures"], json!(["arm64"]));
-    assert_eq!(globals["Tracing"], "Active");
+    // Lean logging and no X-Ray by default: infra/COST.md, "All in".
+    assert_eq!(globals["Tracing"], "PassThrough");
+    assert_eq!(
+        globals["LoggingConfig"],
+        json!({ "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN" })
+    );
     for name in function_names() {
         let prefix = logical_prefix(&name);
         let secret_id = format!("{prefix}Secret");

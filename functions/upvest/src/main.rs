@@ -3,10 +3,6 @@
 
 use brokerhooks::providers::upvest::UpvestProvider;
 
-#[global_allocator]
-static ALLOCATOR: brokerhooks::allocator::FunctionAllocator =
-    brokerhooks::allocator::FUNCTION_ALLOCATOR;
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
     brokerhooks::function::run::<UpvestProvider>().await

@@ -7,7 +7,6 @@ mod retry_budget;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
@@ -30,12 +29,7 @@ const AMAZON_ROOTS_PEM: &str = include_str!("amazon-roots.pem");
 /// bundled Amazon roots, for an HTTPS endpoint with another CA (a proxy, a local emulator
 /// with TLS).
 pub async fn aws_config(system_roots: bool, budget: RetryBudget) -> aws_config::SdkConfig {
-    // No stalled-stream protection: it wraps every request and response body in a
-    // throughput monitor with its own timer, work on every call; a stalled DynamoDB or
-    // SQS call is already cut by the attempt timeout of the retry budget.
-    let mut loader = budget
-        .apply(aws_config::defaults(BehaviorVersion::latest()))
-        .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+    let mut loader = budget.apply(aws_config::defaults(BehaviorVersion::latest()));
     if !system_roots {
         match amazon_roots_client() {
             Ok(client) => loader = loader.http_client(client),

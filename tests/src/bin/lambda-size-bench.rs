@@ -3,7 +3,7 @@
 //!
 //! Usage:
 //! `lambda-size-bench --provider P --env-file F [--sizes 128,256,…] [--period-us N]
-//!  [--runs R] [--events N] [--format table|tsv] LABEL=BINARY…`
+//!  [--runs R] [--events N] [--format table|tsv] [--log-dir DIR] LABEL=BINARY…`
 //!
 //! Each run is one process lifetime in a cgroup v1 CPU group with
 //! quota = period × MB / 1769 (1769 MB = one full vCPU, no quota): exec → first
@@ -41,17 +41,20 @@ struct Options {
     runs: usize,
     events: usize,
     tsv: bool,
+    /// Where each run's stdout (the function's log lines) goes; discarded without it.
+    log_dir: Option<std::path::PathBuf>,
     binaries: Vec<(String, String)>,
 }
 
 fn parse_args() -> Result<Options, String> {
-    let usage = "usage: lambda-size-bench --provider P --env-file F [--sizes 128,256,512,1024,1769] [--period-us 20000] [--runs 6] [--events 100] [--format table|tsv] LABEL=BINARY…";
+    let usage = "usage: lambda-size-bench --provider P --env-file F [--sizes 128,256,512,1024,1769] [--period-us 20000] [--runs 6] [--events 100] [--format table|tsv] [--log-dir DIR] LABEL=BINARY…";
     let mut args = std::env::args().skip(1);
     let mut provider = None;
     let mut env = Vec::new();
     let mut secrets = None;
     let mut sizes = vec![128, 256, 512, 1024, FULL_CORE_MB];
     let (mut period_us, mut runs, mut events, mut tsv) = (20_000, 6, 100, false);
+    let mut log_dir = None;
     let mut binaries = Vec::new();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -88,6 +91,7 @@ fn parse_args() -> Result<Options, String> {
             "--runs" => runs = value()?.parse().map_err(|_| "bad --runs")?,
             "--events" => events = value()?.parse().map_err(|_| "bad --events")?,
             "--format" => tsv = value()? == "tsv",
+            "--log-dir" => log_dir = Some(std::path::PathBuf::from(value()?)),
             other => {
                 let (label, path) = other.split_once('=').unwrap_or((other, other));
                 binaries.push((label.to_owned(), path.to_owned()));
@@ -104,6 +108,7 @@ fn parse_args() -> Result<Options, String> {
             runs,
             events,
             tsv,
+            log_dir,
             binaries,
         }),
         _ => Err(usage.to_owned()),
@@ -215,15 +220,24 @@ async fn invoke(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn one_run(
     options: &Options,
-    binary: &str,
+    (label, binary): (&str, &str),
+    (mb, run): (u64, usize),
     share: &CpuShare,
     warm: bool,
     deliveries: &[serde_json::Value],
     samples: &mut Samples,
 ) -> Result<(), String> {
     let mut api = FakeRuntimeApi::start().await.map_err(|e| e.to_string())?;
+    let stdout = match &options.log_dir {
+        Some(dir) => {
+            let path = dir.join(format!("{label}-{mb}-{run}.log"));
+            Stdio::from(std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => Stdio::null(),
+    };
     let mut command = tokio::process::Command::new(binary);
     command
         .env_clear()
@@ -235,7 +249,7 @@ async fn one_run(
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::null())
         .kill_on_drop(true);
     let started = Instant::now();
@@ -340,7 +354,7 @@ async fn run() -> Result<(), String> {
         for run in 0..options.runs {
             // Warm-up alternates; binaries alternate within a round (A/B on one machine state).
             let warm = run % 2 == 0;
-            for (index, (_, binary)) in options.binaries.iter().enumerate() {
+            for (index, (label, binary)) in options.binaries.iter().enumerate() {
                 let deliveries: Vec<serde_json::Value> = distinct_deliveries_from(
                     options.provider,
                     next_id,
@@ -359,7 +373,16 @@ async fn run() -> Result<(), String> {
                     .send()
                     .await;
                 let samples = results.entry((mb, index)).or_default();
-                one_run(&options, binary, &share, warm, &deliveries, samples).await?;
+                one_run(
+                    &options,
+                    (label, binary),
+                    (mb, run),
+                    &share,
+                    warm,
+                    &deliveries,
+                    samples,
+                )
+                .await?;
             }
         }
     }
