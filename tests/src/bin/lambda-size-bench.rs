@@ -234,7 +234,9 @@ async fn one_run(
     let stdout = match &options.log_dir {
         Some(dir) => {
             let path = dir.join(format!("{label}-{mb}-{run}.log"));
-            Stdio::from(std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+            Stdio::from(
+                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+            )
         }
         None => Stdio::null(),
     };
