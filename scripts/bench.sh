@@ -5,13 +5,16 @@
 #      fake Lambda Runtime API (tests/src/fake_runtime_api.rs), with and without
 #      WARM_CONNECTIONS, the functions pointed at a local moto server,
 #   3. binary and zip size per function as deployed (release profile, arm64).
+# What users pay for (latency, CPU and cost per delivery at each Lambda memory size) is
+# measured by scripts/lambda-size-bench.sh (needs root for its cgroup); step 1 is kept as
+# a regression check of the receiver's own code, no longer a target.
 # The end-to-end storm figures come from `make test` (.local/storm-report.json).
 source "$(dirname "$0")/common.sh"
 trap stop_all EXIT
 cd "$ROOT"
 ensure_tools
 
-log "1. criterion: BROKERHOOKS_METRICS_OFF=1 cargo bench -p brokerhooks-testkit --bench pipeline"
+log "1. criterion (own code only; no target): BROKERHOOKS_METRICS_OFF=1 cargo bench -p brokerhooks-testkit --bench pipeline"
 # Metrics off: one EMF line per delivery is a write(2) whose cost depends on where stdout
 # goes (a pipe here, Lambda's log pipe there); the pipeline's own work is what is measured.
 BROKERHOOKS_METRICS_OFF=1 cargo bench -p brokerhooks-testkit --bench pipeline -- --noplot 2>&1 | grep -E "^[a-z0-9-]+/|time:|thrpt:|bytes," || true
@@ -42,3 +45,11 @@ for name in $(function_names); do
   unzip -o -q "$zip" -d "$STATE/size-$name"
   printf '%-10s bootstrap %8d bytes   zip %8d bytes\n' "$name" "$(stat -c %s "$STATE/size-$name/bootstrap")" "$(stat -c %s "$zip")"
 done
+
+log "4. at Lambda's memory sizes: scripts/lambda-size-bench.sh (BENCHMARKS.md)"
+if [ "$(id -u)" = 0 ] && [ -d /sys/fs/cgroup/cpu ]; then
+  stop_all
+  bash "$ROOT/scripts/lambda-size-bench.sh"
+else
+  log "skipped: needs root and the cgroup v1 cpu controller at /sys/fs/cgroup/cpu"
+fi

@@ -65,8 +65,19 @@ pub fn distinct_deliveries(
     count: usize,
     secrets: &LocalSecrets,
 ) -> Result<Vec<Delivery>, String> {
+    distinct_deliveries_from(provider, 0, count, secrets)
+}
+
+/// `count` distinct signed deliveries of `provider`, the `first`-th onwards: a caller
+/// that needs events new to a table already holding some starts past them.
+pub fn distinct_deliveries_from(
+    provider: BuiltIn,
+    first: usize,
+    count: usize,
+    secrets: &LocalSecrets,
+) -> Result<Vec<Delivery>, String> {
     let template = first_template(provider)?;
-    (0..count)
+    (first..first + count)
         .map(|n| signers::sign(provider, &vary(provider, &template, n)?, secrets))
         .collect()
 }

@@ -277,7 +277,16 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
     assert_eq!(globals["Architectures"], json!(["arm64"]));
-    assert_eq!(globals["Tracing"], "Active");
+    // Lean logging and no X-Ray by default: infra/COST.md, "All in".
+    assert_eq!(globals["Tracing"], reference("TracingMode"));
+    assert_eq!(
+        source_template()["Parameters"]["TracingMode"]["Default"],
+        "PassThrough"
+    );
+    assert_eq!(
+        globals["LoggingConfig"],
+        json!({ "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN" })
+    );
     let kms_key = reference("KmsKeyArn");
     for name in Receiver::names() {
         let prefix = logical_prefix(name);

@@ -1,0 +1,431 @@
+//! Runs function binaries at the CPU share Lambda gives each memory size (BENCHMARKS.md,
+//! "At Lambda's memory sizes"), against the fake Runtime API and the local emulator.
+//!
+//! Usage:
+//! `lambda-size-bench --provider P --env-file F [--sizes 128,256,…] [--period-us N]
+//!  [--runs R] [--events N] [--format table|tsv] [--log-dir DIR] LABEL=BINARY…`
+//!
+//! Each run is one process lifetime in a cgroup v1 CPU group with
+//! quota = period × MB / 1769 (1769 MB = one full vCPU, no quota): exec → first
+//! `/invocation/next` (init), then `--events` distinct new deliveries of the provider's
+//! first template (the first one reported apart as the first invocation), then the same
+//! deliveries again (duplicates). CPU is the process's scheduler run time
+//! (`/proc/<pid>/task/*/schedstat`), so it counts on-CPU time only, whatever the quota.
+//! Runs alternate warm-up on and off (WARM_CONNECTIONS) and, with several binaries,
+//! alternate the binaries, so an A/B comparison shares the machine's state. Needs root
+//! (cgroup) when a size below 1769 is asked for. Not part of `make test`.
+
+use std::collections::BTreeMap;
+use std::process::{ExitCode, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use brokerhooks::providers::BuiltIn;
+use brokerhooks_testkit::distinct_events::distinct_deliveries_from;
+use brokerhooks_testkit::emulator::Emulator;
+use brokerhooks_testkit::fake_runtime_api::{FakeRuntimeApi, RuntimeEvent};
+use brokerhooks_testkit::local_secrets::LocalSecrets;
+
+/// The memory size at which Lambda gives one full vCPU.
+const FULL_CORE_MB: u64 = 1769;
+const CGROUP_CPU: &str = "/sys/fs/cgroup/cpu";
+/// Lambda's prices (us-east-1, arm64, first pricing tier), as infra/COST.md.
+const PRICE_PER_GB_SECOND: f64 = 0.000_013_333_4;
+const PRICE_PER_MILLION_REQUESTS: f64 = 0.20;
+
+struct Options {
+    provider: BuiltIn,
+    env: Vec<(String, String)>,
+    secrets: LocalSecrets,
+    sizes: Vec<u64>,
+    period_us: u64,
+    runs: usize,
+    events: usize,
+    tsv: bool,
+    /// Where each run's stdout (the function's log lines) goes; discarded without it.
+    log_dir: Option<std::path::PathBuf>,
+    binaries: Vec<(String, String)>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let usage = "usage: lambda-size-bench --provider P --env-file F [--sizes 128,256,512,1024,1769] [--period-us 20000] [--runs 6] [--events 100] [--format table|tsv] [--log-dir DIR] LABEL=BINARY…";
+    let mut args = std::env::args().skip(1);
+    let mut provider = None;
+    let mut env = Vec::new();
+    let mut secrets = None;
+    let mut sizes = vec![128, 256, 512, 1024, FULL_CORE_MB];
+    let (mut period_us, mut runs, mut events, mut tsv) = (20_000, 6, 100, false);
+    let mut log_dir = None;
+    let mut binaries = Vec::new();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--provider" => {
+                let name = value()?;
+                provider = Some(
+                    BuiltIn::ALL
+                        .into_iter()
+                        .find(|p| p.name() == name)
+                        .ok_or(format!("unknown provider {name}"))?,
+                );
+            }
+            "--env-file" => {
+                let path = value()?;
+                let loaded = LocalSecrets::load(std::path::Path::new(&path))
+                    .map_err(|e| format!("{path}: {e}"))?;
+                // The metrics line stays on: its write is part of what each delivery costs.
+                env.extend(
+                    loaded
+                        .iter()
+                        .filter(|(k, _)| *k != "BROKERHOOKS_METRICS_OFF")
+                        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+                );
+                secrets = Some(loaded);
+            }
+            "--sizes" => {
+                sizes = value()?
+                    .split(',')
+                    .map(|s| s.trim().parse().map_err(|_| format!("bad size {s}")))
+                    .collect::<Result<_, _>>()?
+            }
+            "--period-us" => period_us = value()?.parse().map_err(|_| "bad --period-us")?,
+            "--runs" => runs = value()?.parse().map_err(|_| "bad --runs")?,
+            "--events" => events = value()?.parse().map_err(|_| "bad --events")?,
+            "--format" => tsv = value()? == "tsv",
+            "--log-dir" => log_dir = Some(std::path::PathBuf::from(value()?)),
+            other => {
+                let (label, path) = other.split_once('=').unwrap_or((other, other));
+                binaries.push((label.to_owned(), path.to_owned()));
+            }
+        }
+    }
+    match (provider, secrets) {
+        (Some(provider), Some(secrets)) if !binaries.is_empty() && events >= 2 => Ok(Options {
+            provider,
+            env,
+            secrets,
+            sizes,
+            period_us,
+            runs,
+            events,
+            tsv,
+            log_dir,
+            binaries,
+        }),
+        _ => Err(usage.to_owned()),
+    }
+}
+
+/// A cgroup v1 CPU group holding one memory size's share, removed on drop.
+struct CpuShare {
+    dir: Option<std::path::PathBuf>,
+}
+
+impl CpuShare {
+    fn new(mb: u64, period_us: u64) -> Result<Self, String> {
+        if mb >= FULL_CORE_MB {
+            return Ok(CpuShare { dir: None });
+        }
+        let dir = std::path::PathBuf::from(CGROUP_CPU)
+            .join(format!("lambda-size-bench-{}-{mb}", std::process::id()));
+        let write = |file: &str, value: String| {
+            std::fs::write(dir.join(file), value).map_err(|e| format!("{file}: {e}"))
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        write("cpu.cfs_period_us", period_us.to_string())?;
+        write(
+            "cpu.cfs_quota_us",
+            (period_us * mb / FULL_CORE_MB).to_string(),
+        )?;
+        Ok(CpuShare { dir: Some(dir) })
+    }
+
+    /// Spawns `command` inside the group: this process joins it for the fork (a child
+    /// starts in its parent's group) and leaves it right after, so the child is
+    /// throttled from its first instruction.
+    fn spawn(
+        &self,
+        command: &mut tokio::process::Command,
+    ) -> Result<tokio::process::Child, String> {
+        let Some(dir) = &self.dir else {
+            return command.spawn().map_err(|e| e.to_string());
+        };
+        let own = std::process::id().to_string();
+        std::fs::write(dir.join("cgroup.procs"), &own).map_err(|e| format!("join: {e}"))?;
+        let child = command.spawn().map_err(|e| e.to_string());
+        std::fs::write(std::path::Path::new(CGROUP_CPU).join("cgroup.procs"), &own)
+            .map_err(|e| format!("leave: {e}"))?;
+        child
+    }
+}
+
+impl Drop for CpuShare {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// On-CPU time of every thread of `pid` so far.
+fn cpu_time(pid: u32) -> Duration {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Duration::ZERO;
+    };
+    let nanos: u64 = tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(nanos)
+}
+
+#[derive(Default)]
+struct Samples {
+    init_warm: Vec<f64>,
+    init_cold: Vec<f64>,
+    first_warm: Vec<f64>,
+    first_cold: Vec<f64>,
+    new: Vec<f64>,
+    duplicate: Vec<f64>,
+    cpu_new: Vec<f64>,
+    cpu_duplicate: Vec<f64>,
+    billed_new: Vec<f64>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Hands one event to the function and waits for its answer; the latency in ms, or an
+/// error unless it answered 200.
+async fn invoke(
+    api: &mut FakeRuntimeApi,
+    i: usize,
+    event: &serde_json::Value,
+) -> Result<f64, String> {
+    let payload = serde_json::to_vec(event).map_err(|e| e.to_string())?;
+    let sent = Instant::now();
+    api.invoke(&format!("req-{i}"), payload).await;
+    match tokio::time::timeout(Duration::from_secs(30), api.events.recv()).await {
+        Ok(Some(RuntimeEvent::Response {
+            at, body, error, ..
+        })) => {
+            let status: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            if error || status["statusCode"] != 200 {
+                return Err(format!("invocation {i} answered {status}"));
+            }
+            Ok(ms(at - sent))
+        }
+        other => Err(format!("invocation {i} failed ({other:?})")),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn one_run(
+    options: &Options,
+    (label, binary): (&str, &str),
+    (mb, run): (u64, usize),
+    share: &CpuShare,
+    warm: bool,
+    deliveries: &[serde_json::Value],
+    samples: &mut Samples,
+) -> Result<(), String> {
+    let mut api = FakeRuntimeApi::start().await.map_err(|e| e.to_string())?;
+    let stdout = match &options.log_dir {
+        Some(dir) => {
+            let path = dir.join(format!("{label}-{mb}-{run}.log"));
+            Stdio::from(
+                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+            )
+        }
+        None => Stdio::null(),
+    };
+    let mut command = tokio::process::Command::new(binary);
+    command
+        .env_clear()
+        .envs(options.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("WARM_CONNECTIONS", if warm { "true" } else { "false" })
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", options.provider.name())
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .stdout(stdout)
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let started = Instant::now();
+    let mut child = share.spawn(&mut command)?;
+    let pid = child.id().ok_or("child has no pid")?;
+    let first_poll = match tokio::time::timeout(Duration::from_secs(30), api.events.recv()).await {
+        Ok(Some(RuntimeEvent::FirstPoll(at))) => at,
+        other => return Err(format!("{binary}: no first poll ({other:?})")),
+    };
+    let init = ms(first_poll - started);
+    let first = invoke(&mut api, 0, &deliveries[0]).await?;
+    let before_new = cpu_time(pid);
+    let mut new = Vec::new();
+    for (i, event) in deliveries.iter().enumerate().skip(1) {
+        new.push(invoke(&mut api, i, event).await?);
+    }
+    let after_new = cpu_time(pid);
+    let mut duplicate = Vec::new();
+    for (i, event) in deliveries.iter().enumerate().skip(1) {
+        duplicate.push(invoke(&mut api, deliveries.len() + i, event).await?);
+    }
+    let after_duplicate = cpu_time(pid);
+    let _ = child.kill().await;
+    let count = (deliveries.len() - 1) as f64;
+    if warm {
+        samples.init_warm.push(init);
+        samples.first_warm.push(first);
+    } else {
+        samples.init_cold.push(init);
+        samples.first_cold.push(first);
+    }
+    samples.cpu_new.push(ms(after_new - before_new) / count);
+    samples
+        .cpu_duplicate
+        .push(ms(after_duplicate - after_new) / count);
+    samples.billed_new.extend(new.iter().map(|l| l.ceil()));
+    samples.new.extend(new);
+    samples.duplicate.extend(duplicate);
+    Ok(())
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn median(values: &[f64]) -> f64 {
+    percentile(values, 0.5)
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
+/// Lambda's cost per million invocations at `mb` with this mean billed duration.
+fn cost_per_million(mb: u64, mean_billed_ms: f64) -> f64 {
+    1e6 * (mean_billed_ms / 1e3) * (mb as f64 / 1024.0) * PRICE_PER_GB_SECOND
+        + PRICE_PER_MILLION_REQUESTS
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lambda-size-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let options = parse_args()?;
+    let endpoint = options
+        .env
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+        .map(|(_, v)| v.clone())
+        .ok_or("the env file sets no AWS_ENDPOINT_URL")?;
+    let queue_url = options
+        .env
+        .iter()
+        .find(|(k, _)| k == "EVENTS_QUEUE_URL")
+        .map(|(_, v)| v.clone())
+        .ok_or("the env file sets no EVENTS_QUEUE_URL")?;
+    let emulator = Emulator::connect(&endpoint).await;
+    // Event ids unique to this bench run, so every "new" delivery is new to the table.
+    // (Kept below 10^9: Upvest's ids are numbered ×100 into a 12-digit UUID field.)
+    let mut next_id = (SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as usize
+        % 1_000_000)
+        * 1_000;
+    let mut results: BTreeMap<(u64, usize), Samples> = BTreeMap::new();
+    for &mb in &options.sizes {
+        let share = CpuShare::new(mb, options.period_us)?;
+        for run in 0..options.runs {
+            // Warm-up alternates; binaries alternate within a round (A/B on one machine state).
+            let warm = run % 2 == 0;
+            for (index, (label, binary)) in options.binaries.iter().enumerate() {
+                let deliveries: Vec<serde_json::Value> = distinct_deliveries_from(
+                    options.provider,
+                    next_id,
+                    options.events,
+                    &options.secrets,
+                )?
+                .iter()
+                .map(|d| d.to_event(false))
+                .collect();
+                next_id += options.events;
+                // moto's FIFO sends slow down as the queue fills: start each run empty.
+                let _ = emulator
+                    .sqs
+                    .purge_queue()
+                    .queue_url(&queue_url)
+                    .send()
+                    .await;
+                let samples = results.entry((mb, index)).or_default();
+                one_run(
+                    &options,
+                    (label, binary),
+                    (mb, run),
+                    &share,
+                    warm,
+                    &deliveries,
+                    samples,
+                )
+                .await?;
+            }
+        }
+    }
+    if options.tsv {
+        println!(
+            "label\tmb\tinit_warm_ms\tinit_cold_ms\tfirst_warm_ms\tfirst_cold_ms\tnew_p50_ms\tnew_p99_ms\tdup_p50_ms\tdup_p99_ms\tcpu_new_ms\tcpu_dup_ms\tbilled_new_ms\tcost_per_million_usd"
+        );
+    } else {
+        println!(
+            "| binary | MB | init, warm-up on / off | first invocation, warm-up on / off | new p50 / p99 | duplicate p50 / p99 | CPU per new / duplicate | billed (mean, new) | Lambda $ per million |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+    }
+    for ((mb, index), s) in &results {
+        let label = &options.binaries[*index].0;
+        let billed = mean(&s.billed_new);
+        let cost = cost_per_million(*mb, billed);
+        let row = [
+            median(&s.init_warm),
+            median(&s.init_cold),
+            median(&s.first_warm),
+            median(&s.first_cold),
+            median(&s.new),
+            percentile(&s.new, 0.99),
+            median(&s.duplicate),
+            percentile(&s.duplicate, 0.99),
+            median(&s.cpu_new),
+            median(&s.cpu_duplicate),
+        ];
+        if options.tsv {
+            let cells: Vec<String> = row.iter().map(|v| format!("{v:.3}")).collect();
+            println!(
+                "{label}\t{mb}\t{}\t{billed:.2}\t{cost:.4}",
+                cells.join("\t")
+            );
+        } else {
+            println!(
+                "| {label} | {mb} | {:.1} / {:.1} ms | {:.1} / {:.1} ms | {:.2} / {:.2} ms | {:.2} / {:.2} ms | {:.3} / {:.3} ms | {billed:.2} ms | ${cost:.3} |",
+                row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9]
+            );
+        }
+    }
+    Ok(())
+}
