@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use super::builtin::BuiltIn;
 use super::generic::{self, GenericProvider};
-use super::registry::ProviderVisitor;
-use crate::provider::Provider;
+use super::registry::{DefaultMaxEventAge, ProviderVisitor, Variables};
 
 /// One receiver function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,7 +33,7 @@ impl Receiver {
         Receiver::Generic,
     ];
 
-    /// The function's name ([`Provider::NAME`]): its `functions/<name>` binary,
+    /// The function's name ([`Provider::NAME`](crate::provider::Provider::NAME)): its `functions/<name>` binary,
     /// `events/<name>` samples and the prefix of every table key it writes.
     pub const fn name(self) -> &'static str {
         match self {
@@ -76,27 +75,13 @@ impl Receiver {
         }
     }
 
-    /// The variables (secrets included) the function reads ([`Provider::VARIABLES`]).
+    /// The variables (secrets included) the function reads ([`Provider::VARIABLES`](crate::provider::Provider::VARIABLES)).
     pub fn variables(self) -> &'static [&'static str] {
-        struct Variables;
-        impl ProviderVisitor for Variables {
-            type Output = &'static [&'static str];
-            fn visit<P: Provider>(self) -> Self::Output {
-                P::VARIABLES
-            }
-        }
         self.visit(Variables)
     }
 
-    /// The function's own age window ([`Provider::DEFAULT_MAX_EVENT_AGE`]).
+    /// The function's own age window ([`Provider::DEFAULT_MAX_EVENT_AGE`](crate::provider::Provider::DEFAULT_MAX_EVENT_AGE)).
     pub fn default_max_event_age(self) -> Duration {
-        struct DefaultMaxEventAge;
-        impl ProviderVisitor for DefaultMaxEventAge {
-            type Output = Duration;
-            fn visit<P: Provider>(self) -> Self::Output {
-                P::DEFAULT_MAX_EVENT_AGE
-            }
-        }
         self.visit(DefaultMaxEventAge)
     }
 }
@@ -116,6 +101,7 @@ impl std::fmt::Display for Receiver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::Provider;
 
     struct Name;
     impl ProviderVisitor for Name {

@@ -22,6 +22,26 @@ pub trait ProviderVisitor {
     fn visit<P: Provider>(self) -> Self::Output;
 }
 
+/// [`Provider::VARIABLES`] of the visited type (for `BuiltIn` and `Receiver` alike).
+pub(super) struct Variables;
+
+impl ProviderVisitor for Variables {
+    type Output = &'static [&'static str];
+    fn visit<P: Provider>(self) -> Self::Output {
+        P::VARIABLES
+    }
+}
+
+/// [`Provider::DEFAULT_MAX_EVENT_AGE`] of the visited type.
+pub(super) struct DefaultMaxEventAge;
+
+impl ProviderVisitor for DefaultMaxEventAge {
+    type Output = Duration;
+    fn visit<P: Provider>(self) -> Self::Output {
+        P::DEFAULT_MAX_EVENT_AGE
+    }
+}
+
 impl BuiltIn {
     /// Runs `visitor` with this provider's type.
     pub fn visit<V: ProviderVisitor>(self, visitor: V) -> V::Output {
@@ -36,25 +56,11 @@ impl BuiltIn {
 
     /// The variables (secrets included) the provider reads ([`Provider::VARIABLES`]).
     pub fn variables(self) -> &'static [&'static str] {
-        struct Variables;
-        impl ProviderVisitor for Variables {
-            type Output = &'static [&'static str];
-            fn visit<P: Provider>(self) -> Self::Output {
-                P::VARIABLES
-            }
-        }
         self.visit(Variables)
     }
 
     /// The provider's own age window ([`Provider::DEFAULT_MAX_EVENT_AGE`]).
     pub fn default_max_event_age(self) -> Duration {
-        struct DefaultMaxEventAge;
-        impl ProviderVisitor for DefaultMaxEventAge {
-            type Output = Duration;
-            fn visit<P: Provider>(self) -> Self::Output {
-                P::DEFAULT_MAX_EVENT_AGE
-            }
-        }
         self.visit(DefaultMaxEventAge)
     }
 }
