@@ -12,17 +12,23 @@ mkdir -p "$STATE"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# Installs the Python-packaged tools (moto server, cargo-lambda) at the pinned versions.
-ensure_tools() {
-  local stamp="$VENV/.requirements.sha256"
-  local want
-  want="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
-  if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing pinned tools into .venv (scripts/requirements.txt)"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+# ensure_venv VENV REQUIREMENTS: a virtualenv with exactly those pins, reinstalled when the
+# requirements file changes (its hash is kept next to the venv).
+ensure_venv() {
+  local venv="$1" requirements="$2"
+  local stamp="$venv/.requirements.sha256" want
+  want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing pinned tools into ${venv#"$ROOT"/} (${requirements#"$ROOT"/})"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     echo "$want" > "$stamp"
   fi
+}
+
+# Installs the Python-packaged tools (moto server, cargo-lambda) at the pinned versions.
+ensure_tools() {
+  ensure_venv "$VENV" "$REQUIREMENTS"
   export PATH="$VENV/bin:$PATH"
   export BROKERHOOKS_MOTO_SERVER="$VENV/bin/moto_server"
   if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then

@@ -26,16 +26,8 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 
 # checkov in its own virtualenv (scripts/checkov-requirements.txt says why).
 ensure_checkov() {
-  local venv="$ROOT/.venv-checkov" requirements="$ROOT/scripts/checkov-requirements.txt"
-  local stamp="$venv/.requirements.sha256" want
-  want="$(sha256sum "$requirements" | cut -d' ' -f1)"
-  if [ ! -x "$venv/bin/checkov" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing checkov into .venv-checkov (scripts/checkov-requirements.txt)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-    echo "$want" > "$stamp"
-  fi
-  CHECKOV="$venv/bin/checkov"
+  ensure_venv "$ROOT/.venv-checkov" "$ROOT/scripts/checkov-requirements.txt"
+  CHECKOV="$ROOT/.venv-checkov/bin/checkov"
 }
 
 scan() {
