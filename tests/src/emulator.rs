@@ -344,7 +344,25 @@ pub fn test_settings(table: &str, queue_url: &str) -> brokerhooks::config::Pipel
         .expect("valid test settings")
 }
 
+/// An emulator test's pipeline: the production adapters on a table and queue of its own.
+pub type EmulatorPipeline<P> =
+    brokerhooks::Pipeline<P, brokerhooks::idempotency::DynamoDbStore, brokerhooks::queue::SqsQueue>;
+
 impl Emulator {
+    /// `provider` on a fresh table and queue (FIFO or standard) with `settings`: the stack
+    /// every emulator test starts from, or `None` without the local stack (the test skips).
+    pub async fn pipeline_on_fresh_stack<P: brokerhooks::Provider>(
+        provider: P,
+        fifo: bool,
+        settings: fn(&str, &str) -> brokerhooks::config::PipelineSettings,
+    ) -> Option<(Emulator, EmulatorPipeline<P>, String, String)> {
+        let emulator = Emulator::from_env().await?;
+        let (table, queue) = emulator.fresh_stack(fifo).await;
+        let (store, sqs) = emulator.adapters(&table, &queue);
+        let pipeline = brokerhooks::Pipeline::new(provider, store, sqs, settings(&table, &queue));
+        Some((emulator, pipeline, table, queue))
+    }
+
     /// The production adapters (DynamoDB store, SQS queue) on this emulator.
     pub fn adapters(
         &self,

@@ -7,14 +7,13 @@ use std::sync::Arc;
 use brokerhooks::clock::ManualClock;
 use brokerhooks::config::ConfigSource;
 use brokerhooks::function::FunctionService;
+use brokerhooks::idempotency::STATUS_ENQUEUED;
 use brokerhooks::idempotency::retention::kept_until;
-use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
 use brokerhooks::providers::generic::{GenericProvider, SOURCES_VARIABLE, Sources};
-use brokerhooks::queue::SqsQueue;
-use brokerhooks::{Answer, Pipeline, Provider};
+use brokerhooks::{Answer, Provider};
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::api_gateway_event::Delivery;
-use brokerhooks_testkit::emulator::{Emulator, ReceivedMessage, test_settings};
+use brokerhooks_testkit::emulator::{Emulator, EmulatorPipeline, ReceivedMessage, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use brokerhooks_testkit::signers::generic::GenericSigner;
 use serde_json::{Value, json};
@@ -58,16 +57,14 @@ fn document() -> String {
     .to_string()
 }
 
-type GenericPipeline = Pipeline<GenericProvider, DynamoDbStore, SqsQueue>;
+type GenericPipeline = EmulatorPipeline<GenericProvider>;
 
 /// A fresh table and FIFO queue, the pipeline on them at `T0`.
 async fn stack() -> Option<(Emulator, GenericPipeline, String, String)> {
-    let emulator = Emulator::from_env().await?;
-    let (table, queue) = emulator.fresh_stack(true).await;
-    let (store, sqs) = emulator.adapters(&table, &queue);
     let provider = GenericProvider::new(Sources::parse(&document()).unwrap());
-    let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue))
-        .with_clock(Arc::new(ManualClock::new(T0)));
+    let (emulator, pipeline, table, queue) =
+        Emulator::pipeline_on_fresh_stack(provider, true, test_settings).await?;
+    let pipeline = pipeline.with_clock(Arc::new(ManualClock::new(T0)));
     Some((emulator, pipeline, table, queue))
 }
 

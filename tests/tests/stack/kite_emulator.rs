@@ -6,14 +6,13 @@ use std::sync::Arc;
 use brokerhooks::canonical_json::content_id;
 use brokerhooks::config::ConfigSource;
 use brokerhooks::function::FunctionService;
-use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
 use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::answers::accepted;
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
-use brokerhooks_testkit::emulator::{Emulator, sdk_config, test_settings};
+use brokerhooks_testkit::emulator::{Emulator, EmulatorPipeline, sdk_config, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -35,15 +34,11 @@ fn request(body: &Value) -> WebhookRequest {
     WebhookRequest::post("/webhooks/kite", body.to_string())
 }
 
-type KitePipeline = Pipeline<KiteProvider, DynamoDbStore, SqsQueue>;
+type KitePipeline = EmulatorPipeline<KiteProvider>;
 
 async fn stack(fifo: bool) -> Option<(Emulator, KitePipeline, String, String)> {
-    let emulator = Emulator::from_env().await?;
-    let (table, queue) = emulator.fresh_stack(fifo).await;
-    let (store, sqs) = emulator.adapters(&table, &queue);
     let provider = KiteProvider::new(SecretList::parse(SECRET).unwrap());
-    let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
-    Some((emulator, pipeline, table, queue))
+    Emulator::pipeline_on_fresh_stack(provider, fifo, test_settings).await
 }
 
 #[tokio::test]

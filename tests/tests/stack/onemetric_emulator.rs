@@ -4,21 +4,19 @@
 use brokerhooks::canonical_json::content_id;
 use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
 use brokerhooks::function::FunctionService;
-use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::onemetric::{IpAllowlist, OneMetricProvider};
-use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
-use brokerhooks::{Envelope, Pipeline, Provider, WebhookRequest};
+use brokerhooks::{Envelope, Provider, WebhookRequest};
 use brokerhooks_models::onemetric::OneMetricEvent;
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
-use brokerhooks_testkit::emulator::{Emulator, test_settings};
+use brokerhooks_testkit::emulator::{Emulator, EmulatorPipeline, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
 
 const TOKENS: &str = "integration-om-token,integration-om-token-next";
 
-type OneMetricPipeline = Pipeline<OneMetricProvider, DynamoDbStore, SqsQueue>;
+type OneMetricPipeline = EmulatorPipeline<OneMetricProvider>;
 
 fn price_alert() -> Value {
     json!({
@@ -66,11 +64,7 @@ async fn stack_with(
     allowlist: Option<&str>,
     settings: fn(&str, &str) -> PipelineSettings,
 ) -> Option<(Emulator, OneMetricPipeline, String, String)> {
-    let emulator = Emulator::from_env().await?;
-    let (table, queue) = emulator.fresh_stack(true).await;
-    let (store, sqs) = emulator.adapters(&table, &queue);
-    let pipeline = Pipeline::new(provider(allowlist), store, sqs, settings(&table, &queue));
-    Some((emulator, pipeline, table, queue))
+    Emulator::pipeline_on_fresh_stack(provider(allowlist), true, settings).await
 }
 
 async fn stack() -> Option<(Emulator, OneMetricPipeline, String, String)> {

@@ -2,17 +2,15 @@
 //! against the local emulator the test command starts. Bodies are the seed's sample
 //! payloads (events/smallcase/payloads), signed with a test secret.
 
+use brokerhooks::WebhookRequest;
 use brokerhooks::canonical_json::content_id;
 use brokerhooks::config::ConfigSource;
 use brokerhooks::function::FunctionService;
-use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::smallcase::{SmallcaseProvider, checksum_hex};
-use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
-use brokerhooks::{Pipeline, WebhookRequest};
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
-use brokerhooks_testkit::emulator::{Emulator, test_settings};
+use brokerhooks_testkit::emulator::{Emulator, EmulatorPipeline, test_settings};
 use brokerhooks_testkit::local_secrets::repo_root;
 use brokerhooks_testkit::signers::smallcase::sign;
 use serde_json::{Value, json};
@@ -37,15 +35,11 @@ fn request(body: &Value) -> WebhookRequest {
     WebhookRequest::post("/webhooks/smallcase", body.to_string())
 }
 
-type SmallcasePipeline = Pipeline<SmallcaseProvider, DynamoDbStore, SqsQueue>;
+type SmallcasePipeline = EmulatorPipeline<SmallcaseProvider>;
 
 async fn stack(secrets: &str) -> Option<(Emulator, SmallcasePipeline, String, String)> {
-    let emulator = Emulator::from_env().await?;
-    let (table, queue) = emulator.fresh_stack(true).await;
-    let (store, sqs) = emulator.adapters(&table, &queue);
     let provider = SmallcaseProvider::new(SecretList::parse(secrets).unwrap());
-    let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
-    Some((emulator, pipeline, table, queue))
+    Emulator::pipeline_on_fresh_stack(provider, true, test_settings).await
 }
 
 #[tokio::test]

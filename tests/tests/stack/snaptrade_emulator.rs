@@ -4,15 +4,13 @@
 use brokerhooks::canonical_json::content_id;
 use brokerhooks::config::ConfigSource;
 use brokerhooks::function::FunctionService;
-use brokerhooks::idempotency::DynamoDbStore;
 use brokerhooks::providers::snaptrade::{SnapTradeProvider, canonical_form, signature_base64};
-use brokerhooks::queue::SqsQueue;
 use brokerhooks::secret_list::SecretList;
-use brokerhooks::{Envelope, Pipeline, Provider, WebhookRequest};
+use brokerhooks::{Envelope, Provider, WebhookRequest};
 use brokerhooks_models::snaptrade::{SnapTradeEvent, SnapTradeWebhook};
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
-use brokerhooks_testkit::emulator::{Emulator, test_settings};
+use brokerhooks_testkit::emulator::{Emulator, EmulatorPipeline, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -49,19 +47,15 @@ fn raw_signed(body: &str) -> WebhookRequest {
     signed_over(body, body, KEY)
 }
 
-type SnapTradePipeline = Pipeline<SnapTradeProvider, DynamoDbStore, SqsQueue>;
+type SnapTradePipeline = EmulatorPipeline<SnapTradeProvider>;
 
 async fn stack(legacy: bool) -> Option<(Emulator, SnapTradePipeline, String, String)> {
-    let emulator = Emulator::from_env().await?;
-    let (table, queue) = emulator.fresh_stack(true).await;
-    let (store, sqs) = emulator.adapters(&table, &queue);
     let provider = SnapTradeProvider::new(
         SecretList::parse(KEY),
         legacy.then(|| SecretList::parse(LEGACY)).flatten(),
     )
     .unwrap();
-    let pipeline = Pipeline::new(provider, store, sqs, test_settings(&table, &queue));
-    Some((emulator, pipeline, table, queue))
+    Emulator::pipeline_on_fresh_stack(provider, true, test_settings).await
 }
 
 /// The one envelope now on the queue, parsed.
