@@ -3,7 +3,8 @@
 //! failed, so SQS redelivers only those.
 //!
 //! - A record whose body is not a brokerhooks [`Envelope`] fails (after
-//!   `maxReceiveCount` receives it is in the dead-letter queue).
+//!   `maxReceiveCount` receives it is in the dead-letter queue). Keys the envelope does
+//!   not know are ignored: a newer receiver may add one.
 //! - FIFO queues: after the first failure in a message group, every later record of that
 //!   group in the batch fails without being processed, so the group's order holds when
 //!   SQS redelivers; other groups go on.
@@ -19,6 +20,7 @@ use time::OffsetDateTime;
 
 use crate::handler::{EventHandler, Handled};
 use crate::idempotency::{ClaimOutcome, ClaimStore, DynamoDbClaims, Idempotency};
+use crate::record::Record;
 
 /// The SQS system attribute that carries a FIFO record's message group.
 pub const MESSAGE_GROUP_ATTRIBUTE: &str = "MessageGroupId";
@@ -257,13 +259,15 @@ impl<H: EventHandler, S: ClaimStore> BatchProcessor<H, S> {
             return RecordReport::new(message_id(record), None).failed(NOT_AN_ENVELOPE);
         };
         let report = RecordReport::new(message_id(record), Some(&envelope));
+        let record = Record::new(envelope, record);
+        let envelope = &record.envelope;
         let Some(idempotency) = &self.idempotency else {
-            return match self.handler.handle(&envelope).await {
+            return match self.handler.handle(&record).await {
                 Ok(handled) => report.handled(handled),
                 Err(error) => report.failed(error.to_string()),
             };
         };
-        let claim = match idempotency.claim(&envelope, deadline).await {
+        let claim = match idempotency.claim(envelope, deadline).await {
             Ok((claim, ClaimOutcome::Claimed)) => claim,
             Ok((_, ClaimOutcome::AlreadyCompleted)) => {
                 return report.with_outcome(RecordOutcome::Duplicate);
@@ -271,7 +275,7 @@ impl<H: EventHandler, S: ClaimStore> BatchProcessor<H, S> {
             Ok((_, ClaimOutcome::InProgress)) => return report.failed(IN_PROGRESS_ELSEWHERE),
             Err(error) => return report.failed(error.to_string()),
         };
-        match self.handler.handle(&envelope).await {
+        match self.handler.handle(&record).await {
             Ok(handled) => {
                 // The work is done: a lost completion only means a later redelivery,
                 // after the lease, could run it again (at least once), so the record is

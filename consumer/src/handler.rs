@@ -1,10 +1,10 @@
-//! What a team writes: one async function (or a type) from an envelope to "handled" or
-//! an error. The batch processor does the rest.
+//! What a team writes: one async function (or a type) from a record (its envelope and
+//! the message's SQS context) to "handled" or an error. The batch processor does the rest.
 
 use std::fmt::Display;
 use std::future::Future;
 
-use brokerhooks_models::Envelope;
+use crate::record::Record;
 
 /// How a record was handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +17,9 @@ pub enum Handled {
     FollowUp,
 }
 
-/// A record handler over the typed envelope. Implemented for every
-/// `async fn(&Envelope) -> Result<Handled, E>` and async closure of that shape.
+/// A record handler. Implemented for every `async fn(&Record) -> Result<Handled, E>` and
+/// async closure of that shape. A [`Record`] dereferences to its envelope:
+/// `record.typed()`, `record.id`.
 ///
 /// An `Err` fails the record: it is retried after the queue's visibility timeout and
 /// reaches the dead-letter queue after `maxReceiveCount`. The error's `Display` is
@@ -27,17 +28,17 @@ pub enum Handled {
 pub trait EventHandler {
     type Error: Display;
 
-    fn handle(&self, envelope: &Envelope) -> impl Future<Output = Result<Handled, Self::Error>>;
+    fn handle(&self, record: &Record) -> impl Future<Output = Result<Handled, Self::Error>>;
 }
 
 impl<F, E> EventHandler for F
 where
-    F: AsyncFn(&Envelope) -> Result<Handled, E>,
+    F: AsyncFn(&Record) -> Result<Handled, E>,
     E: Display,
 {
     type Error = E;
 
-    fn handle(&self, envelope: &Envelope) -> impl Future<Output = Result<Handled, E>> {
-        self(envelope)
+    fn handle(&self, record: &Record) -> impl Future<Output = Result<Handled, E>> {
+        self(record)
     }
 }

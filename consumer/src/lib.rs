@@ -2,15 +2,16 @@
 //! processing with partial batch failures (`ReportBatchItemFailures`), FIFO order per
 //! message group, and optional idempotency on the envelope `id` in DynamoDB.
 //!
-//! A team writes one handler over the typed [`Envelope`](brokerhooks_models::Envelope);
-//! [`run`] does the rest:
+//! A team writes one handler over a [`Record`]: the typed
+//! [`Envelope`](brokerhooks_models::Envelope) (a record dereferences to it) plus the
+//! message's SQS context; [`run`] does the rest:
 //!
 //! ```no_run
-//! use brokerhooks_consumer::Handled;
-//! use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
+//! use brokerhooks_consumer::{Handled, Record};
+//! use brokerhooks_models::{PayloadError, TypedEvent};
 //!
-//! async fn handle(envelope: &Envelope) -> Result<Handled, PayloadError> {
-//!     match envelope.typed()? {
+//! async fn handle(record: &Record) -> Result<Handled, PayloadError> {
+//!     match record.typed()? {
 //!         TypedEvent::Kite(postback) => { /* postback.status, postback.average_price … */ }
 //!         TypedEvent::UnknownType { .. }
 //!         | TypedEvent::Unparsed { .. }
@@ -27,7 +28,8 @@
 //! ```
 //!
 //! - [`batch`]: [`BatchProcessor`], the batch rules, [`BatchReport`].
-//! - [`handler`]: [`EventHandler`] (any `async fn(&Envelope) -> Result<Handled, E>`).
+//! - [`handler`]: [`EventHandler`] (any `async fn(&Record) -> Result<Handled, E>`);
+//!   [`record`]: [`Record`].
 //! - [`idempotency`]: claim / complete / release on DynamoDB ([`DynamoDbClaims`]) or in
 //!   memory ([`MemoryClaims`], for tests).
 //! - [`function`]: [`run`], the Lambda main; [`settings`]: its variables.
@@ -37,6 +39,7 @@ pub mod function;
 pub mod handler;
 pub mod idempotency;
 pub mod metrics;
+pub mod record;
 pub mod settings;
 
 pub use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -45,3 +48,4 @@ pub use function::run;
 pub use handler::{EventHandler, Handled};
 pub use idempotency::{ClaimStore, DynamoDbClaims, Idempotency, MemoryClaims};
 pub use lambda_runtime::Error;
+pub use record::Record;

@@ -1,5 +1,7 @@
 //! The consumer's configuration, read once at cold start from the environment.
 
+use brokerhooks_models::{CONFIGURED_SOURCES_FUNCTION, ProviderName};
+
 use crate::idempotency::{DEFAULT_KEY_PREFIX, DEFAULT_TTL_SECONDS};
 
 /// The idempotency table; idempotency is on when set and not empty.
@@ -24,6 +26,11 @@ pub const CONSUMER_VARIABLES: &[&str] = &[
 pub struct SettingsError {
     pub name: &'static str,
     pub reason: &'static str,
+}
+
+/// Whether `prefix` starts the receivers' own keys: `<provider>#…`, `generic#…`.
+fn is_receiver_key_prefix(prefix: &str) -> bool {
+    ProviderName::from_name(prefix).is_some() || prefix == CONFIGURED_SOURCES_FUNCTION
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +59,14 @@ impl ConsumerSettings {
             return Err(SettingsError {
                 name: KEY_PREFIX_VARIABLE,
                 reason: "must not contain '#'",
+            });
+        }
+        if is_receiver_key_prefix(&key_prefix) {
+            // On a table shared with the receivers, `kite#kite#…` would sit among the
+            // Kite function's own keys (which its IAM policy lets it rewrite).
+            return Err(SettingsError {
+                name: KEY_PREFIX_VARIABLE,
+                reason: "must not be a receiver's key prefix (a provider name or generic)",
             });
         }
         let ttl_seconds = match get(TTL_VARIABLE) {
@@ -131,5 +146,20 @@ mod tests {
             settings(&[(KEY_PREFIX_VARIABLE, "a#b")]).map_err(|e| e.name),
             Err(KEY_PREFIX_VARIABLE)
         );
+        for receiver in ProviderName::ALL
+            .map(ProviderName::as_str)
+            .into_iter()
+            .chain(["generic"])
+        {
+            assert_eq!(
+                settings(&[(KEY_PREFIX_VARIABLE, receiver)]),
+                Err(SettingsError {
+                    name: KEY_PREFIX_VARIABLE,
+                    reason: "must not be a receiver's key prefix (a provider name or generic)"
+                }),
+                "{receiver}"
+            );
+        }
+        assert!(settings(&[(KEY_PREFIX_VARIABLE, "kite-consumer")]).is_ok());
     }
 }

@@ -24,12 +24,12 @@ use crate::fallback::UNPARSED_TYPE;
 use crate::raw_json::RawJson;
 use crate::typed_event::{PayloadError, TypedEvent};
 
-/// A brokerhooks queue message body: exactly these seven keys (an unknown key is an
-/// error: the contract changed). `payload` is the provider's event JSON, kept as its
+/// A brokerhooks queue message body. The receiver writes exactly these seven keys; a
+/// reader ignores any other, so a consumer keeps working when a later receiver adds one
+/// (a missing key is an error). `payload` is the provider's event JSON, kept as its
 /// original text so decimals read exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// The provider's own event id (Upvest `id`, SnapTrade `webhookId`), else the hex
     /// SHA-256 of the event's canonical JSON. The same for every redelivery.
@@ -104,9 +104,12 @@ mod tests {
     }
 
     #[test]
-    fn an_eighth_key_or_a_missing_one_is_an_error() {
-        let extra = BODY.replacen(r#"{"id""#, r#"{"extra":1,"id""#, 1);
-        assert!(serde_json::from_str::<Envelope>(&extra).is_err());
+    fn an_eighth_key_is_ignored_and_a_missing_one_is_an_error() {
+        let extra = BODY.replacen(r#"{"id""#, r#"{"extra":{"a":[1]},"id""#, 1);
+        assert_eq!(
+            serde_json::from_str::<Envelope>(&extra).unwrap(),
+            serde_json::from_str::<Envelope>(BODY).unwrap()
+        );
         let missing = BODY.replacen(r#""subject":"42","#, "", 1);
         assert!(serde_json::from_str::<Envelope>(&missing).is_err());
     }

@@ -55,4 +55,4 @@ pub use envelope::Envelope;
 pub use fallback::{FALLBACK_ATTRIBUTE, Fallback, UNKNOWN_SUBJECT, UNPARSED_TYPE};
 pub use raw_json::RawJson;
 pub use rust_decimal::Decimal;
-pub use typed_event::{PayloadError, ProviderName, TypedEvent};
+pub use typed_event::{CONFIGURED_SOURCES_FUNCTION, PayloadError, ProviderName, TypedEvent};

@@ -10,6 +10,11 @@ use crate::smallcase::{SmallcaseEvent, SmallcaseEventKind};
 use crate::snaptrade::{KNOWN_EVENT_TYPES, SnapTradeWebhook};
 use crate::upvest::{EventCategory, EventType, UpvestEvent};
 
+/// The receiver function that serves configured sources. Its events carry each source's
+/// own name as `provider`; every table key it writes starts with `generic#`, as a
+/// built-in provider's start with its name.
+pub const CONFIGURED_SOURCES_FUNCTION: &str = "generic";
+
 /// The providers this version knows, by their envelope `provider` name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProviderName {

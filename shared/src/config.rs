@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::aws_client::{self, DEFAULT_AWS_RETRY_SECONDS, MAX_AWS_RETRY_SECONDS, RetryBudget};
+use crate::aws_client::{self, MAX_AWS_RETRY_SECONDS, RetryBudget};
 use crate::deadline::minimum_function_timeout;
 use crate::secret_list::SecretList;
 
@@ -202,8 +202,14 @@ pub struct AwsSettings {
 }
 
 impl AwsSettings {
-    pub fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
-        let seconds = config.u64_or(AWS_RETRY_SECONDS_VARIABLE, DEFAULT_AWS_RETRY_SECONDS)?;
+    /// `default_retry_seconds`: the provider's own budget
+    /// ([`crate::Provider::DEFAULT_AWS_RETRY_SECONDS`]), used when `AWS_RETRY_SECONDS` is
+    /// not set, so a stack deployed without the template's values still gets it.
+    pub fn from_config(
+        config: &ConfigSource,
+        default_retry_seconds: u64,
+    ) -> Result<Self, ConfigError> {
+        let seconds = config.u64_or(AWS_RETRY_SECONDS_VARIABLE, default_retry_seconds)?;
         if !(1..=MAX_AWS_RETRY_SECONDS).contains(&seconds) {
             return Err(ConfigError::Invalid {
                 name: AWS_RETRY_SECONDS_VARIABLE,
@@ -313,7 +319,11 @@ mod tests {
     const PROVIDER_AGE: Duration = Duration::from_secs(4 * 24 * 3600);
 
     fn settings_of(config: &ConfigSource) -> Result<PipelineSettings, ConfigError> {
-        PipelineSettings::from_config(config, AwsSettings::from_config(config)?, PROVIDER_AGE)
+        PipelineSettings::from_config(
+            config,
+            AwsSettings::from_config(config, crate::aws_client::DEFAULT_AWS_RETRY_SECONDS)?,
+            PROVIDER_AGE,
+        )
     }
 
     fn base() -> Vec<(&'static str, &'static str)> {
@@ -336,7 +346,7 @@ mod tests {
         assert_eq!(settings.max_body_bytes, 983_040);
         assert!(settings.warm_connections);
         assert!(settings.queue_is_fifo());
-        assert_eq!(settings.aws_retry, RetryBudget::from_secs(3));
+        assert_eq!(settings.aws_retry, RetryBudget::from_secs(5));
     }
 
     #[test]
@@ -370,7 +380,10 @@ mod tests {
             }
         );
         assert_eq!(
-            AwsSettings::from_config(&ConfigSource::from_pairs(values)),
+            AwsSettings::from_config(
+                &ConfigSource::from_pairs(values),
+                crate::aws_client::DEFAULT_AWS_RETRY_SECONDS
+            ),
             Ok(AwsSettings {
                 tls_system_roots: true,
                 retry: RetryBudget::from_secs(2),

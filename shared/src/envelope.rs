@@ -5,8 +5,9 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::fallback::Fallbacks;
-use crate::sqs_text::escape_for_sqs_body;
+use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
+use crate::limits::{MAX_EVENT_TYPE_BYTES, MAX_SUBJECT_BYTES};
+use crate::sqs_text::{attribute_value, escape_for_sqs_body};
 use crate::timestamps::format_rfc3339;
 
 /// What a provider's verifier extracts from one event of a verified delivery.
@@ -27,6 +28,23 @@ pub struct EventDraft {
     pub payload: Box<RawValue>,
     /// Envelope fields that could not be read and were given stand-in values.
     pub fallback: Fallbacks,
+}
+
+impl EventDraft {
+    /// A `type` or `subject` longer than the envelope carries is not read: it takes its
+    /// stand-in and fallback, as an absent one does. Both go into the message body, its
+    /// attributes (`type`) and the logs, so an unbounded one could push the message past
+    /// SQS's limit and fail every retry.
+    pub(crate) fn keep_within_limits(&mut self) {
+        if self.event_type.len() > MAX_EVENT_TYPE_BYTES {
+            self.event_type = UNPARSED_TYPE.to_owned();
+            self.fallback.insert(Fallback::EventType);
+        }
+        if self.subject.len() > MAX_SUBJECT_BYTES {
+            self.subject = UNKNOWN_SUBJECT.to_owned();
+            self.fallback.insert(Fallback::Subject);
+        }
+    }
 }
 
 /// A queue message as downstream consumers read it: defined once, in the consumer-facing
@@ -126,6 +144,32 @@ impl OutgoingMessage {
     pub fn body(&self) -> &str {
         &self.body
     }
+
+    /// The message attributes as SQS receives them: `provider`, `type` and, when set,
+    /// `fallback`, each value with the characters SQS refuses replaced (U+FFFD); an empty
+    /// value, which SQS refuses, is left out.
+    pub fn attributes(&self) -> impl Iterator<Item = (&'static str, std::borrow::Cow<'_, str>)> {
+        [
+            ("provider", Some(self.provider.as_str())),
+            ("type", Some(self.event_type.as_str())),
+            (
+                crate::fallback::FALLBACK_ATTRIBUTE,
+                self.fallback.as_deref(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, attribute_value(value.filter(|v| !v.is_empty())?))))
+    }
+
+    /// What SQS counts against its message limit: the body, and each attribute's name,
+    /// data type (`String`) and value.
+    pub fn sqs_bytes(&self) -> usize {
+        self.body.len()
+            + self
+                .attributes()
+                .map(|(name, value)| name.len() + "String".len() + value.len())
+                .sum::<usize>()
+    }
 }
 
 #[cfg(test)]
@@ -203,5 +247,63 @@ mod tests {
             received,
             "equal as JSON"
         );
+    }
+
+    #[test]
+    fn a_type_or_subject_beyond_its_bound_takes_its_stand_in_and_fallback() {
+        let draft = |event_type: usize, subject: usize| EventDraft {
+            id: "abc".to_owned(),
+            event_type: "T".repeat(event_type),
+            subject: "s".repeat(subject),
+            occurred_at: datetime!(2022-03-03 03:54:25 UTC),
+            signed_at: None,
+            payload: RawValue::from_string("{}".to_owned()).unwrap(),
+            fallback: Fallbacks::NONE.with(Fallback::OccurredAt),
+        };
+        let mut within = draft(MAX_EVENT_TYPE_BYTES, MAX_SUBJECT_BYTES);
+        within.keep_within_limits();
+        assert_eq!(within.event_type.len(), MAX_EVENT_TYPE_BYTES);
+        assert_eq!(within.subject.len(), MAX_SUBJECT_BYTES);
+        assert_eq!(within.fallback.to_string(), "occurred_at");
+        let mut beyond = draft(MAX_EVENT_TYPE_BYTES + 1, 100_000);
+        beyond.keep_within_limits();
+        assert_eq!(
+            (beyond.event_type.as_str(), beyond.subject.as_str()),
+            (UNPARSED_TYPE, UNKNOWN_SUBJECT)
+        );
+        assert_eq!(beyond.fallback.to_string(), "type,subject,occurred_at");
+    }
+
+    #[test]
+    fn the_size_sqs_counts_is_the_body_and_every_attribute() {
+        let draft = EventDraft {
+            id: "abc".to_owned(),
+            event_type: "OPEN\u{1}".to_owned(),
+            subject: "42".to_owned(),
+            occurred_at: datetime!(2022-03-03 03:54:25 UTC),
+            signed_at: None,
+            payload: RawValue::from_string("{}".to_owned()).unwrap(),
+            fallback: Fallbacks::NONE.with(Fallback::Subject),
+        };
+        let message =
+            OutgoingMessage::new("kite", &draft, datetime!(2022-03-03 03:54:26 UTC)).unwrap();
+        let attributes: Vec<(&str, String)> = message
+            .attributes()
+            .map(|(name, value)| (name, value.into_owned()))
+            .collect();
+        // The control character becomes U+FFFD (three bytes) in the attribute.
+        assert_eq!(
+            attributes,
+            [
+                ("provider", "kite".to_owned()),
+                ("type", "OPEN\u{FFFD}".to_owned()),
+                ("fallback", "subject".to_owned())
+            ]
+        );
+        let expected = message.body().len()
+            + ("provider".len() + 6 + 4)
+            + ("type".len() + 6 + 7)
+            + ("fallback".len() + 6 + 7);
+        assert_eq!(message.sqs_bytes(), expected);
     }
 }

@@ -10,6 +10,11 @@ pub enum WebhookError {
     MethodNotAllowed,
     #[error("body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// An authentic event whose queue message, with the characters SQS refuses escaped,
+    /// would exceed SQS's message limit: refused before anything is written, since every
+    /// send would fail the same way.
+    #[error("event too large for the queue: its message would exceed {limit} bytes")]
+    EventTooLarge { limit: usize },
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -36,7 +41,7 @@ impl WebhookError {
     pub fn status(&self) -> u16 {
         match self {
             WebhookError::MethodNotAllowed => 405,
-            WebhookError::PayloadTooLarge { .. } => 413,
+            WebhookError::PayloadTooLarge { .. } | WebhookError::EventTooLarge { .. } => 413,
             WebhookError::Unauthorized(_) => 401,
             WebhookError::Forbidden(_) => 403,
             WebhookError::BadRequest(_) => 400,
@@ -67,6 +72,7 @@ mod tests {
         let cases = [
             (WebhookError::MethodNotAllowed, 405),
             (WebhookError::PayloadTooLarge { limit: 1 }, 413),
+            (WebhookError::EventTooLarge { limit: 1 }, 413),
             (WebhookError::Unauthorized("x"), 401),
             (WebhookError::Forbidden("x"), 403),
             (WebhookError::bad_request("x"), 400),

@@ -30,7 +30,7 @@ impl<P: Provider> FunctionService<P> {
     /// Builds the pipeline from configuration and an AWS config made with the AWS
     /// settings `config` holds (tests; a function reads them once, in [`run`]).
     pub async fn build(config: ConfigSource, aws: &aws_config::SdkConfig) -> Self {
-        let aws_settings = AwsSettings::from_config(&config);
+        let aws_settings = AwsSettings::from_config(&config, P::DEFAULT_AWS_RETRY_SECONDS);
         Self::build_with(config, aws_settings, aws).await
     }
 
@@ -128,7 +128,7 @@ fn check_timing_once(provider: &str, deadline: Deadline, settings: &PipelineSett
 pub async fn run<P: Provider>() -> Result<(), lambda_runtime::Error> {
     brokerhooks_logging::init();
     let config = ConfigSource::from_process_env();
-    let aws_settings = AwsSettings::from_config(&config);
+    let aws_settings = AwsSettings::from_config(&config, P::DEFAULT_AWS_RETRY_SECONDS);
     // Invalid AWS settings make the service refuse to serve; the clients it never uses
     // are built with the defaults.
     let client_settings = aws_settings.clone().unwrap_or_default();

@@ -43,6 +43,12 @@ pub trait Provider: Send + Sync + 'static {
     /// bounds the replay of a captured delivery (README, "Security notes").
     const DEFAULT_MAX_EVENT_AGE: Duration;
 
+    /// `AWS_RETRY_SECONDS` unless set: how long one DynamoDB or SQS call keeps retrying
+    /// before the delivery answers 503. A provider that retries a 503 needs only a short
+    /// budget (5 s); one that never retries (Kite) rides out an outage in the invocation
+    /// instead. The function timeout must be at least 2 x this + 2 s.
+    const DEFAULT_AWS_RETRY_SECONDS: u64 = crate::aws_client::DEFAULT_AWS_RETRY_SECONDS;
+
     /// Builds the provider from configuration (its secrets), read once at cold start.
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError>
     where

@@ -111,7 +111,7 @@ async fn run<P: Provider>(
     now: Option<time::OffsetDateTime>,
 ) -> Vec<Handled> {
     let store = Arc::new(MemoryStore::new());
-    let aws = AwsSettings::from_config(config).expect("AWS settings");
+    let aws = AwsSettings::from_config(config, P::DEFAULT_AWS_RETRY_SECONDS).expect("AWS settings");
     let settings = PipelineSettings::from_config(config, aws, P::DEFAULT_MAX_EVENT_AGE)
         .expect("pipeline settings");
     let provider = P::from_config(config).expect("provider configuration");

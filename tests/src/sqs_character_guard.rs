@@ -9,6 +9,9 @@
 //! nothing; in a SendMessageBatch only the offending entries fail (listed in `Failed`,
 //! sender's fault) and the others go on to the emulator. Everything else is relayed as is.
 //!
+//! The size rule too: a message over 1 MiB (body and attributes) is refused the same
+//! way, which moto does not do either.
+//!
 //! The character rule is written out here from SQS's documentation, independently of
 //! `brokerhooks::sqs_text`, so the two check each other.
 
@@ -79,9 +82,43 @@ impl Drop for SqsCharacterGuard {
     }
 }
 
+/// SQS's limit on one message: the body plus each attribute's name, data type and value.
+pub const SQS_MAX_MESSAGE_BYTES: usize = 1_048_576;
+
+/// A message's size as SQS counts it against [`SQS_MAX_MESSAGE_BYTES`].
+pub fn sqs_message_bytes(message: &Value) -> usize {
+    let body = message
+        .get("MessageBody")
+        .and_then(Value::as_str)
+        .map_or(0, str::len);
+    let attributes = message.get("MessageAttributes").and_then(Value::as_object);
+    body + attributes
+        .into_iter()
+        .flatten()
+        .map(|(name, attribute)| {
+            let text = |key: &str| {
+                attribute
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map_or(0, str::len)
+            };
+            name.len() + text("DataType") + text("StringValue")
+        })
+        .sum::<usize>()
+}
+
 /// Why SQS would refuse a message: its error code and message, or `None`.
 fn refusal(message: &Value) -> Option<(&'static str, String)> {
     let body = message.get("MessageBody").and_then(Value::as_str)?;
+    let size = sqs_message_bytes(message);
+    if size > SQS_MAX_MESSAGE_BYTES {
+        return Some((
+            "InvalidParameterValue",
+            format!(
+                "One or more parameters are invalid. Reason: Message must be shorter than {SQS_MAX_MESSAGE_BYTES} bytes."
+            ),
+        ));
+    }
     if let Some(bad) = body.chars().find(|&c| !sqs_allows(c)) {
         return Some((
             "InvalidMessageContents",

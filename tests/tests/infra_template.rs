@@ -687,6 +687,27 @@ fn every_function_has_its_providers_own_age_window() {
 }
 
 #[test]
+fn every_function_has_its_providers_own_aws_retry_budget() {
+    let Some(template) = expanded() else { return };
+    for provider in Receiver::ALL {
+        let name = provider.name();
+        let prefix = logical_prefix(name);
+        let parameter = format!("{prefix}AwsRetrySeconds");
+        let function = resource(&template, &format!("{prefix}Function"));
+        assert_eq!(
+            function["Properties"]["Environment"]["Variables"]["AWS_RETRY_SECONDS"],
+            reference(&parameter),
+            "{name}"
+        );
+        assert_eq!(
+            number(&template, &parameter, "Default"),
+            provider.default_aws_retry_seconds(),
+            "{name}: the template's default is the code's, so a stack built with other tools gets it too"
+        );
+    }
+}
+
+#[test]
 fn every_route_has_its_own_throttle_and_kite_the_largest() {
     let Some(template) = expanded() else { return };
     assert!(

@@ -3,11 +3,13 @@
 //! logic in the match. A payload that does not fit its model fails the record (after
 //! `maxReceiveCount` it is in the dead-letter queue; redrive it once the model is fixed).
 
-use brokerhooks_consumer::Handled;
-use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
+use brokerhooks_consumer::{Handled, Record};
+use brokerhooks_models::{PayloadError, TypedEvent};
 
-async fn handle(envelope: &Envelope) -> Result<Handled, PayloadError> {
-    match envelope.typed()? {
+/// `record` is the envelope (`record.typed()`, `record.id`) plus SQS's context:
+/// `record.receive_count`, `record.fallback()`, `record.message_id`.
+async fn handle(record: &Record) -> Result<Handled, PayloadError> {
+    match record.typed()? {
         TypedEvent::Kite(_postback) => {}
         TypedEvent::Smallcase(_event) => {}
         TypedEvent::SnapTrade(_webhook) => {}

@@ -74,7 +74,7 @@ impl RecordingHandler {
 impl EventHandler for RecordingHandler {
     type Error = &'static str;
 
-    async fn handle(&self, envelope: &Envelope) -> Result<Handled, &'static str> {
+    async fn handle(&self, envelope: &Record) -> Result<Handled, &'static str> {
         self.seen.lock().unwrap().push(envelope.id.clone());
         if self.failing.contains(&envelope.id) {
             Err("the test handler refused it")
@@ -89,7 +89,7 @@ impl EventHandler for RecordingHandler {
 impl EventHandler for &RecordingHandler {
     type Error = &'static str;
 
-    async fn handle(&self, envelope: &Envelope) -> Result<Handled, &'static str> {
+    async fn handle(&self, envelope: &Record) -> Result<Handled, &'static str> {
         (**self).handle(envelope).await
     }
 }
@@ -232,7 +232,7 @@ async fn a_failed_record_without_a_message_id_fails_the_whole_batch() {
 #[tokio::test]
 async fn an_async_closure_is_a_handler() {
     let seen = Mutex::new(Vec::new());
-    let processor = BatchProcessor::new(async |envelope: &Envelope| {
+    let processor = BatchProcessor::new(async |envelope: &Record| {
         seen.lock().unwrap().push(envelope.subject.clone());
         if envelope.subject == "bad" {
             Err("refused")
@@ -247,6 +247,41 @@ async fn an_async_closure_is_a_handler() {
     let report = processor.process(&event, None).await;
     assert_eq!(failures(&report), expected_failures(&["m1"]));
     assert_eq!(*seen.lock().unwrap(), ["bad", "good"]);
+}
+
+#[tokio::test]
+async fn the_handler_gets_the_messages_context_and_unknown_envelope_keys_are_ignored() {
+    let seen = Mutex::new(Vec::new());
+    let processor = BatchProcessor::new(async |record: &Record| {
+        seen.lock().unwrap().push((
+            record.message_id.clone(),
+            record.receive_count,
+            record.fallback(),
+            record.attribute("origin").map(str::to_owned),
+        ));
+        Ok::<_, &str>(Handled::Done)
+    });
+    // A later receiver may add a key: older consumers read on.
+    let mut newer: Value = serde_json::from_str(&envelope("e1", "A")).unwrap();
+    newer["added_later"] = json!({"any": "value"});
+    let mut message = fifo("m1", "g1", &newer.to_string());
+    message["attributes"]["ApproximateReceiveCount"] = json!("4");
+    message["messageAttributes"] = json!({
+        "provider": {"dataType": "String", "stringValue": "kite"},
+        "fallback": {"dataType": "String", "stringValue": "occurred_at"},
+        "origin": {"dataType": "String", "stringValue": "postback"},
+    });
+    let report = processor.process(&batch(vec![message]), None).await;
+    assert_eq!(outcomes(&report), [("m1", "handled")]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(
+            "m1".to_owned(),
+            4,
+            vec![brokerhooks_models::Fallback::OccurredAt],
+            Some("postback".to_owned())
+        )]
+    );
 }
 
 // ---- idempotency ------------------------------------------------------------------

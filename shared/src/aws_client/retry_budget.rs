@@ -20,8 +20,9 @@ pub const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// First back-off between attempts; it doubles up to [`MAX_BACKOFF`], with full jitter.
 pub const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(1);
-/// `AWS_RETRY_SECONDS` when unset: what every function had before it was a variable.
-pub const DEFAULT_AWS_RETRY_SECONDS: u64 = 3;
+/// `AWS_RETRY_SECONDS` when unset, for a provider that retries a 503 (the template's
+/// value); a provider may declare its own ([`crate::Provider::DEFAULT_AWS_RETRY_SECONDS`]).
+pub const DEFAULT_AWS_RETRY_SECONDS: u64 = 5;
 /// The largest accepted `AWS_RETRY_SECONDS`: two calls of it (claim, send) and the
 /// completion reserve must fit API Gateway's 30-second integration limit.
 pub const MAX_AWS_RETRY_SECONDS: u64 = 13;
@@ -133,13 +134,13 @@ mod tests {
     }
 
     #[test]
-    fn a_one_second_budget_is_the_least_and_the_default_is_three() {
+    fn a_one_second_budget_is_the_least_and_the_default_is_five() {
         let tiny = RetryBudget::from_secs(0);
         assert_eq!(tiny.per_call(), Duration::from_secs(1));
         assert_eq!(
             tiny.timeout_config().operation_attempt_timeout(),
             Some(Duration::from_secs(1))
         );
-        assert_eq!(RetryBudget::default().per_call(), Duration::from_secs(3));
+        assert_eq!(RetryBudget::default().per_call(), Duration::from_secs(5));
     }
 }

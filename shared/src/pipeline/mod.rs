@@ -20,7 +20,7 @@ use crate::error::WebhookError;
 use crate::idempotency::{
     Claim, ClaimOutcome, ClaimStore, IdempotencyStore, new_claim_token, retention,
 };
-use crate::limits::is_usable_event_id;
+use crate::limits::{SQS_MAX_MESSAGE_BYTES, is_usable_event_id};
 use crate::metrics;
 use crate::origin::Origin;
 use crate::provider::{Provider, VerifyContext};
@@ -90,14 +90,16 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
         let deadline = Deadline::for_request(request.deadline, tokio::time::Instant::now());
         self.admit(request)?;
         let now = self.clock.now();
-        let (drafts, binding) = self.authenticate(origin, request, now)?.into_parts();
+        let (mut drafts, binding) = self.authenticate(origin, request, now)?.into_parts();
+        drafts.iter_mut().for_each(EventDraft::keep_within_limits);
+        let mut tally = Tally::default();
+        let distinct = distinct_events(origin, &drafts, &mut tally);
+        let prepared = prepare(origin, distinct, now, tally)?;
         if let Some(binding) = &binding {
             self.bind(origin, binding, now, &deadline, drafts.len())
                 .await?;
         }
-        let mut tally = Tally::default();
-        let distinct = distinct_events(origin, &drafts, &mut tally);
-        let claimed = self.claim(origin, &distinct, now, &mut tally).await;
+        let claimed = self.claim(origin, prepared, now, &mut tally).await;
         let sent = self.send(&claimed).await;
         self.complete(origin, &claimed, sent, deadline.answer_by(), &mut tally)
             .await;
@@ -173,19 +175,19 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
             })
     }
 
-    /// Claims every distinct event at once; those claimed get their message. Duplicates,
-    /// events in flight elsewhere and failed claims are counted and go no further.
+    /// Claims every distinct event at once. Duplicates, events in flight elsewhere and
+    /// failed claims are counted and go no further.
     async fn claim<'a>(
         &self,
         origin: &Origin,
-        distinct: &[&'a EventDraft],
+        prepared: Vec<Prepared<'a>>,
         now: OffsetDateTime,
         tally: &mut Tally,
     ) -> Vec<Claimed<'a>> {
         let now_s = now.unix_timestamp();
-        let claims: Vec<Claim> = distinct
+        let claims: Vec<Claim> = prepared
             .iter()
-            .map(|draft| Claim {
+            .map(|(draft, _)| Claim {
                 key: origin.event_key(&draft.id),
                 token: new_claim_token(),
                 now: now_s,
@@ -196,22 +198,13 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
             .collect();
         let outcomes = join_all(claims.iter().map(|claim| self.store.claims().claim(claim))).await;
         let mut claimed = Vec::new();
-        for ((draft, claim), outcome) in distinct.iter().zip(claims).zip(outcomes) {
+        for (((draft, message), claim), outcome) in prepared.into_iter().zip(claims).zip(outcomes) {
             match outcome {
-                Ok(ClaimOutcome::Claimed) => {
-                    match OutgoingMessage::new(origin.name(), draft, now) {
-                        Ok(message) => claimed.push(Claimed {
-                            draft,
-                            claim,
-                            message,
-                        }),
-                        Err(_) => {
-                            // Unreachable for valid JSON payloads; never lose the claim silently.
-                            let _ = self.store.claims().release(&claim).await;
-                            tally.failed += 1;
-                        }
-                    }
-                }
+                Ok(ClaimOutcome::Claimed) => claimed.push(Claimed {
+                    draft,
+                    claim,
+                    message,
+                }),
                 Ok(ClaimOutcome::AlreadyCompleted) => {
                     log_event(origin, draft, "duplicate");
                     tally.duplicates += 1;
@@ -314,6 +307,34 @@ fn distinct_events<'a>(
         }
     }
     distinct
+}
+
+/// An event with its queue message, built before anything is written.
+type Prepared<'a> = (&'a EventDraft, OutgoingMessage);
+
+/// Builds every distinct event's message. One that SQS would refuse for its size is
+/// refused now (413), before anything is written: each send, and so each retry, would
+/// fail the same way.
+fn prepare<'a>(
+    origin: &Origin,
+    distinct: Vec<&'a EventDraft>,
+    received_at: OffsetDateTime,
+    tally: Tally,
+) -> Result<Vec<Prepared<'a>>, Stopped> {
+    distinct
+        .into_iter()
+        .map(|draft| {
+            let message = OutgoingMessage::new(origin.name(), draft, received_at)
+                // Unreachable for a payload that is valid JSON text.
+                .map_err(|_| (WebhookError::Unavailable, tally))?;
+            if message.sqs_bytes() > SQS_MAX_MESSAGE_BYTES {
+                tracing::warn!(provider = origin.name(), event_id = %draft.id, message_bytes = message.sqs_bytes(), "event too large for the queue");
+                let limit = SQS_MAX_MESSAGE_BYTES;
+                return Err((WebhookError::EventTooLarge { limit }, tally));
+            }
+            Ok((draft, message))
+        })
+        .collect()
 }
 
 /// 503 if any event failed (the provider retries), else 409 if any is in flight

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::builtin::BuiltIn;
 use super::generic::{self, GenericProvider};
-use super::registry::{DefaultMaxEventAge, ProviderVisitor, Variables};
+use super::registry::{DefaultAwsRetrySeconds, DefaultMaxEventAge, ProviderVisitor, Variables};
 
 /// One receiver function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -83,6 +83,11 @@ impl Receiver {
     /// The function's own age window ([`Provider::DEFAULT_MAX_EVENT_AGE`](crate::provider::Provider::DEFAULT_MAX_EVENT_AGE)).
     pub fn default_max_event_age(self) -> Duration {
         self.visit(DefaultMaxEventAge)
+    }
+
+    /// The function's own AWS retry budget ([`Provider::DEFAULT_AWS_RETRY_SECONDS`](crate::provider::Provider::DEFAULT_AWS_RETRY_SECONDS)).
+    pub fn default_aws_retry_seconds(self) -> u64 {
+        self.visit(DefaultAwsRetrySeconds)
     }
 }
 

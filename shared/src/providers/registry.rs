@@ -42,6 +42,16 @@ impl ProviderVisitor for DefaultMaxEventAge {
     }
 }
 
+/// [`Provider::DEFAULT_AWS_RETRY_SECONDS`] of the visited type.
+pub(super) struct DefaultAwsRetrySeconds;
+
+impl ProviderVisitor for DefaultAwsRetrySeconds {
+    type Output = u64;
+    fn visit<P: Provider>(self) -> Self::Output {
+        P::DEFAULT_AWS_RETRY_SECONDS
+    }
+}
+
 impl BuiltIn {
     /// Runs `visitor` with this provider's type.
     pub fn visit<V: ProviderVisitor>(self, visitor: V) -> V::Output {
@@ -62,6 +72,11 @@ impl BuiltIn {
     /// The provider's own age window ([`Provider::DEFAULT_MAX_EVENT_AGE`]).
     pub fn default_max_event_age(self) -> Duration {
         self.visit(DefaultMaxEventAge)
+    }
+
+    /// The provider's own AWS retry budget ([`Provider::DEFAULT_AWS_RETRY_SECONDS`]).
+    pub fn default_aws_retry_seconds(self) -> u64 {
+        self.visit(DefaultAwsRetrySeconds)
     }
 }
 
@@ -132,5 +147,20 @@ mod tests {
         );
         let ttl = Duration::from_secs(crate::config::DEFAULT_DEDUPE_TTL_SECONDS);
         assert!(windows.iter().all(|(_, window)| *window <= ttl));
+    }
+
+    #[test]
+    fn kite_rides_out_an_outage_the_others_answer_503_and_are_retried() {
+        let budgets = BuiltIn::ALL.map(|p| (p.name(), p.default_aws_retry_seconds()));
+        assert_eq!(
+            budgets,
+            [
+                ("kite", 12),
+                ("smallcase", 5),
+                ("snaptrade", 5),
+                ("upvest", 5),
+                ("onemetric", 5),
+            ]
+        );
     }
 }

@@ -4,13 +4,11 @@ use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 
 use super::{EventQueue, QueueError};
 use crate::envelope::OutgoingMessage;
-use crate::fallback::FALLBACK_ATTRIBUTE;
-use crate::sqs_text;
 
 /// SQS allows ten entries per batch request.
 const MAX_BATCH_ENTRIES: usize = 10;
-/// …and 1 MiB per request in total; stay under it with room for attributes.
-const MAX_BATCH_BYTES: usize = 1000 * 1024;
+/// …and 1 MiB per request in total (bodies and attributes).
+const MAX_BATCH_BYTES: usize = crate::limits::SQS_MAX_MESSAGE_BYTES;
 
 /// The queue on SQS. A `.fifo` queue gets MessageGroupId and MessageDeduplicationId.
 #[derive(Debug, Clone)]
@@ -131,28 +129,21 @@ impl SqsQueue {
     }
 }
 
-/// The message attributes `provider`, `type` and, when set, `fallback`. SQS refuses an
-/// empty value and the characters its bodies may not hold: an empty one is left out, and
-/// refused characters become U+FFFD (the body keeps the exact value).
+/// The message attributes ([`OutgoingMessage::attributes`]) as the SDK sends them.
 fn attributes(
     message: &OutgoingMessage,
 ) -> Result<Vec<(&'static str, MessageAttributeValue)>, QueueError> {
-    [
-        ("provider", Some(message.provider())),
-        ("type", Some(message.event_type())),
-        (FALLBACK_ATTRIBUTE, message.fallback()),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| Some((name, value.filter(|v| !v.is_empty())?)))
-    .map(|(name, value)| {
-        MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value(sqs_text::attribute_value(value))
-            .build()
-            .map(|attribute| (name, attribute))
-            .map_err(|e| QueueError(e.to_string()))
-    })
-    .collect()
+    message
+        .attributes()
+        .map(|(name, value)| {
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .map(|attribute| (name, attribute))
+                .map_err(|e| QueueError(e.to_string()))
+        })
+        .collect()
 }
 
 impl EventQueue for SqsQueue {
@@ -164,7 +155,7 @@ impl EventQueue for SqsQueue {
         let mut batch: Vec<&OutgoingMessage> = Vec::new();
         let mut batch_bytes = 0;
         for message in messages {
-            let size = message.body().len() + 256;
+            let size = message.sqs_bytes();
             if !batch.is_empty()
                 && (batch.len() == MAX_BATCH_ENTRIES || batch_bytes + size > MAX_BATCH_BYTES)
             {

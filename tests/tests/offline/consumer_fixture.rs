@@ -5,8 +5,8 @@
 //! `BROKERHOOKS_WRITE_CONSUMER_FIXTURE=1 cargo test -p brokerhooks-testkit --test consumer_fixture`.
 
 use brokerhooks::providers::BuiltIn;
-use brokerhooks_consumer::{BatchProcessor, Handled, RecordOutcome, SqsEvent};
-use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
+use brokerhooks_consumer::{BatchProcessor, Handled, Record, RecordOutcome, SqsEvent};
+use brokerhooks_models::{PayloadError, TypedEvent};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::enqueued_at;
 use brokerhooks_testkit::replay::read_event_file;
@@ -122,7 +122,7 @@ async fn the_fixture_holds_the_receivers_envelopes_of_the_chosen_samples() {
 }
 
 /// The example consumer's rule (consumer/example/src/main.rs).
-async fn typed_handler(envelope: &Envelope) -> Result<Handled, PayloadError> {
+async fn typed_handler(envelope: &Record) -> Result<Handled, PayloadError> {
     Ok(match envelope.typed()? {
         TypedEvent::UnknownType { .. }
         | TypedEvent::Unparsed { .. }

@@ -11,3 +11,4 @@ mod onemetric_registration;
 mod pinned_envelope_ids;
 mod provider_registry;
 mod receivers;
+mod unreadable_times;

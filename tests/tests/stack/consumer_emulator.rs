@@ -15,7 +15,8 @@
 use std::sync::Mutex;
 
 use brokerhooks_consumer::{
-    BatchProcessor, ClaimStore, DynamoDbClaims, EventHandler, Handled, Idempotency, SqsEvent,
+    BatchProcessor, ClaimStore, DynamoDbClaims, EventHandler, Handled, Idempotency, Record,
+    SqsEvent,
 };
 use brokerhooks_models::{Envelope, PayloadError, TypedEvent};
 use brokerhooks_testkit::emulator::Emulator;
@@ -37,7 +38,7 @@ impl<H: EventHandler, S: ClaimStore> ConsumerFunction for InProcess<'_, H, S> {
 
 /// The example consumer's rule (consumer/example/src/main.rs): typed models; unknown
 /// types, `UNPARSED` and unknown providers followed up; a payload that does not fit fails.
-async fn typed_handler(envelope: &Envelope) -> Result<Handled, PayloadError> {
+async fn typed_handler(envelope: &Record) -> Result<Handled, PayloadError> {
     Ok(match envelope.typed()? {
         TypedEvent::UnknownType { .. }
         | TypedEvent::Unparsed { .. }
@@ -107,7 +108,7 @@ impl Recorder {
         }
     }
 
-    fn record(&self, envelope: &Envelope) -> Result<Handled, &'static str> {
+    fn record(&self, envelope: &Record) -> Result<Handled, &'static str> {
         self.seen.lock().unwrap().push(envelope.id.clone());
         if self.failing.lock().unwrap().contains(&envelope.id) {
             Err("the test handler refused it")
@@ -132,7 +133,7 @@ async fn fifo_a_poison_record_blocks_its_group_until_the_dead_letter_queue_takes
         .await
         .unwrap();
     let recorder = Recorder::new();
-    let processor = BatchProcessor::new(async |e: &Envelope| recorder.record(e));
+    let processor = BatchProcessor::new(async |e: &Record| recorder.record(e));
     let mapping =
         LocalEventSourceMapping::new(emulator.sqs.clone(), &queue, 10, InProcess(&processor))
             .await
@@ -215,7 +216,7 @@ async fn with_idempotency_a_record_delivered_twice_is_processed_once() {
         .await
         .unwrap();
     let recorder = Recorder::new();
-    let processor = BatchProcessor::new(async |e: &Envelope| recorder.record(e)).with_idempotency(
+    let processor = BatchProcessor::new(async |e: &Record| recorder.record(e)).with_idempotency(
         Idempotency::new(DynamoDbClaims::new(emulator.dynamodb.clone(), &table))
             .key_prefix("billing"),
     );
@@ -328,13 +329,13 @@ async fn a_payload_that_does_not_fit_its_model_fails_and_a_redrive_after_the_fix
     );
     // The failure names the model and position, never the payload's values.
     let envelope: Envelope = serde_json::from_str(&body).unwrap();
-    let error = typed_handler(&envelope).await.unwrap_err();
+    let error = envelope.typed().unwrap_err();
     assert_eq!(error.model, "KitePostback");
     assert!(!error.to_string().contains("1234"), "{error}");
     // After maxReceiveCount it waits in the dead-letter queue (nothing is lost) until
     // the model is fixed and deployed and the dead-letter queue redriven: handled.
     assert!(emulator.drain(&queue).await.is_empty());
-    let fixed = BatchProcessor::new(async |envelope: &Envelope| {
+    let fixed = BatchProcessor::new(async |envelope: &Record| {
         envelope.payload_as::<FixedPostback>()?;
         Ok::<_, serde_json::Error>(Handled::Done)
     });
@@ -365,7 +366,7 @@ async fn standard_queue_records_fail_independently() {
         .await
         .unwrap();
     let recorder = Recorder::new();
-    let processor = BatchProcessor::new(async |e: &Envelope| recorder.record(e));
+    let processor = BatchProcessor::new(async |e: &Record| recorder.record(e));
     let mapping =
         LocalEventSourceMapping::new(emulator.sqs.clone(), &queue, 10, InProcess(&processor))
             .await

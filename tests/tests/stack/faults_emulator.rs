@@ -72,7 +72,9 @@ async fn faults_an_outage_and_a_restart_lose_nothing_and_accept_nothing_twice() 
             ("CLAIM_LEASE_SECONDS", CLAIM_LEASE_SECONDS),
             ("AWS_RETRY_SECONDS", AWS_RETRY_SECONDS),
         ]);
-        let aws = AwsSettings::from_config(&config).unwrap();
+        let aws =
+            AwsSettings::from_config(&config, brokerhooks::aws_client::DEFAULT_AWS_RETRY_SECONDS)
+                .unwrap();
         PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
     }
     .unwrap();
@@ -277,7 +279,9 @@ async fn a_four_second_outage_after_the_send_leaves_no_claim_in_progress() {
             ("MAX_EVENT_AGE_SECONDS", "0"),
             ("AWS_RETRY_SECONDS", "3"),
         ]);
-        let aws = AwsSettings::from_config(&config).unwrap();
+        let aws =
+            AwsSettings::from_config(&config, brokerhooks::aws_client::DEFAULT_AWS_RETRY_SECONDS)
+                .unwrap();
         PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
     }
     .unwrap();

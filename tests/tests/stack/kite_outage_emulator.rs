@@ -68,7 +68,9 @@ async fn a_postback_sent_once_rides_out_eight_seconds_of_sqs_refusing() {
             ("MAX_EVENT_AGE_SECONDS", "0"),
             ("AWS_RETRY_SECONDS", retry.as_str()),
         ]);
-        let aws = AwsSettings::from_config(&config).unwrap();
+        let aws =
+            AwsSettings::from_config(&config, brokerhooks::aws_client::DEFAULT_AWS_RETRY_SECONDS)
+                .unwrap();
         PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
     }
     .unwrap();

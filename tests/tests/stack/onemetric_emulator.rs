@@ -77,7 +77,9 @@ fn default_settings(table: &str, queue_url: &str) -> PipelineSettings {
     {
         let config =
             ConfigSource::from_pairs([("EVENTS_TABLE", table), ("EVENTS_QUEUE_URL", queue_url)]);
-        let aws = AwsSettings::from_config(&config).unwrap();
+        let aws =
+            AwsSettings::from_config(&config, brokerhooks::aws_client::DEFAULT_AWS_RETRY_SECONDS)
+                .unwrap();
         PipelineSettings::from_config(&config, aws, OneMetricProvider::DEFAULT_MAX_EVENT_AGE)
     }
     .unwrap()

@@ -1,7 +1,9 @@
 //! Characters SQS refuses. moto accepts any message body, so the queue is reached through
 //! a stand-in that enforces SQS's rule (testkit `sqs_character_guard`): an authentic
 //! delivery with a raw U+FFFF (a user typed it into a Kite order `tag`) must still end on
-//! the queue, its payload equal to what was received as JSON, not byte for byte.
+//! the queue, its payload equal to what was received as JSON, not byte for byte. The
+//! stand-in enforces SQS's 1 MiB message limit too: whatever the function accepts fits
+//! the queue, or is refused before anything is written.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,7 +20,9 @@ use brokerhooks_testkit::emulator::{
 };
 use brokerhooks_testkit::local_secrets::LocalSecrets;
 use brokerhooks_testkit::signers::upvest::UpvestSigner;
-use brokerhooks_testkit::sqs_character_guard::{SqsCharacterGuard, sqs_allows};
+use brokerhooks_testkit::sqs_character_guard::{
+    SQS_MAX_MESSAGE_BYTES, SqsCharacterGuard, sqs_allows,
+};
 use serde_json::{Value, json};
 
 const SECRET: &str = "sqs-characters-kite-secret";
@@ -238,4 +242,81 @@ async fn an_upvest_batch_with_refused_characters_goes_out_in_one_batch_request()
     assert_eq!(counts.batch_requests.load(Ordering::SeqCst), 1);
     assert_eq!(counts.refused_entries.load(Ordering::SeqCst), 0);
     assert_eq!(counts.passed_messages.load(Ordering::SeqCst), 3);
+}
+
+/// Within `MAX_BODY_BYTES` but with so many raw U+FFFF (3 bytes each, the six bytes
+/// `\uFFFF` once escaped) that the envelope would pass SQS's limit: every send would fail,
+/// so it is refused up front (413) with nothing written. Just under it, it is enqueued.
+#[tokio::test]
+async fn an_envelope_that_would_pass_sqss_limit_once_escaped_is_refused_before_any_write() {
+    let Some(stack) = Stack::new().await else {
+        return;
+    };
+    let pipeline = stack.pipeline(KiteProvider::new(SecretList::parse(SECRET).unwrap()));
+    let max_body = pipeline.settings().max_body_bytes;
+    let too_large = kite_postback(&"\u{FFFF}".repeat(300_000), "OPEN").to_string();
+    assert!(too_large.len() <= max_body, "{} bytes", too_large.len());
+    let answer = pipeline
+        .handle(&WebhookRequest::post("/webhooks/kite", too_large))
+        .await;
+    assert_eq!(answer.status, 413);
+    assert_eq!(
+        answer.body,
+        r#"{"error":"event too large for the queue: its message would exceed 1048576 bytes"}"#
+    );
+    assert!(stack.emulator.table_items(&stack.table).await.is_empty());
+    assert!(stack.drain().await.is_empty());
+    let counts = stack.guard.counts();
+    assert_eq!(counts.passed_messages.load(Ordering::SeqCst), 0);
+    assert_eq!(counts.refused_requests.load(Ordering::SeqCst), 0);
+
+    let fits = kite_postback(&"\u{FFFF}".repeat(174_000), "OPEN").to_string();
+    let answer = pipeline
+        .handle(&WebhookRequest::post("/webhooks/kite", fits.clone()))
+        .await;
+    assert_eq!(answer, accepted(1, 0));
+    let messages = stack.drain().await;
+    assert_eq!(messages.len(), 1);
+    let size = messages[0].body.len()
+        + messages[0]
+            .attributes
+            .iter()
+            .map(|(name, value)| name.len() + "String".len() + value.len())
+            .sum::<usize>();
+    assert!(size <= SQS_MAX_MESSAGE_BYTES, "{size} bytes");
+    assert!(
+        size > SQS_MAX_MESSAGE_BYTES - 8_192,
+        "{size} bytes: near the limit"
+    );
+    let envelope: Value = serde_json::from_str(&messages[0].body).unwrap();
+    assert_eq!(
+        envelope["payload"],
+        serde_json::from_str::<Value>(&fits).unwrap()
+    );
+    assert_eq!(counts.refused_requests.load(Ordering::SeqCst), 0);
+}
+
+/// A 100 KB `status` is authentic (Kite signs only the order id and timestamp), so it is
+/// delivered, but not as the envelope's `type`: `UNPARSED`, with the `type` fallback, and
+/// the payload keeps it whole. Likewise a subject over 512 bytes becomes `unknown`.
+#[tokio::test]
+async fn a_100_kb_type_is_enqueued_as_unparsed_within_the_queues_limit() {
+    let Some(stack) = Stack::new().await else {
+        return;
+    };
+    let pipeline = stack.pipeline(KiteProvider::new(SecretList::parse(SECRET).unwrap()));
+    let status = "S".repeat(100_000);
+    let payload = kite_postback("t", &status);
+    let request = WebhookRequest::post("/webhooks/kite", payload.to_string());
+    assert_eq!(pipeline.handle(&request).await, accepted(1, 0));
+    let messages = stack.drain().await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].attributes["type"], "UNPARSED");
+    assert_eq!(messages[0].attributes["fallback"], "type");
+    let envelope: Value = serde_json::from_str(&messages[0].body).unwrap();
+    assert_eq!(envelope["type"], "UNPARSED");
+    assert_eq!(envelope["payload"]["status"], status.as_str());
+    assert!(messages[0].body.len() < 110_000);
+    // Its redelivery is a duplicate, as any event's.
+    assert_eq!(pipeline.handle(&request).await, accepted(0, 1));
 }

@@ -22,7 +22,7 @@ use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
 use crate::limits::is_usable_event_id;
 use crate::provider::VerifyContext;
 use crate::providers::json_body::raw_payload;
-use crate::timestamps::parse_rfc3339;
+use crate::timestamps::{in_utc, parse_rfc3339};
 
 /// A syntactically valid JSON pointer: empty (the whole body) or `/`-separated tokens in
 /// which `~` appears only as `~0` or `~1`.
@@ -80,6 +80,7 @@ impl TimeFormat {
             )
             .ok(),
         }
+        .and_then(in_utc)
     }
 }
 
@@ -245,6 +246,7 @@ mod tests {
         assert_eq!(rfc.read(&json!("2024-10-01T15:50:00+05:30")), Some(at));
         assert_eq!(rfc.read(&json!("2024-10-01 10:20:00")), None);
         assert_eq!(rfc.read(&json!(1727778000)), None);
+        assert_eq!(rfc.read(&json!("9999-12-31T23:59:59-01:00")), None);
         let seconds = TimeFormat::UnixSeconds;
         assert_eq!(seconds.read(&json!(1727778000)), Some(at));
         assert_eq!(seconds.read(&json!("1727778000")), Some(at));
@@ -261,6 +263,37 @@ mod tests {
         );
         assert_eq!(millis.read(&json!("1727778000000")), Some(at));
         assert_eq!(millis.read(&json!(i64::MAX)), None);
+    }
+
+    /// Every format with any value, extreme years and offsets among them: never a panic,
+    /// and what reads is in UTC with a year the envelope can write.
+    mod property {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<u64>().prop_map(|n| json!(n)),
+                "[0-9]{0,20}".prop_map(|t| json!(t)),
+                "[+-]?[0-9]{1,6}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})?"
+                    .prop_map(|t| json!(t)),
+                any::<String>().prop_map(|t| json!(t)),
+                any::<f64>().prop_map(|f| json!(f)),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_value_in_any_format_reads_or_falls_back(value in any_value()) {
+                for format in [TimeFormat::Rfc3339, TimeFormat::UnixSeconds, TimeFormat::UnixMillis] {
+                    if let Some(t) = format.read(&value) {
+                        prop_assert_eq!(t.offset(), time::UtcOffset::UTC);
+                        prop_assert!((0..=9999).contains(&t.year()));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub use envelope_mapping::{EnvelopeMapping, JsonPointer, TimeFormat};
 pub use hmac_signature::{DEFAULT_SEPARATOR, HmacSignature, SignatureEncoding, SignedContent};
 pub use mac::MacAlgorithm;
 pub use provider::{GenericProvider, NAME};
-pub use scheme::{Authenticated, Scheme};
+pub use scheme::{Authenticated, MIN_KEY_BYTES, Scheme};
 pub use source::Source;
 pub use source_name::{MAX_SOURCE_NAME_BYTES, check_source_name, source_in_path};
 pub use sources::{DocumentError, Sources};

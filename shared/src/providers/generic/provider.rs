@@ -17,7 +17,7 @@ use crate::verification::Verified;
 /// The function's name: its `functions/generic` binary, the `generic#` prefix of every
 /// table key it writes (`generic#<source>#<id>`, the IAM `dynamodb:LeadingKeys` of
 /// `generic#*`), and the `provider` of what it logs before a source is known.
-pub const NAME: &str = "generic";
+pub const NAME: &str = brokerhooks_models::CONFIGURED_SOURCES_FUNCTION;
 
 /// The configured sources, read once at cold start ([`Sources::from_config`]).
 #[derive(Debug)]

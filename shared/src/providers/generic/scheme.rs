@@ -10,6 +10,10 @@ use crate::request::WebhookRequest;
 use crate::secret_list::SecretList;
 use time::OffsetDateTime;
 
+/// The shortest HMAC key accepted (`hmac` secrets, Standard Webhooks keys). Standard
+/// Webhooks asks for 24 to 64 bytes; 16 keeps keys senders already issued working.
+pub const MIN_KEY_BYTES: usize = 16;
+
 /// How a source's deliveries are authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scheme {
@@ -90,10 +94,15 @@ impl Scheme {
         }
     }
 
-    /// Whether `secret` can serve this scheme (a fixed reason otherwise).
+    /// Whether `secret` can serve this scheme (a fixed reason otherwise). A signing key
+    /// must have at least [`MIN_KEY_BYTES`]: a short one can be guessed offline from one
+    /// captured delivery.
     pub(crate) fn check_secret(&self, secret: &str) -> Result<(), &'static str> {
         match self {
             Scheme::StandardWebhooks(_) => StandardWebhooks::check_secret(secret),
+            Scheme::Hmac(_) if secret.len() < MIN_KEY_BYTES => {
+                Err("an hmac secret must be at least 16 bytes (e.g. openssl rand -hex 32)")
+            }
             Scheme::Hmac(_) => Ok(()),
             Scheme::UrlToken(_) => UrlToken::check_secret(secret),
         }

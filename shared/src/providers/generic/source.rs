@@ -32,6 +32,15 @@ impl Source {
         let scheme = Scheme::from_entry(&entry)?;
         let secrets = read_secrets(&entry, &scheme)?;
         let mapping = EnvelopeMapping::from_entry(&entry)?;
+        if matches!(scheme, Scheme::UrlToken(_)) && mapping.id.is_some() {
+            // Whoever holds the URL can post any body: with an id read from it, a forged
+            // body carrying a genuine event's id, posted first, would make the genuine
+            // one a duplicate. Keyed by content, a forgery is only ever its own event.
+            return Err(FieldError::new(
+                format!("{path}/envelope/id"),
+                "a url-token source signs nothing, so its events are keyed by their content: map no id",
+            ));
+        }
         Ok(Source {
             name: name.to_owned(),
             scheme,

@@ -8,14 +8,16 @@ use crate::providers::BuiltIn;
 pub const MAX_SOURCE_NAME_BYTES: usize = 64;
 
 /// Checks a configured source name: 1 to 64 characters of `a-z`, `0-9` and `-`, and
-/// not a built-in provider's name (whose events would then be indistinguishable).
-/// The error is a fixed reason.
+/// not a receiver's name: a built-in provider's (whose events would then be
+/// indistinguishable) or `generic` itself (the function's own name, under which its
+/// unknown and invalid sources are counted; a source of that name would lose the
+/// `function` dimension its format-drift alarm watches). The error is a fixed reason.
 pub fn check_source_name(name: &str) -> Result<(), &'static str> {
     if !is_plain(name) {
         return Err("a source name must be 1 to 64 characters of a-z, 0-9 and -");
     }
-    if BuiltIn::from_name(name).is_some() {
-        return Err("a source may not take a built-in provider's name");
+    if BuiltIn::from_name(name).is_some() || name == super::NAME {
+        return Err("a source may not take a receiver's name (a built-in provider or generic)");
     }
     Ok(())
 }
@@ -78,19 +80,15 @@ mod tests {
     }
 
     #[test]
-    fn built_in_names_are_refused_from_the_providers_own_list() {
-        for name in BuiltIn::names() {
-            assert_eq!(
-                check_source_name(name),
-                Err("a source may not take a built-in provider's name"),
-                "{name}"
-            );
+    fn receiver_names_are_refused_from_the_providers_own_list() {
+        const RESERVED: &str =
+            "a source may not take a receiver's name (a built-in provider or generic)";
+        for name in BuiltIn::names().chain([super::super::NAME]) {
+            assert_eq!(check_source_name(name), Err(RESERVED), "{name}");
         }
-        assert_eq!(
-            check_source_name("kite"),
-            Err("a source may not take a built-in provider's name")
-        );
+        assert_eq!(check_source_name("generic"), Err(RESERVED));
         assert_eq!(check_source_name("kite-2"), Ok(()));
+        assert_eq!(check_source_name("generic-2"), Ok(()));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use base64::engine::general_purpose::{
 
 use super::config_object::{ConfigObject, FieldError};
 use super::mac::{MacAlgorithm, any_equal};
-use super::scheme::Authenticated;
+use super::scheme::{Authenticated, MIN_KEY_BYTES};
 use super::timestamp_window::{check_window, parse_unix_seconds};
 use crate::error::WebhookError;
 use crate::provider::VerifyContext;
@@ -126,8 +126,9 @@ impl StandardWebhooks {
     /// A secret must be a usable signing secret (fixed reason otherwise).
     pub(crate) fn check_secret(secret: &str) -> Result<(), &'static str> {
         signing_key(secret)
+            .filter(|key| key.len() >= MIN_KEY_BYTES)
             .map(|_| ())
-            .ok_or("must be whsec_ followed by the base64 of a non-empty key")
+            .ok_or("must be whsec_ followed by the base64 of a key of at least 16 bytes")
     }
 
     /// Headers, then the signature under every secret, then the timestamp window.

@@ -66,6 +66,10 @@ impl Provider for KiteProvider {
     /// and posted back, only when the exchange opens; Kite documents no bound), so a short
     /// window would refuse, and lose (Kite never retries), authentic postbacks.
     const DEFAULT_MAX_EVENT_AGE: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+    /// Kite never retries a postback: one invocation rides out an AWS outage of about
+    /// 11 s rather than answer 503 and lose it (the function timeout must then be at
+    /// least 26 s; the template gives it 29).
+    const DEFAULT_AWS_RETRY_SECONDS: u64 = 12;
 
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
         Ok(KiteProvider::new(config.secret_list(SECRET_VARIABLE)?))

@@ -110,13 +110,15 @@ fn no_sources_is_valid_and_everything_is_404() {
 }
 
 #[test]
-fn a_built_in_name_is_refused() {
-    for name in BuiltIn::names() {
+fn a_receiver_name_is_refused() {
+    for name in BuiltIn::names().chain(["generic"]) {
         let document = json!({"sources": {name: hmac_entry(), "mine": hmac_entry()}}).to_string();
         let sources = Sources::parse(&document).unwrap();
         assert_eq!(
             sources.invalid()[name].to_string(),
-            format!("/sources/{name}: a source may not take a built-in provider's name")
+            format!(
+                "/sources/{name}: a source may not take a receiver's name (a built-in provider or generic)"
+            )
         );
         assert_eq!(
             sources.lookup(name).unwrap_err(),
@@ -203,11 +205,29 @@ fn each_invalid_field_is_named_with_a_fixed_reason() {
         ),
         (
             json!({"scheme": "standard-webhooks", "secrets": [WHSEC, "whsec_%%%"]}),
-            "/sources/acme/secrets/1: must be whsec_ followed by the base64 of a non-empty key",
+            "/sources/acme/secrets/1: must be whsec_ followed by the base64 of a key of at least 16 bytes",
         ),
         (
             json!({"scheme": "standard-webhooks", "secrets": ["whsec_"]}),
-            "/sources/acme/secrets/0: must be whsec_ followed by the base64 of a non-empty key",
+            "/sources/acme/secrets/0: must be whsec_ followed by the base64 of a key of at least 16 bytes",
+        ),
+        (
+            // 15 bytes of key: guessable offline from one captured delivery.
+            json!({"scheme": "standard-webhooks", "secrets": [WHSEC, "whsec_MDEyMzQ1Njc4OWFiY2Rl"]}),
+            "/sources/acme/secrets/1: must be whsec_ followed by the base64 of a key of at least 16 bytes",
+        ),
+        (
+            json!({"scheme": "hmac", "secrets": [HMAC_SECRET, "s"], "header": "x-sig", "algorithm": "sha256", "encoding": "hex"}),
+            "/sources/acme/secrets/1: an hmac secret must be at least 16 bytes (e.g. openssl rand -hex 32)",
+        ),
+        (
+            json!({"scheme": "hmac", "secrets": ["0123456789abcde"], "header": "x-sig", "algorithm": "sha256", "encoding": "hex"}),
+            "/sources/acme/secrets/0: an hmac secret must be at least 16 bytes (e.g. openssl rand -hex 32)",
+        ),
+        (
+            // Whoever holds the URL could pre-empt a genuine event with a forged one of its id.
+            json!({"scheme": "url-token", "secrets": [TOKEN], "envelope": {"id": "/id"}}),
+            "/sources/acme/envelope/id: a url-token source signs nothing, so its events are keyed by their content: map no id",
         ),
         (
             json!({"scheme": "standard-webhooks", "secrets": [WHSEC], "tolerance_seconds": 0}),

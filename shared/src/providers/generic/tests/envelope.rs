@@ -9,12 +9,15 @@ use crate::fallback::{Fallback, Fallbacks};
 
 const NOW: OffsetDateTime = datetime!(2026-11-22 12:00:00 UTC);
 const TOKEN: &str = "a-token-of-at-least-16-characters";
+const SECRET: &str = "a-secret-of-at-least-16-bytes";
 
-/// A `url-token` source (the scheme that signs nothing keeps these tests about mapping).
+/// An `hmac` source over the raw body (the mapping works the same for every scheme; a
+/// `url-token` source may map no id).
 fn mapped(envelope: Value) -> Source {
     source(
         "mapped",
-        json!({"scheme": "url-token", "secrets": [TOKEN], "envelope": envelope}),
+        json!({"scheme": "hmac", "secrets": [SECRET], "header": "x-sig", "algorithm": "sha256",
+               "encoding": "hex", "envelope": envelope}),
     )
 }
 
@@ -27,16 +30,21 @@ fn full_mapping(format: &str) -> Source {
     }))
 }
 
+fn signed_request(source: &Source, body: impl Into<Vec<u8>>) -> WebhookRequest {
+    let body = body.into();
+    let Scheme::Hmac(scheme) = source.scheme() else {
+        panic!("an hmac source")
+    };
+    let signature = scheme.sign(SECRET, "", &body).unwrap();
+    WebhookRequest::post("/webhooks/generic/mapped", body).with_header("x-sig", &signature)
+}
+
 fn draft(source: &Source, body: &str) -> EventDraft {
-    let mut request = WebhookRequest::post("/webhooks/generic/mapped", body);
-    request.query = Some(format!("token={TOKEN}"));
-    accepted(source.verify(&request, &context_at(NOW))).0
+    accepted(source.verify(&signed_request(source, body), &context_at(NOW))).0
 }
 
 fn status_of(source: &Source, body: impl Into<Vec<u8>>) -> (u16, String) {
-    let mut request = WebhookRequest::post("/webhooks/generic/mapped", body);
-    request.query = Some(format!("token={TOKEN}"));
-    refused(source.verify(&request, &context_at(NOW)))
+    refused(source.verify(&signed_request(source, body), &context_at(NOW)))
 }
 
 #[test]

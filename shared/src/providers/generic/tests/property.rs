@@ -18,16 +18,17 @@ fn every_scheme() -> Vec<Source> {
         ),
         source(
             "hm",
-            json!({"scheme": "hmac", "secrets": ["s"], "header": "x-sig", "algorithm": "sha512", "encoding": "base64",
+            json!({"scheme": "hmac", "secrets": ["a-secret-of-at-least-16-bytes"], "header": "x-sig", "algorithm": "sha512", "encoding": "base64",
                    "prefix": "v1=", "signed": "timestamp", "timestamp_header": "x-ts", "envelope": mapping}),
         ),
         source(
             "hx",
-            json!({"scheme": "hmac", "secrets": ["s"], "header": "x-sig", "algorithm": "sha256", "encoding": "hex"}),
+            json!({"scheme": "hmac", "secrets": ["a-secret-of-at-least-16-bytes"], "header": "x-sig", "algorithm": "sha256", "encoding": "hex"}),
         ),
         source(
             "ut",
-            json!({"scheme": "url-token", "secrets": ["0123456789abcdef"], "envelope": mapping}),
+            json!({"scheme": "url-token", "secrets": ["0123456789abcdef"],
+                   "envelope": {"type": "/0", "subject": "", "occurred_at": {"pointer": "/t", "format": "unix_millis"}}}),
         ),
     ]
 }
