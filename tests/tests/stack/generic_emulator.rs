@@ -325,7 +325,7 @@ async fn an_unknown_source_is_404_and_a_broken_one_500_while_the_others_serve() 
     let text = logs.text();
     assert!(
         text.contains(
-            "/sources/broken/secrets/0: must be whsec_ followed by the base64 of a non-empty key"
+            "/sources/broken/secrets/0: must be whsec_ followed by the base64 of a key of at least 16 bytes"
         ),
         "{text}"
     );
