@@ -17,8 +17,10 @@
 //!    and it is in progress, so a retry can claim it at once.
 //!
 //! [`DynamoDbClaims`] is the store on DynamoDB, [`MemoryClaims`] a fake with the same
-//! semantics for tests.
+//! semantics for tests. [`completion`] is how completion and release writes are retried
+//! within an invocation's time.
 
+pub mod completion;
 mod dynamodb;
 mod memory;
 mod token;

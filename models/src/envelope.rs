@@ -22,7 +22,6 @@ use time::OffsetDateTime;
 
 use crate::fallback::UNPARSED_TYPE;
 use crate::raw_json::RawJson;
-use crate::typed_event::{PayloadError, TypedEvent};
 
 /// A brokerhooks queue message body. The receiver writes exactly these seven keys; a
 /// reader ignores any other, so a consumer keeps working when a later receiver adds one
@@ -62,14 +61,10 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Parses the payload text into a provider model, e.g. `KitePostback`.
+    /// Parses the payload text into a provider model, e.g. `KitePostback`. The typed
+    /// entry point over every provider is `typed()` ([`crate::TypedEvent`]).
     pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         self.payload.parse()
-    }
-
-    /// The payload as the typed event its provider and type call for; see [`TypedEvent`].
-    pub fn typed(&self) -> Result<TypedEvent, PayloadError> {
-        TypedEvent::from_envelope(self)
     }
 
     /// Whether the receiver could read no type (`type` is [`UNPARSED_TYPE`]).

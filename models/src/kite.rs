@@ -9,6 +9,23 @@ use crate::exact_decimal;
 #[cfg(feature = "schema")]
 use crate::exact_decimal::DecimalSchema;
 
+use crate::payload_error::ModelMismatch;
+
+/// What [`crate::TypedEvent::Kite`] holds.
+pub type Event = KitePostback;
+
+/// Every Kite status (an open set) reads as a postback.
+pub fn route(_event_type: &str, payload: &str) -> Option<Result<Event, ModelMismatch>> {
+    Some(serde_json::from_str(payload).map_err(ModelMismatch::of("KitePostback")))
+}
+
+/// This provider's JSON Schema files.
+#[cfg(feature = "schema")]
+pub fn schemas() -> Vec<crate::schema::file::SchemaFile> {
+    use crate::schema::file::SchemaFile;
+    vec![SchemaFile::of::<KitePostback>("kite-postback.json")]
+}
+
 /// One order postback: sent on every order status change (partial fills and
 /// modifications arrive as `UPDATE`; duplicates of a status happen).
 ///

@@ -16,6 +16,25 @@ use crate::exact_decimal;
 #[cfg(feature = "schema")]
 use crate::exact_decimal::DecimalSchema;
 
+use crate::payload_error::ModelMismatch;
+
+/// What [`crate::TypedEvent::OneMetric`] holds.
+pub type Event = OneMetricEvent;
+
+/// Every documented `event_type.sub_type` pair reads as a [`OneMetricEvent`]; others have
+/// no model.
+pub fn route(event_type: &str, payload: &str) -> Option<Result<Event, ModelMismatch>> {
+    OneMetricEventKind::from_envelope_type(event_type)
+        .map(|_| serde_json::from_str(payload).map_err(ModelMismatch::of("OneMetricEvent")))
+}
+
+/// This provider's JSON Schema files.
+#[cfg(feature = "schema")]
+pub fn schemas() -> Vec<crate::schema::file::SchemaFile> {
+    use crate::schema::file::SchemaFile;
+    vec![SchemaFile::of::<OneMetricEvent>("onemetric-event.json")]
+}
+
 /// One event. Tolerant: unknown fields are ignored; `sub_type`, `details` and `user` may
 /// be absent or null (market and news alerts carry no user).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -14,6 +14,25 @@ use crate::exact_decimal;
 use crate::exact_decimal::DecimalSchema;
 use crate::raw_json::RawJson;
 
+use crate::payload_error::ModelMismatch;
+
+/// What [`crate::TypedEvent::SnapTrade`] holds.
+pub type Event = SnapTradeWebhook;
+
+/// Every documented `eventType` reads as a [`SnapTradeWebhook`]; others have no model.
+pub fn route(event_type: &str, payload: &str) -> Option<Result<Event, ModelMismatch>> {
+    KNOWN_EVENT_TYPES
+        .contains(&event_type)
+        .then(|| serde_json::from_str(payload).map_err(ModelMismatch::of("SnapTradeWebhook")))
+}
+
+/// This provider's JSON Schema files.
+#[cfg(feature = "schema")]
+pub fn schemas() -> Vec<crate::schema::file::SchemaFile> {
+    use crate::schema::file::SchemaFile;
+    vec![SchemaFile::of::<SnapTradeWebhook>("snaptrade-webhook.json")]
+}
+
 /// The `schemaVersion` of OAuth-app payloads.
 pub const OAUTH_SCHEMA_VERSION: &str = "oauth_v1";
 

@@ -15,6 +15,27 @@ use crate::exact_decimal;
 use crate::exact_decimal::DecimalSchema;
 use crate::raw_json::RawJson;
 
+use crate::payload_error::ModelMismatch;
+
+/// What [`crate::TypedEvent::Upvest`] holds.
+pub type Event = UpvestEvent;
+
+/// Every event of a category Upvest documents reads as an [`UpvestEvent`] (objects of
+/// unmodelled categories stay JSON text); other categories have no model.
+pub fn route(event_type: &str, payload: &str) -> Option<Result<Event, ModelMismatch>> {
+    match EventType::new(event_type).category() {
+        EventCategory::Other(_) => None,
+        _ => Some(serde_json::from_str(payload).map_err(ModelMismatch::of("UpvestEvent"))),
+    }
+}
+
+/// This provider's JSON Schema files.
+#[cfg(feature = "schema")]
+pub fn schemas() -> Vec<crate::schema::file::SchemaFile> {
+    use crate::schema::file::SchemaFile;
+    vec![SchemaFile::of::<UpvestEvent>("upvest-event.json")]
+}
+
 /// One event, with its `object` parsed by the event's category.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpvestEvent {

@@ -1,60 +1,36 @@
 //! brokerhooks: verified, deduplicated webhook intake for brokerage and investment
 //! platforms, on AWS Lambda.
 //!
-//! Where things live:
-//! - `providers::<name>` — each provider's verifier (bytes in, verdict out);
-//!   `providers::BuiltIn` and `providers::registry` — every built-in provider, by name and type.
-//! - `verification` — shared primitives: [`Verified`], freshness, constant-time compare,
-//!   signature bindings.
-//! - `pipeline` — admit → authenticate → bind → claim → send → complete → answer.
-//! - `answer`, `tally`, `limits`, `origin` — what the steps share (leaf modules).
-//! - `idempotency` — the claims of `brokerhooks-claims` plus signature bindings: store
-//!   trait, DynamoDB and in-memory implementations, how long items are kept.
-//! - `duplicate_keys`, `json_members`, `canonical_json` — reading JSON text exactly.
-//! - `queue` — queue trait, SQS and in-memory implementations.
-//! - `envelope` — what the pipeline writes to the queue; consumers read it as
-//!   [`Envelope`] from the `brokerhooks-models` crate.
-//! - `config`, `function`, `lambda_adapter`, `metrics` — running as a Lambda (JSON logs:
-//!   `brokerhooks-logging`).
+//! The crate is layered; each layer only uses the ones below it:
+//!
+//! - [`edge`] — the function's entry: the Lambda event in, once, as a request and a
+//!   deadline; the pipeline called once; its outcome out, once, as the HTTP answer, the
+//!   log line and the metrics.
+//! - [`pipeline`] — one delivery's path: admit → authenticate → bind → prepare → claim →
+//!   send → complete → outcome, over its ports (provider, claims store, queue, clock),
+//!   with in-memory fakes of each.
+//! - [`providers`] — each provider's verifier, pure (bytes in, verdict out), one folder
+//!   each; their registry (`BuiltIn`, `Receiver`), derived from the one list of
+//!   providers (`brokerhooks_models::providers!`); the primitives they share.
+//! - [`aws`] — the adapters: DynamoDB claims and bindings, the SQS queue, Secrets
+//!   Manager, and the SDK clients.
+//! - [`config`] — configuration read once at cold start: variables, settings, the AWS
+//!   retry budget, secret lists.
+//! - [`text`] — reading and writing JSON and timestamps exactly: content ids, repeated
+//!   keys, cutting members out, the characters SQS accepts, provider time formats.
 
-pub mod answer;
-pub mod aws_client;
-pub mod canonical_json;
-pub mod clock;
+pub mod aws;
 pub mod config;
-pub mod deadline;
-pub mod duplicate_keys;
-pub mod envelope;
-pub mod error;
-pub mod fallback;
-pub mod function;
-pub mod idempotency;
-pub mod json_members;
-pub mod lambda_adapter;
-pub mod limits;
-pub mod metrics;
-pub mod origin;
+pub mod edge;
 pub mod pipeline;
-pub mod provider;
 pub mod providers;
-pub mod queue;
-pub mod request;
-pub mod secret_list;
-pub mod sqs_text;
-pub mod tally;
-pub mod timestamps;
-pub mod verification;
+pub mod text;
 
-pub use answer::Answer;
-pub use envelope::Envelope;
-pub use error::WebhookError;
-pub use fallback::{Fallback, Fallbacks};
-pub use origin::Origin;
-pub use pipeline::Pipeline;
-pub use provider::{Provider, VerifyContext};
-pub use request::WebhookRequest;
-pub use tally::Tally;
-pub use verification::Verified;
+pub use edge::Answer;
+pub use pipeline::{
+    Envelope, Fallback, Fallbacks, Origin, Pipeline, Provider, Tally, Verified, VerifyContext,
+    WebhookError, WebhookRequest,
+};
 
 /// Re-exported so function binaries need no direct lambda_runtime dependency.
 pub use lambda_runtime;

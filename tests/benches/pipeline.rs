@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
-use brokerhooks::idempotency::MemoryStore;
+use brokerhooks::pipeline::ports::MemoryQueue;
+use brokerhooks::pipeline::ports::MemoryStore;
 use brokerhooks::providers::kite::checksum_hex;
 use brokerhooks::providers::{BuiltIn, ProviderVisitor};
-use brokerhooks::queue::MemoryQueue;
 use brokerhooks::{Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::replay::read_event_file;

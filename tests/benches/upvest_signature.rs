@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use brokerhooks::WebhookRequest;
+use brokerhooks::pipeline::FreshnessPolicy;
 use brokerhooks::providers::upvest::{
     TimePolicy, VERIFY_KEYS_VARIABLE, VerifyKeys, parse_signature_input, verify_message,
 };
-use brokerhooks::verification::FreshnessPolicy;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::replay::read_event_file;
 use criterion::{Criterion, criterion_group, criterion_main};

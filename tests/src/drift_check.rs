@@ -4,8 +4,8 @@
 //! attribute are the expected ones, counted as `unparsed` when it needed a fallback; its
 //! redelivery is a duplicate.
 
-use brokerhooks::idempotency::IdempotencyStore;
-use brokerhooks::queue::EventQueue;
+use brokerhooks::pipeline::ports::EventQueue;
+use brokerhooks::pipeline::ports::IdempotencyStore;
 use brokerhooks::{Pipeline, Provider, Tally, WebhookRequest};
 use serde_json::{Value, json};
 
@@ -57,8 +57,12 @@ pub async fn assert_delivered_once<P: Provider, S: IdempotencyStore, Q: EventQue
     );
 
     let tally = pipeline
-        .process(&drift.request)
+        .process(
+            &drift.request,
+            brokerhooks::pipeline::deadline::Deadline::without_lambda(),
+        )
         .await
+        .result
         .unwrap_or_else(|(e, _)| {
             panic!("{name}: {e}");
         });

@@ -346,7 +346,7 @@ pub fn test_settings(table: &str, queue_url: &str) -> brokerhooks::config::Pipel
 
 /// An emulator test's pipeline: the production adapters on a table and queue of its own.
 pub type EmulatorPipeline<P> =
-    brokerhooks::Pipeline<P, brokerhooks::idempotency::DynamoDbStore, brokerhooks::queue::SqsQueue>;
+    brokerhooks::Pipeline<P, brokerhooks::aws::DynamoDbStore, brokerhooks::aws::SqsQueue>;
 
 impl Emulator {
     /// `provider` on a fresh table and queue (FIFO or standard) with `settings`: the stack
@@ -368,13 +368,10 @@ impl Emulator {
         &self,
         table: &str,
         queue_url: &str,
-    ) -> (
-        brokerhooks::idempotency::DynamoDbStore,
-        brokerhooks::queue::SqsQueue,
-    ) {
+    ) -> (brokerhooks::aws::DynamoDbStore, brokerhooks::aws::SqsQueue) {
         (
-            brokerhooks::idempotency::DynamoDbStore::new(self.dynamodb.clone(), table),
-            brokerhooks::queue::SqsQueue::new(
+            brokerhooks::aws::DynamoDbStore::new(self.dynamodb.clone(), table),
+            brokerhooks::aws::SqsQueue::new(
                 self.sqs.clone(),
                 queue_url,
                 queue_url.ends_with(".fifo"),
@@ -408,11 +405,11 @@ pub async fn sdk_config_with_timeouts(
 }
 
 /// Like [`sdk_config`], with a function's AWS retry budget (`AWS_RETRY_SECONDS`) exactly
-/// as the functions configure it. Build clients with `brokerhooks::aws_client::
+/// as the functions configure it. Build clients with `brokerhooks::aws::
 /// {dynamodb_client, sqs_client}` to get the functions' retry partitions too.
 pub async fn sdk_config_with_budget(
     endpoint: &str,
-    budget: brokerhooks::aws_client::RetryBudget,
+    budget: brokerhooks::config::RetryBudget,
 ) -> aws_config::SdkConfig {
     budget.apply(emulator_loader(endpoint)).load().await
 }

@@ -6,9 +6,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
-use brokerhooks::idempotency::MemoryStore;
+use brokerhooks::pipeline::ports::MemoryStore;
+use brokerhooks::pipeline::ports::{MemoryQueue, SentMessage};
 use brokerhooks::providers::{ProviderVisitor, Receiver};
-use brokerhooks::queue::{MemoryQueue, SentMessage};
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
 
 /// What one delivery did: the answer and what it wrote.
@@ -117,7 +117,7 @@ async fn run<P: Provider>(
     let provider = P::from_config(config).expect("provider configuration");
     let mut pipeline = Pipeline::new(provider, store.clone(), queue.clone(), settings);
     if let Some(now) = now {
-        pipeline = pipeline.with_clock(brokerhooks::clock::ManualClock::new(now));
+        pipeline = pipeline.with_clock(brokerhooks::pipeline::ports::clock::ManualClock::new(now));
     }
     let mut handled = Vec::new();
     for request in requests {

@@ -13,7 +13,7 @@
 //! way, which moto does not do either.
 //!
 //! The character rule is written out here from SQS's documentation, independently of
-//! `brokerhooks::sqs_text`, so the two check each other.
+//! `brokerhooks::text::sqs_text`, so the two check each other.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

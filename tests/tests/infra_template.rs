@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 use std::time::Duration;
 
-use brokerhooks::aws_client::{MAX_AWS_RETRY_SECONDS, RetryBudget};
 use brokerhooks::config::{AWS_RETRY_SECONDS_VARIABLE, PIPELINE_VARIABLES};
-use brokerhooks::deadline::minimum_function_timeout;
+use brokerhooks::config::{MAX_AWS_RETRY_SECONDS, RetryBudget};
+use brokerhooks::pipeline::deadline::minimum_function_timeout;
 use brokerhooks::providers::Receiver;
 use brokerhooks_consumer::settings::CONSUMER_VARIABLES;
 use brokerhooks_testkit::local_stack::{
@@ -438,7 +438,7 @@ fn assert_own_keys_only(statement: &Value, name: &str) {
     // The keys the code uses for this provider: claims, signature bindings, the warm-up read.
     for key in [
         format!("{name}#some-event-id"),
-        brokerhooks::idempotency::binding_key(&prefix, &"0".repeat(64)),
+        brokerhooks::pipeline::ports::binding_key(&prefix, &"0".repeat(64)),
         format!("{name}#warm-up"),
     ] {
         assert!(key.starts_with(&prefix), "{key}");
@@ -475,9 +475,9 @@ fn assert_alarms(template: &Value, name: &str, prefix: &str) {
             && description.contains(&format!("Raise {prefix}RouteRateLimit")),
         "{name}: the 429 alarm says what a 429 costs and what to raise: {description}"
     );
-    // The EMF metric the pipeline writes per provider (brokerhooks::metrics).
+    // The EMF metric the pipeline writes per provider (brokerhooks::edge::metrics).
     let unparsed = &resource(template, &format!("{prefix}UnparsedAlarm"))["Properties"];
-    assert_eq!(unparsed["Namespace"], brokerhooks::metrics::NAMESPACE);
+    assert_eq!(unparsed["Namespace"], brokerhooks::edge::metrics::NAMESPACE);
     assert_eq!(unparsed["MetricName"], "unparsed");
     // A configured source's `provider` is its own name, set at run time: the generic
     // function's lines also carry function=generic, which its alarm watches.
@@ -628,7 +628,7 @@ fn every_function_times_out_after_its_aws_budget_and_before_its_claim_lease_ends
             "{name}"
         );
         // With the defaults, claim and send can each use their whole budget and the
-        // completion still has its reserve (the rule of brokerhooks::deadline).
+        // completion still has its reserve (the rule of brokerhooks::pipeline::deadline).
         let budget = RetryBudget::from_secs(number(&template, &retry, "Default"));
         assert!(
             minimum_function_timeout(budget)
@@ -825,7 +825,7 @@ fn the_dashboard_shows_every_outcome_latency_answers_and_the_queues() {
     let search = |dimension: &str, metric: &str, stat: &str| {
         format!(
             "SEARCH('{{{namespace},{dimension}}} MetricName=\"{metric}\"', '{stat}', 300)",
-            namespace = brokerhooks::metrics::NAMESPACE
+            namespace = brokerhooks::edge::metrics::NAMESPACE
         )
     };
     let mut expected: BTreeSet<String> =

@@ -15,10 +15,9 @@ async fn handle(record: &Record) -> Result<Handled, PayloadError> {
         TypedEvent::SnapTrade(_webhook) => {}
         TypedEvent::Upvest(_event) => {}
         TypedEvent::OneMetric(_event) => {}
-        // New provider types, `UNPARSED` events, unknown providers: logged and counted.
-        TypedEvent::UnknownType { .. }
-        | TypedEvent::Unparsed { .. }
-        | TypedEvent::UnknownProvider { .. } => return Ok(Handled::FollowUp),
+        // New provider types, `UNPARSED` events, unknown providers, and providers a later
+        // version of the models adds: logged and counted.
+        _ => return Ok(Handled::FollowUp),
     }
     Ok(Handled::Done)
 }

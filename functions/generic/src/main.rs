@@ -5,5 +5,5 @@ use brokerhooks::providers::generic::GenericProvider;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
-    brokerhooks::function::run::<GenericProvider>().await
+    brokerhooks::edge::run::<GenericProvider>().await
 }

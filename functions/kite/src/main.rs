@@ -5,5 +5,5 @@ use brokerhooks::providers::kite::KiteProvider;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
-    brokerhooks::function::run::<KiteProvider>().await
+    brokerhooks::edge::run::<KiteProvider>().await
 }

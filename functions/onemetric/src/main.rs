@@ -5,5 +5,5 @@ use brokerhooks::providers::onemetric::OneMetricProvider;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
-    brokerhooks::function::run::<OneMetricProvider>().await
+    brokerhooks::edge::run::<OneMetricProvider>().await
 }

@@ -5,5 +5,5 @@ use brokerhooks::providers::smallcase::SmallcaseProvider;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
-    brokerhooks::function::run::<SmallcaseProvider>().await
+    brokerhooks::edge::run::<SmallcaseProvider>().await
 }

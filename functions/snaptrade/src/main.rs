@@ -5,5 +5,5 @@ use brokerhooks::providers::snaptrade::SnapTradeProvider;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
-    brokerhooks::function::run::<SnapTradeProvider>().await
+    brokerhooks::edge::run::<SnapTradeProvider>().await
 }

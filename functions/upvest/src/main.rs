@@ -5,5 +5,5 @@ use brokerhooks::providers::upvest::UpvestProvider;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), brokerhooks::lambda_runtime::Error> {
-    brokerhooks::function::run::<UpvestProvider>().await
+    brokerhooks::edge::run::<UpvestProvider>().await
 }

@@ -18,6 +18,30 @@ pub use pending_actions::{
     FixAction, PendingActions, PendingActionsData, PendingInvestment, RebalanceAction, SipAction,
 };
 
+use crate::payload_error::ModelMismatch;
+
+/// What [`crate::TypedEvent::Smallcase`] holds.
+pub type Event = SmallcaseEvent;
+
+/// Each documented kind reads as its model; other `eventType`s have none.
+pub fn route(event_type: &str, payload: &str) -> Option<Result<Event, ModelMismatch>> {
+    SmallcaseEventKind::from_event_type(event_type).map(|kind| {
+        SmallcaseEvent::parse(kind, payload).map_err(ModelMismatch::of(kind.model_name()))
+    })
+}
+
+/// This provider's JSON Schema files, one per kind.
+#[cfg(feature = "schema")]
+pub fn schemas() -> Vec<crate::schema::file::SchemaFile> {
+    use crate::schema::file::SchemaFile;
+    vec![
+        SchemaFile::of::<OrderBatch>("smallcase-securities-order.json"),
+        SchemaFile::of::<HoldingsImport>("smallcase-holdings-import.json"),
+        SchemaFile::of::<MfHoldingsImport>("smallcase-mf-holdings-import.json"),
+        SchemaFile::of::<PendingActions>("smallcase-pending-actions.json"),
+    ]
+}
+
 /// A smallcase webhook of a known kind, parsed into its model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmallcaseEvent {

@@ -7,13 +7,17 @@ use time::macros::datetime;
 use sha2::Digest;
 
 use super::*;
-use crate::clock::ManualClock;
 use crate::config::{ConfigError, ConfigSource, PipelineSettings};
-use crate::fallback::{Fallback, Fallbacks};
-use crate::idempotency::{MemoryStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoredClaim};
-use crate::limits::MAX_EVENT_ID_BYTES;
-use crate::queue::MemoryQueue;
-use crate::verification::Verified;
+use crate::edge::Answer;
+use crate::pipeline::Verified;
+use crate::pipeline::deadline::Deadline;
+use crate::pipeline::fallback::{Fallback, Fallbacks};
+use crate::pipeline::limits::MAX_EVENT_ID_BYTES;
+use crate::pipeline::ports::MemoryQueue;
+use crate::pipeline::ports::clock::ManualClock;
+use crate::pipeline::ports::{Claim, ClaimStore, IdempotencyStore, new_claim_token};
+use crate::pipeline::ports::{MemoryStore, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoredClaim};
+use crate::pipeline::steps::bind::BOUND_TO_OTHER_KIND;
 
 /// A provider for pipeline tests: header `x-test-auth: ok` authenticates; the body is
 /// a JSON array of event ids. An id starting with `drift-` is drafted with a type fallback.
@@ -70,7 +74,7 @@ impl Provider for TestProvider {
                 let signed = request
                     .header("x-test-signed")
                     .unwrap_or("tuple".to_owned());
-                verified.with_binding(crate::verification::SignatureBinding::new(
+                verified.with_signed_reading(crate::pipeline::SignedReading::new(
                     signed.as_bytes(),
                     kind,
                     signed_at,
@@ -102,7 +106,7 @@ fn harness() -> Harness {
         claim_lease: Duration::from_secs(30),
         max_body_bytes: 1024,
         warm_connections: false,
-        aws_retry: crate::aws_client::RetryBudget::default(),
+        aws_retry: crate::config::RetryBudget::default(),
     };
     let pipeline = Pipeline::new(TestProvider, store.clone(), queue.clone(), settings)
         .with_clock(clock.clone());
@@ -168,7 +172,12 @@ async fn new_event_costs_three_calls_and_a_duplicate_one() {
 #[tokio::test]
 async fn a_fallback_is_delivered_counted_and_named_on_the_message() {
     let h = harness();
-    let (answer, tally) = match h.pipeline.process(&delivery(&["drift-1", "e2"])).await {
+    let (answer, tally) = match h
+        .pipeline
+        .process(&delivery(&["drift-1", "e2"]), Deadline::without_lambda())
+        .await
+        .result
+    {
         Ok(tally) => (200, tally),
         Err((error, tally)) => (error.status(), tally),
     };
@@ -177,7 +186,12 @@ async fn a_fallback_is_delivered_counted_and_named_on_the_message() {
     let fallbacks: Vec<Option<&str>> = messages.iter().map(|m| m.fallback.as_deref()).collect();
     assert_eq!(fallbacks, [Some("type"), None]);
     // A duplicate of the drifted event is not counted again.
-    let (_, tally) = match h.pipeline.process(&delivery(&["drift-1"])).await {
+    let (_, tally) = match h
+        .pipeline
+        .process(&delivery(&["drift-1"]), Deadline::without_lambda())
+        .await
+        .result
+    {
         Ok(tally) => (200, tally),
         Err((error, tally)) => (error.status(), tally),
     };
@@ -243,10 +257,10 @@ async fn a_failing_completion_is_retried_so_no_claim_is_left_in_progress() {
 async fn a_completion_that_outlasts_the_invocation_still_answers_200_in_time() {
     let h = harness();
     h.store.fail_next_completions(usize::MAX);
-    let mut request = delivery(&["e1"]);
-    let deadline = crate::deadline::Deadline::after(Duration::from_secs(4));
-    request.deadline = Some(deadline);
-    assert_eq!(h.pipeline.handle(&request).await, ok(1, 0));
+    let request = delivery(&["e1"]);
+    let deadline = crate::pipeline::deadline::Deadline::after(Duration::from_secs(4));
+    let outcome = h.pipeline.process(&request, deadline).await;
+    assert_eq!(crate::edge::answer::respond(&outcome), ok(1, 0));
     assert!(tokio::time::Instant::now() <= deadline.answer_by());
     // The message is on the queue; the claim is left to its lease (README, At-least-once corner).
     assert_eq!(h.queue.messages().len(), 1);
@@ -373,7 +387,7 @@ async fn a_signed_text_is_accepted_under_one_kind_only_and_the_other_writes_noth
     );
     assert_eq!(
         h.store.binding(&key),
-        Some(crate::idempotency::StoredBinding {
+        Some(crate::pipeline::ports::StoredBinding {
             kind: "ORDER".to_owned(),
             expires_at: T0.unix_timestamp() + 3600 + 300,
         })
@@ -432,8 +446,9 @@ async fn a_binding_write_that_fails_is_a_503_with_nothing_written() {
     h.store.set_unavailable(true);
     let (error, tally) = h
         .pipeline
-        .process(&bound(&["a1"], "ORDER"))
+        .process(&bound(&["a1"], "ORDER"), Deadline::without_lambda())
         .await
+        .result
         .unwrap_err();
     assert_eq!(error, WebhookError::Unavailable);
     assert_eq!(

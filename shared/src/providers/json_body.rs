@@ -3,7 +3,7 @@
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::error::WebhookError;
+use crate::pipeline::error::WebhookError;
 
 /// Parses the body as a JSON object (400 otherwise). `serde_json` limits nesting depth,
 /// so hostile nesting is a 400 too, not a stack overflow.

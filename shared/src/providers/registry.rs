@@ -1,19 +1,17 @@
-//! The registry of built-in providers: from a [`BuiltIn`] to its [`Provider`] type.
+//! The registry: from a [`BuiltIn`] to its [`Provider`] type, and every receiver
+//! function ([`Receiver`]: the built-in providers and `generic`).
 //!
-//! [`BuiltIn::visit`] is the one `match` from a name to a type. Everything that runs
-//! every provider (the testkit's in-memory pipeline, signers, storm and benchmarks, the
-//! template checks) iterates [`BuiltIn::ALL`] and visits, so a provider cannot be left
-//! out of one of them: a new variant does not compile until it has an arm here.
+//! Both come from the one list of providers (`brokerhooks_models::providers!`):
+//! [`BuiltIn::visit`] runs a visitor with `providers::<name>::Verifier`, and
+//! [`Receiver::ALL`] is every built-in provider then `generic`. Everything that runs every
+//! provider (the testkit's in-memory pipeline, signers, storm and benchmarks, the template
+//! checks) iterates one of them and visits, so no provider can be left out.
 
 use std::time::Duration;
 
-use super::builtin::BuiltIn;
-use super::kite::KiteProvider;
-use super::onemetric::OneMetricProvider;
-use super::smallcase::SmallcaseProvider;
-use super::snaptrade::SnapTradeProvider;
-use super::upvest::UpvestProvider;
-use crate::provider::Provider;
+use super::generic::{self, GenericProvider};
+use super::names::BuiltIn;
+use crate::pipeline::ports::provider::Provider;
 
 /// Code that runs for one provider type: `BuiltIn::visit` calls `visit::<P>()` with the
 /// provider's type.
@@ -52,18 +50,28 @@ impl ProviderVisitor for DefaultAwsRetrySeconds {
     }
 }
 
-impl BuiltIn {
-    /// Runs `visitor` with this provider's type.
-    pub fn visit<V: ProviderVisitor>(self, visitor: V) -> V::Output {
-        match self {
-            BuiltIn::Kite => visitor.visit::<KiteProvider>(),
-            BuiltIn::Smallcase => visitor.visit::<SmallcaseProvider>(),
-            BuiltIn::SnapTrade => visitor.visit::<SnapTradeProvider>(),
-            BuiltIn::Upvest => visitor.visit::<UpvestProvider>(),
-            BuiltIn::OneMetric => visitor.visit::<OneMetricProvider>(),
+macro_rules! registry {
+    ($($variant:ident => $name:ident),+ $(,)?) => {
+        impl BuiltIn {
+            /// Runs `visitor` with this provider's type (`providers::<name>::Verifier`).
+            pub fn visit<V: ProviderVisitor>(self, visitor: V) -> V::Output {
+                match self {
+                    $(BuiltIn::$variant => visitor.visit::<super::$name::Verifier>()),+
+                }
+            }
         }
-    }
 
+        impl Receiver {
+            /// Every receiver: the built-in providers in [`BuiltIn::ALL`]'s order, then
+            /// `generic`.
+            pub const ALL: [Receiver; [$(stringify!($name)),+].len() + 1] =
+                [$(Receiver::BuiltIn(BuiltIn::$variant)),+, Receiver::Generic];
+        }
+    };
+}
+brokerhooks_models::providers!(registry);
+
+impl BuiltIn {
     /// The variables (secrets included) the provider reads ([`Provider::VARIABLES`]).
     pub fn variables(self) -> &'static [&'static str] {
         self.visit(Variables)
@@ -77,6 +85,90 @@ impl BuiltIn {
     /// The provider's own AWS retry budget ([`Provider::DEFAULT_AWS_RETRY_SECONDS`]).
     pub fn default_aws_retry_seconds(self) -> u64 {
         self.visit(DefaultAwsRetrySeconds)
+    }
+}
+
+/// One receiver function: one per built-in provider ([`BuiltIn`]) and `generic`, which
+/// serves every configured source. What concerns functions rather than providers iterates
+/// [`Receiver::ALL`]: `functions/<name>`, the template's function loop, its routes and
+/// `dynamodb:LeadingKeys`, the local stack's samples and replay. What only a built-in
+/// provider has (its signer and fixtures, the AWS-call counts, the benches) iterates
+/// [`BuiltIn::ALL`]; `generic` has per-scheme counterparts instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Receiver {
+    BuiltIn(BuiltIn),
+    /// Configured sources (`providers::generic`).
+    Generic,
+}
+
+impl Receiver {
+    /// The function's name ([`Provider::NAME`](crate::pipeline::ports::provider::Provider::NAME)): its `functions/<name>` binary,
+    /// `events/<name>` samples and the prefix of every table key it writes.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Receiver::BuiltIn(provider) => provider.name(),
+            Receiver::Generic => generic::NAME,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Receiver::ALL
+            .into_iter()
+            .find(|receiver| receiver.name() == name)
+    }
+
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Receiver::ALL.into_iter().map(Receiver::name)
+    }
+
+    /// The API route's path: `/webhooks/<name>`, or for `generic`
+    /// `/webhooks/generic/{source}` (one route, the source a path parameter).
+    pub fn route_path(self) -> String {
+        match self {
+            Receiver::BuiltIn(provider) => format!("/webhooks/{}", provider.name()),
+            Receiver::Generic => format!("/webhooks/{}/{{source}}", generic::NAME),
+        }
+    }
+
+    /// The `dynamodb:LeadingKeys` pattern the function's role is confined to:
+    /// `<name>#*` (a configured source's keys are `generic#<source>#…`).
+    pub fn leading_keys(self) -> String {
+        format!("{}#*", self.name())
+    }
+
+    /// Runs `visitor` with this receiver's provider type.
+    pub fn visit<V: ProviderVisitor>(self, visitor: V) -> V::Output {
+        match self {
+            Receiver::BuiltIn(provider) => provider.visit(visitor),
+            Receiver::Generic => visitor.visit::<GenericProvider>(),
+        }
+    }
+
+    /// The variables (secrets included) the function reads ([`Provider::VARIABLES`](crate::pipeline::ports::provider::Provider::VARIABLES)).
+    pub fn variables(self) -> &'static [&'static str] {
+        self.visit(Variables)
+    }
+
+    /// The function's own age window ([`Provider::DEFAULT_MAX_EVENT_AGE`](crate::pipeline::ports::provider::Provider::DEFAULT_MAX_EVENT_AGE)).
+    pub fn default_max_event_age(self) -> Duration {
+        self.visit(DefaultMaxEventAge)
+    }
+
+    /// The function's own AWS retry budget ([`Provider::DEFAULT_AWS_RETRY_SECONDS`](crate::pipeline::ports::provider::Provider::DEFAULT_AWS_RETRY_SECONDS)).
+    pub fn default_aws_retry_seconds(self) -> u64 {
+        self.visit(DefaultAwsRetrySeconds)
+    }
+}
+
+impl From<BuiltIn> for Receiver {
+    fn from(provider: BuiltIn) -> Self {
+        Receiver::BuiltIn(provider)
+    }
+}
+
+impl std::fmt::Display for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -162,5 +254,44 @@ mod tests {
                 ("onemetric", 5),
             ]
         );
+    }
+
+    #[test]
+    fn every_built_in_provider_then_generic_each_with_its_type() {
+        let built_in: Vec<Receiver> = BuiltIn::ALL.into_iter().map(Receiver::from).collect();
+        assert_eq!(Receiver::ALL[..5], built_in[..]);
+        assert_eq!(Receiver::ALL[5], Receiver::Generic);
+        for receiver in Receiver::ALL {
+            assert_eq!(receiver.visit(Name), receiver.name());
+            assert_eq!(Receiver::from_name(receiver.name()), Some(receiver));
+        }
+        assert_eq!(Receiver::from_name("acme"), None);
+    }
+
+    #[test]
+    fn generic_has_one_route_with_the_source_as_a_parameter_and_its_own_keys() {
+        assert_eq!(
+            Receiver::ALL.map(Receiver::route_path),
+            [
+                "/webhooks/kite",
+                "/webhooks/smallcase",
+                "/webhooks/snaptrade",
+                "/webhooks/upvest",
+                "/webhooks/onemetric",
+                "/webhooks/generic/{source}",
+            ]
+        );
+        assert_eq!(Receiver::Generic.leading_keys(), "generic#*");
+        assert_eq!(Receiver::Generic.variables(), ["GENERIC_SOURCES"]);
+    }
+
+    /// Each source's tolerance is minutes; the function's window only caps it, at a day,
+    /// within the default dedupe TTL (so claims outlive every accepted signed time).
+    #[test]
+    fn generic_caps_configured_tolerances_at_a_day() {
+        let window = Receiver::Generic.default_max_event_age();
+        assert_eq!(window, Duration::from_secs(86_400));
+        assert!(window > generic::DEFAULT_TOLERANCE);
+        assert!(window <= Duration::from_secs(crate::config::DEFAULT_DEDUPE_TTL_SECONDS));
     }
 }

@@ -138,7 +138,7 @@ pub fn sign(template: &Value, secrets: &LocalSecrets) -> Result<Delivery, String
 mod tests {
     use super::*;
     use brokerhooks::VerifyContext;
-    use brokerhooks::verification::FreshnessPolicy;
+    use brokerhooks::pipeline::FreshnessPolicy;
     use serde_json::json;
 
     /// Every local source's signed delivery is what its verifier accepts.

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use brokerhooks::providers::upvest::{
     VERIFY_KEYS_VARIABLE, digest_header, header_components, signature_base,
 };
-use brokerhooks::timestamps::parse_rfc3339;
+use brokerhooks::text::timestamps::parse_rfc3339;
 
 use crate::api_gateway_event::Delivery;
 use crate::local_secrets::{LocalSecrets, repo_root};

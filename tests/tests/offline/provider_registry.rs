@@ -60,9 +60,11 @@ impl ProviderVisitor for TypeName {
 
 #[test]
 fn each_provider_module_is_in_the_registry() {
-    // `generic/` verifies the configured sources, not one provider.
+    // `generic/` verifies the configured sources, not one provider; `verification/` holds
+    // what the verifiers share.
     let mut modules = entries(&repo_root().join("shared/src/providers"), None);
     assert!(modules.remove("generic"));
+    assert!(modules.remove("verification"));
     assert_eq!(modules, registry_names());
 }
 
@@ -78,7 +80,7 @@ fn each_provider_has_a_function_crate_that_runs_its_type() {
             "functions/{provider}/Cargo.toml names the package {provider}"
         );
         let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
-        let run = format!("function::run::<{}>()", provider.visit(TypeName));
+        let run = format!("edge::run::<{}>()", provider.visit(TypeName));
         assert!(
             main.contains(&run),
             "functions/{provider}/src/main.rs: {run}"

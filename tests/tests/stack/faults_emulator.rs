@@ -9,14 +9,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use brokerhooks::aws_client::{RetryBudget, dynamodb_client, sqs_client};
+use brokerhooks::aws::DynamoDbStore;
+use brokerhooks::aws::SqsQueue;
+use brokerhooks::aws::{dynamodb_client, sqs_client};
+use brokerhooks::config::RetryBudget;
+use brokerhooks::config::secret_list::SecretList;
 use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
-use brokerhooks::deadline::Deadline;
-use brokerhooks::envelope::OutgoingMessage;
-use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
+use brokerhooks::edge::answer::respond;
+use brokerhooks::pipeline::deadline::Deadline;
+use brokerhooks::pipeline::envelope::OutgoingMessage;
+use brokerhooks::pipeline::ports::STATUS_ENQUEUED;
+use brokerhooks::pipeline::ports::{EventQueue, QueueError};
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
-use brokerhooks::queue::{EventQueue, QueueError, SqsQueue};
-use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::answers::accepted;
 use brokerhooks_testkit::emulator::{Emulator, address_of, sdk_config_with_budget};
@@ -72,9 +76,8 @@ async fn faults_an_outage_and_a_restart_lose_nothing_and_accept_nothing_twice() 
             ("CLAIM_LEASE_SECONDS", CLAIM_LEASE_SECONDS),
             ("AWS_RETRY_SECONDS", AWS_RETRY_SECONDS),
         ]);
-        let aws =
-            AwsSettings::from_config(&config, brokerhooks::aws_client::DEFAULT_AWS_RETRY_SECONDS)
-                .unwrap();
+        let aws = AwsSettings::from_config(&config, brokerhooks::config::DEFAULT_AWS_RETRY_SECONDS)
+            .unwrap();
         PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
     }
     .unwrap();
@@ -116,13 +119,13 @@ async fn faults_an_outage_and_a_restart_lose_nothing_and_accept_nothing_twice() 
                     // Take the lock only to pop: a `while let` would hold it for the whole body.
                     let next = work.lock().await.pop();
                     let Some((index, body)) = next else { break };
-                    let mut request = WebhookRequest::post("/webhooks/kite", body);
+                    let request = WebhookRequest::post("/webhooks/kite", body);
                     let first_try = std::time::Instant::now();
                     let mut attempts = 0;
                     loop {
                         attempts += 1;
-                        request.deadline = Some(Deadline::after(FUNCTION_TIMEOUT));
-                        let answer = pipeline.handle(&request).await;
+                        let deadline = Deadline::after(FUNCTION_TIMEOUT);
+                        let answer = respond(&pipeline.process(&request, deadline).await);
                         {
                             let mut seen = seen.lock().await;
                             *seen.statuses.entry(answer.status).or_default() += 1;
@@ -279,9 +282,8 @@ async fn a_four_second_outage_after_the_send_leaves_no_claim_in_progress() {
             ("MAX_EVENT_AGE_SECONDS", "0"),
             ("AWS_RETRY_SECONDS", "3"),
         ]);
-        let aws =
-            AwsSettings::from_config(&config, brokerhooks::aws_client::DEFAULT_AWS_RETRY_SECONDS)
-                .unwrap();
+        let aws = AwsSettings::from_config(&config, brokerhooks::config::DEFAULT_AWS_RETRY_SECONDS)
+            .unwrap();
         PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
     }
     .unwrap();
@@ -298,9 +300,12 @@ async fn a_four_second_outage_after_the_send_leaves_no_claim_in_progress() {
         settings,
     );
 
-    let mut request = WebhookRequest::post("/webhooks/kite", postback(1));
-    request.deadline = Some(Deadline::after(Duration::from_secs(15)));
-    assert_eq!(pipeline.handle(&request).await, accepted(1, 0));
+    let request = WebhookRequest::post("/webhooks/kite", postback(1));
+    let deadline = Deadline::after(Duration::from_secs(15));
+    assert_eq!(
+        respond(&pipeline.process(&request, deadline).await),
+        accepted(1, 0)
+    );
 
     assert!(
         dynamodb.counts().refused.load(Ordering::SeqCst) > 0,

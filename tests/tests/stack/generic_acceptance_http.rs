@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use brokerhooks::canonical_json::content_id;
 use brokerhooks::providers::generic::SOURCES_VARIABLE;
+use brokerhooks::text::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::E2eStack;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};

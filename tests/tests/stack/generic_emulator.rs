@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use brokerhooks::clock::ManualClock;
 use brokerhooks::config::ConfigSource;
-use brokerhooks::function::FunctionService;
-use brokerhooks::idempotency::STATUS_ENQUEUED;
-use brokerhooks::idempotency::retention::kept_until;
+use brokerhooks::edge::function::FunctionService;
+use brokerhooks::pipeline::ports::STATUS_ENQUEUED;
+use brokerhooks::pipeline::ports::clock::ManualClock;
+use brokerhooks::pipeline::retention::kept_until;
 use brokerhooks::providers::generic::{GenericProvider, SOURCES_VARIABLE, Sources};
 use brokerhooks::{Answer, Provider};
 use brokerhooks_testkit::answers::{accepted, refused};
@@ -120,7 +120,7 @@ fn cases() -> Vec<Case> {
         Case {
             source: "kyc-vendor",
             delivery: sign("kyc-vendor", &kyc, ""),
-            id: brokerhooks::canonical_json::content_id(&kyc),
+            id: brokerhooks::text::canonical_json::content_id(&kyc),
             body: kyc,
             event_type: "kyc.approved",
             subject: "981",

@@ -2,8 +2,8 @@
 //! sources document (`GENERIC_SOURCES` in events/local.env: one source per scheme and
 //! `broken-source`, an invalid entry), real HTTP requests, the emulator's table and queue.
 
-use brokerhooks::canonical_json::content_id;
-use brokerhooks::idempotency::STATUS_ENQUEUED;
+use brokerhooks::pipeline::ports::STATUS_ENQUEUED;
+use brokerhooks::text::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::E2eStack;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};

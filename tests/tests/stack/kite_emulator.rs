@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use brokerhooks::canonical_json::content_id;
+use brokerhooks::aws::SqsQueue;
 use brokerhooks::config::ConfigSource;
-use brokerhooks::function::FunctionService;
+use brokerhooks::config::secret_list::SecretList;
+use brokerhooks::edge::function::FunctionService;
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
-use brokerhooks::queue::SqsQueue;
-use brokerhooks::secret_list::SecretList;
+use brokerhooks::text::canonical_json::content_id;
 use brokerhooks::{Answer, Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::answers::accepted;
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};

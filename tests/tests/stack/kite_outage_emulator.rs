@@ -8,13 +8,15 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use brokerhooks::aws_client::{dynamodb_client, sqs_client};
+use brokerhooks::aws::DynamoDbStore;
+use brokerhooks::aws::SqsQueue;
+use brokerhooks::aws::{dynamodb_client, sqs_client};
+use brokerhooks::config::secret_list::SecretList;
 use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
-use brokerhooks::deadline::{Deadline, minimum_function_timeout};
-use brokerhooks::idempotency::{DynamoDbStore, STATUS_ENQUEUED};
+use brokerhooks::edge::answer::respond;
+use brokerhooks::pipeline::deadline::{Deadline, minimum_function_timeout};
+use brokerhooks::pipeline::ports::STATUS_ENQUEUED;
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
-use brokerhooks::queue::SqsQueue;
-use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::emulator::{Emulator, address_of, sdk_config_with_budget};
@@ -68,9 +70,8 @@ async fn a_postback_sent_once_rides_out_eight_seconds_of_sqs_refusing() {
             ("MAX_EVENT_AGE_SECONDS", "0"),
             ("AWS_RETRY_SECONDS", retry.as_str()),
         ]);
-        let aws =
-            AwsSettings::from_config(&config, brokerhooks::aws_client::DEFAULT_AWS_RETRY_SECONDS)
-                .unwrap();
+        let aws = AwsSettings::from_config(&config, brokerhooks::config::DEFAULT_AWS_RETRY_SECONDS)
+            .unwrap();
         PipelineSettings::from_config(&config, aws, KiteProvider::DEFAULT_MAX_EVENT_AGE)
     }
     .unwrap();
@@ -88,16 +89,16 @@ async fn a_postback_sent_once_rides_out_eight_seconds_of_sqs_refusing() {
         SqsQueue::new(sqs_client(&to_sqs), &queue, true),
         settings,
     );
-    let deliver = |payload: &Value| {
-        let mut request = WebhookRequest::post("/webhooks/kite", payload.to_string());
-        request.deadline = Some(Deadline::after(function_timeout));
-        request
+    let deliver = |payload: &Value| WebhookRequest::post("/webhooks/kite", payload.to_string());
+    // Each delivery with the function's deadline, answered as the function answers it.
+    let handle = async |request: &WebhookRequest| {
+        respond(&pipeline.process(request, Deadline::after(function_timeout)).await)
     };
 
     // An outage longer than the budget: these deliveries fail (503, claims released).
     sqs.set_paused(true);
     let failed: Vec<_> = (0..3).map(|n| deliver(&postback(n))).collect();
-    let answers = join_all(failed.iter().map(|request| pipeline.handle(request))).await;
+    let answers = join_all(failed.iter().map(&handle)).await;
     sqs.set_paused(false);
     let unavailable = refused(503, "storage or queue unavailable; retry later");
     assert_eq!(answers, vec![unavailable; 3]);
@@ -110,7 +111,7 @@ async fn a_postback_sent_once_rides_out_eight_seconds_of_sqs_refusing() {
     let payload = postback(100);
     let refused_before = sqs.counts().refused.load(Ordering::SeqCst);
     let outage = sqs.outage(SQS_OUTAGE);
-    let answer = pipeline.handle(&deliver(&payload)).await;
+    let answer = handle(&deliver(&payload)).await;
     outage.await.unwrap();
     assert_eq!(answer, accepted(1, 0));
     let refused_during = sqs.counts().refused.load(Ordering::SeqCst) - refused_before;

@@ -7,8 +7,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use brokerhooks::config::ConfigSource;
-use brokerhooks::function::FunctionService;
-use brokerhooks::lambda_adapter::HttpResponse;
+use brokerhooks::edge::function::FunctionService;
+use brokerhooks::edge::lambda_event::HttpResponse;
 use brokerhooks::providers::kite::{KiteProvider, SECRET_VARIABLE};
 use brokerhooks_testkit::emulator::Emulator;
 use brokerhooks_testkit::signers::kite;

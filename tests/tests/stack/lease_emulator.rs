@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use brokerhooks::clock::ManualClock;
-use brokerhooks::idempotency::{Claim, ClaimStore, IdempotencyStore};
+use brokerhooks::config::secret_list::SecretList;
+use brokerhooks::pipeline::ports::clock::ManualClock;
+use brokerhooks::pipeline::ports::{Claim, ClaimStore, IdempotencyStore};
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
-use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Answer, Pipeline, WebhookRequest};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ async fn a_claim_whose_invocation_died_is_taken_over_after_its_lease() {
     .with_clock(clock.clone());
     let body = json!({"order_id": "1", "order_timestamp": "2026-11-22 15:00:00", "status": "COMPLETE",
                       "checksum": checksum_hex("1", "2026-11-22 15:00:00", "s")});
-    let id = brokerhooks::canonical_json::content_id(&body);
+    let id = brokerhooks::text::canonical_json::content_id(&body);
 
     // The invocation that died: it claimed the event (lease 30 s) and never completed.
     let now = clock_now(&clock);
@@ -43,7 +43,7 @@ async fn a_claim_whose_invocation_died_is_taken_over_after_its_lease() {
     };
     assert_eq!(
         store.claims().claim(&dead).await.unwrap(),
-        brokerhooks::idempotency::ClaimOutcome::Claimed
+        brokerhooks::pipeline::ports::ClaimOutcome::Claimed
     );
 
     let request = WebhookRequest::post("/webhooks/kite", body.to_string());
@@ -82,6 +82,6 @@ async fn a_claim_whose_invocation_died_is_taken_over_after_its_lease() {
 }
 
 fn clock_now(clock: &ManualClock) -> i64 {
-    use brokerhooks::clock::Clock;
+    use brokerhooks::pipeline::ports::clock::Clock;
     clock.now().unix_timestamp()
 }

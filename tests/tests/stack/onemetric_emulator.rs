@@ -1,11 +1,11 @@
 //! OneMetric webhooks through the real pipeline, DynamoDB and SQS adapters and AWS SDK,
 //! against the local emulator the test command starts.
 
-use brokerhooks::canonical_json::content_id;
+use brokerhooks::config::secret_list::SecretList;
 use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
-use brokerhooks::function::FunctionService;
+use brokerhooks::edge::function::FunctionService;
 use brokerhooks::providers::onemetric::{IpAllowlist, OneMetricProvider};
-use brokerhooks::secret_list::SecretList;
+use brokerhooks::text::canonical_json::content_id;
 use brokerhooks::{Envelope, Provider, WebhookRequest};
 use brokerhooks_models::onemetric::OneMetricEvent;
 use brokerhooks_testkit::answers::{accepted, refused};
@@ -77,9 +77,8 @@ fn default_settings(table: &str, queue_url: &str) -> PipelineSettings {
     {
         let config =
             ConfigSource::from_pairs([("EVENTS_TABLE", table), ("EVENTS_QUEUE_URL", queue_url)]);
-        let aws =
-            AwsSettings::from_config(&config, brokerhooks::aws_client::DEFAULT_AWS_RETRY_SECONDS)
-                .unwrap();
+        let aws = AwsSettings::from_config(&config, brokerhooks::config::DEFAULT_AWS_RETRY_SECONDS)
+            .unwrap();
         PipelineSettings::from_config(&config, aws, OneMetricProvider::DEFAULT_MAX_EVENT_AGE)
     }
     .unwrap()

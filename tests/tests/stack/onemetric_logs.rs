@@ -4,8 +4,8 @@
 //! tests running in parallel threads without a subscriber can hide this test's
 //! `delivery not accepted` lines from its thread-local capture.
 
+use brokerhooks::config::secret_list::SecretList;
 use brokerhooks::providers::onemetric::OneMetricProvider;
-use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Pipeline, WebhookRequest};
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::local_secrets::repo_root;

@@ -3,11 +3,11 @@
 //! payloads (events/smallcase/payloads), signed with a test secret.
 
 use brokerhooks::WebhookRequest;
-use brokerhooks::canonical_json::content_id;
 use brokerhooks::config::ConfigSource;
-use brokerhooks::function::FunctionService;
+use brokerhooks::config::secret_list::SecretList;
+use brokerhooks::edge::function::FunctionService;
 use brokerhooks::providers::smallcase::{SmallcaseProvider, checksum_hex};
-use brokerhooks::secret_list::SecretList;
+use brokerhooks::text::canonical_json::content_id;
 use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
 use brokerhooks_testkit::emulator::{Emulator, EmulatorPipeline, test_settings};
@@ -560,7 +560,7 @@ async fn two_kinds_of_one_checksum_at_once_bind_one_and_refuse_the_other() {
 fn signed_aged(name: &str, age: time::Duration) -> Value {
     let mut body = template(name);
     let at = time::OffsetDateTime::now_utc() - age;
-    body["timestamp"] = json!(brokerhooks::timestamps::format_rfc3339(
+    body["timestamp"] = json!(brokerhooks::text::timestamps::format_rfc3339(
         at.replace_nanosecond(at.millisecond() as u32 * 1_000_000)
             .unwrap()
     ));

@@ -1,8 +1,8 @@
 //! End to end: the `smallcase` function served by `cargo lambda watch`, real HTTP
 //! requests, the emulator's table and queue.
 
-use brokerhooks::canonical_json::content_id;
 use brokerhooks::providers::BuiltIn;
+use brokerhooks::text::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};

@@ -1,11 +1,11 @@
 //! SnapTrade webhooks through the real pipeline, DynamoDB and SQS adapters and AWS SDK,
 //! against the local emulator the test command starts.
 
-use brokerhooks::canonical_json::content_id;
 use brokerhooks::config::ConfigSource;
-use brokerhooks::function::FunctionService;
+use brokerhooks::config::secret_list::SecretList;
+use brokerhooks::edge::function::FunctionService;
 use brokerhooks::providers::snaptrade::{SnapTradeProvider, canonical_form, signature_base64};
-use brokerhooks::secret_list::SecretList;
+use brokerhooks::text::canonical_json::content_id;
 use brokerhooks::{Envelope, Provider, WebhookRequest};
 use brokerhooks_models::snaptrade::{SnapTradeEvent, SnapTradeWebhook};
 use brokerhooks_testkit::answers::{accepted, refused};
@@ -457,7 +457,7 @@ async fn the_production_window_refuses_two_days_and_accepts_three_hours() {
     let aged = |age: time::Duration, id: &str| {
         let mut body = payload("ACCOUNT_HOLDINGS_UPDATED");
         body["webhookId"] = json!(id);
-        body["eventTimestamp"] = json!(brokerhooks::timestamps::format_rfc3339(
+        body["eventTimestamp"] = json!(brokerhooks::text::timestamps::format_rfc3339(
             time::OffsetDateTime::now_utc() - age
         ));
         raw_signed(&body.to_string())

@@ -8,11 +8,12 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use brokerhooks::aws_client::{RetryBudget, sqs_client};
+use brokerhooks::aws::SqsQueue;
+use brokerhooks::aws::sqs_client;
+use brokerhooks::config::RetryBudget;
+use brokerhooks::config::secret_list::SecretList;
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
 use brokerhooks::providers::upvest::{UpvestProvider, VERIFY_KEYS_VARIABLE, VerifyKeys};
-use brokerhooks::queue::SqsQueue;
-use brokerhooks::secret_list::SecretList;
 use brokerhooks::{Pipeline, Provider, WebhookRequest};
 use brokerhooks_testkit::answers::accepted;
 use brokerhooks_testkit::emulator::{
@@ -58,7 +59,7 @@ impl Stack {
     fn pipeline<P: Provider>(
         &self,
         provider: P,
-    ) -> Pipeline<P, brokerhooks::idempotency::DynamoDbStore, SqsQueue> {
+    ) -> Pipeline<P, brokerhooks::aws::DynamoDbStore, SqsQueue> {
         let (store, _) = self.emulator.adapters(&self.table, &self.queue);
         let queue = SqsQueue::new(self.guarded.clone(), &self.queue, true);
         Pipeline::new(

@@ -8,16 +8,17 @@ use aws_sdk_sqs::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_sqs::config::{ConfigBag, Intercept};
 use aws_sdk_sqs::operation::send_message::SendMessageInput;
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchInput;
-use brokerhooks::canonical_json::content_id;
-use brokerhooks::clock::ManualClock;
+use brokerhooks::aws::DynamoDbStore;
+use brokerhooks::aws::SqsQueue;
 use brokerhooks::config::ConfigSource;
-use brokerhooks::envelope::OutgoingMessage;
-use brokerhooks::function::FunctionService;
-use brokerhooks::idempotency::DynamoDbStore;
+use brokerhooks::edge::function::FunctionService;
+use brokerhooks::pipeline::envelope::OutgoingMessage;
+use brokerhooks::pipeline::ports::clock::ManualClock;
+use brokerhooks::pipeline::ports::{EventQueue, QueueError};
 use brokerhooks::providers::upvest::{
     UpvestProvider, VERIFY_KEYS_VARIABLE, VerifyKeys, WebhookSubscriptions, digest_header,
 };
-use brokerhooks::queue::{EventQueue, QueueError, SqsQueue};
+use brokerhooks::text::canonical_json::content_id;
 use brokerhooks::{Answer, Pipeline, WebhookRequest};
 use brokerhooks_models::upvest::UpvestEvent;
 use brokerhooks_testkit::answers::{accepted, refused};
@@ -371,8 +372,12 @@ async fn events_with_unreadable_fields_are_enqueued_with_fallbacks_and_the_batch
     let before = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     let tally = stack
         .pipeline()
-        .process(&delivery.to_request())
+        .process(
+            &delivery.to_request(),
+            brokerhooks::pipeline::deadline::Deadline::without_lambda(),
+        )
         .await
+        .result
         .unwrap();
     assert_eq!(
         (tally.accepted, tally.duplicates, tally.unparsed),

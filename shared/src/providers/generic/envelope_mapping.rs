@@ -15,14 +15,14 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::config_object::{ConfigObject, FieldError};
-use crate::canonical_json::content_id;
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
-use crate::limits::is_usable_event_id;
-use crate::provider::VerifyContext;
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
+use crate::pipeline::limits::is_usable_event_id;
+use crate::pipeline::ports::provider::VerifyContext;
 use crate::providers::json_body::raw_payload;
-use crate::timestamps::{in_utc, parse_rfc3339};
+use crate::text::canonical_json::content_id;
+use crate::text::timestamps::{in_utc, parse_rfc3339};
 
 /// A syntactically valid JSON pointer: empty (the whole body) or `/`-separated tokens in
 /// which `~` appears only as `~0` or `~1`.

@@ -22,10 +22,10 @@ use super::mac::{MacAlgorithm, any_equal};
 use super::scheme::Authenticated;
 use super::standard_webhooks::DEFAULT_TOLERANCE;
 use super::timestamp_window::{check_window, parse_unix_seconds};
-use crate::error::WebhookError;
-use crate::provider::VerifyContext;
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
+use crate::config::secret_list::SecretList;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::ports::provider::VerifyContext;
+use crate::pipeline::request::WebhookRequest;
 
 /// How the signature is written in the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha512};
 
-use crate::verification::bytes_equal;
+use crate::providers::verification::bytes_equal;
 
 /// The hash under the HMAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,12 +7,12 @@ use super::VARIABLES;
 use super::source_name::source_in_path;
 use super::sources::Sources;
 use crate::config::{ConfigError, ConfigSource};
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::origin::Origin;
-use crate::provider::{Provider, VerifyContext};
-use crate::request::WebhookRequest;
-use crate::verification::Verified;
+use crate::pipeline::Verified;
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::origin::Origin;
+use crate::pipeline::ports::provider::{Provider, VerifyContext};
+use crate::pipeline::request::WebhookRequest;
 
 /// The function's name: its `functions/generic` binary, the `generic#` prefix of every
 /// table key it writes (`generic#<source>#<id>`, the IAM `dynamodb:LeadingKeys` of

@@ -4,10 +4,10 @@ use super::config_object::{ConfigObject, FieldError};
 use super::hmac_signature::HmacSignature;
 use super::standard_webhooks::StandardWebhooks;
 use super::url_token::UrlToken;
-use crate::error::WebhookError;
-use crate::provider::VerifyContext;
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
+use crate::config::secret_list::SecretList;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::ports::provider::VerifyContext;
+use crate::pipeline::request::WebhookRequest;
 use time::OffsetDateTime;
 
 /// The shortest HMAC key accepted (`hmac` secrets, Standard Webhooks keys). Standard

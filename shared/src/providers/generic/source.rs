@@ -7,12 +7,12 @@ use super::config_object::{ConfigObject, FieldError};
 use super::envelope_mapping::EnvelopeMapping;
 use super::scheme::Scheme;
 use super::source_name::{check_source_name, source_path};
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::provider::VerifyContext;
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
-use crate::verification::Verified;
+use crate::config::secret_list::SecretList;
+use crate::pipeline::Verified;
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::ports::provider::VerifyContext;
+use crate::pipeline::request::WebhookRequest;
 
 /// A source whose entry is valid. `Debug` never prints a secret.
 #[derive(Debug, Clone)]

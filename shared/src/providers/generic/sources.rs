@@ -7,7 +7,7 @@ use super::config_object::{ConfigObject, FieldError};
 use super::source::Source;
 use super::unique_keys::parse_unique_keys;
 use crate::config::{ConfigError, ConfigSource};
-use crate::error::WebhookError;
+use crate::pipeline::error::WebhookError;
 
 /// Why the whole document is refused (the function then refuses to serve): where, and
 /// what is wrong, never a value.

@@ -27,10 +27,10 @@ use super::config_object::{ConfigObject, FieldError};
 use super::mac::{MacAlgorithm, any_equal};
 use super::scheme::{Authenticated, MIN_KEY_BYTES};
 use super::timestamp_window::{check_window, parse_unix_seconds};
-use crate::error::WebhookError;
-use crate::provider::VerifyContext;
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
+use crate::config::secret_list::SecretList;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::ports::provider::VerifyContext;
+use crate::pipeline::request::WebhookRequest;
 
 /// What identifies a Standard Webhooks signing secret.
 pub const SECRET_PREFIX: &str = "whsec_";

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::error::WebhookError;
-use crate::provider::VerifyContext;
-use crate::verification::FreshnessPolicy;
+use crate::pipeline::FreshnessPolicy;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::ports::provider::VerifyContext;
 
 /// Longest accepted timestamp text: ten digits reach the year 2286.
 const MAX_DIGITS: usize = 12;

@@ -9,10 +9,10 @@
 
 use super::config_object::{ConfigObject, FieldError};
 use super::scheme::Authenticated;
-use crate::error::WebhookError;
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
-use crate::verification::matching_token;
+use crate::config::secret_list::SecretList;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::request::WebhookRequest;
+use crate::providers::verification::matching_token;
 
 /// The query parameter that carries the token unless configured otherwise.
 pub const DEFAULT_TOKEN_PARAMETER: &str = "token";

@@ -1,6 +1,6 @@
 use sha2::{Digest, Sha256};
 
-use crate::verification::hex_digest_equal;
+use crate::providers::verification::hex_digest_equal;
 
 fn digest(order_id: &str, order_timestamp: &str, api_secret: &str) -> [u8; 32] {
     let mut hasher = Sha256::new();

@@ -7,7 +7,7 @@
 //!
 //! Kite never retries, so an authentic postback is never refused for its shape: a
 //! missing `status` or an `order_timestamp` in another format is enqueued with a
-//! fallback (see `crate::fallback`).
+//! fallback (see `crate::pipeline::fallback`).
 //!
 //! Two ways a captured checksum could say more than it signs are closed: a second
 //! `order_id`, `order_timestamp` or `checksum` key (the verifier reads the last, a
@@ -21,19 +21,20 @@ pub use checksum::{checksum_hex, checksum_matches};
 
 use std::time::Duration;
 
-use crate::canonical_json::object_content_id;
+use crate::text::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
-use crate::duplicate_keys::{DUPLICATE_SIGNED_FIELD, duplicates_any};
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
-use crate::provider::{Provider, VerifyContext};
-use crate::providers::builtin::BuiltIn;
+use crate::text::duplicate_keys::{DUPLICATE_SIGNED_FIELD, duplicates_any};
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
+use crate::pipeline::ports::provider::{Provider, VerifyContext};
+use crate::providers::names::BuiltIn;
 use crate::providers::json_body::{optional_str, parse_object, raw_payload, required_str};
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
-use crate::timestamps::{IST, parse_naive_or_rfc3339};
-use crate::verification::{Verified, time_at_end};
+use crate::pipeline::request::WebhookRequest;
+use crate::config::secret_list::SecretList;
+use crate::text::timestamps::{IST, parse_naive_or_rfc3339};
+use crate::pipeline::verified::Verified;
+use crate::providers::verification::time_at_end;
 
 pub const SECRET_VARIABLE: &str = "KITE_API_SECRET";
 /// Every variable `from_config` reads ([`Provider::VARIABLES`]).
@@ -45,6 +46,9 @@ const SIGNED_FIELDS: &[(&[&str], &str)] = &[
     (&[], "order_timestamp"),
     (&[], "checksum"),
 ];
+
+/// This provider's verifier, as the registry names it (`providers::<name>::Verifier`).
+pub type Verifier = KiteProvider;
 
 #[derive(Debug, Clone)]
 pub struct KiteProvider {

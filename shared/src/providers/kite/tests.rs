@@ -3,7 +3,7 @@ use std::time::Duration;
 use time::macros::datetime;
 
 use super::*;
-use crate::verification::FreshnessPolicy;
+use crate::pipeline::FreshnessPolicy;
 
 /// The verified vector from providers.md §2.2 (zerodha/kiteconnect-mocks postback.json).
 const VECTOR_CHECKSUM: &str = "aa389e3f151b51d34809d96299463207da0353105274d9495bad54a38ec227c1";
@@ -62,7 +62,7 @@ fn the_mock_postback_verifies_and_normalizes() {
     assert_eq!(draft.occurred_at, datetime!(2022-03-03 03:54:26 UTC));
     assert_eq!(draft.payload.get(), postback(VECTOR_CHECKSUM));
     assert_eq!(draft.id.len(), 64);
-    assert_eq!(draft.fallback, crate::fallback::Fallbacks::NONE);
+    assert_eq!(draft.fallback, crate::pipeline::fallback::Fallbacks::NONE);
     // order_timestamp, IST → UTC: what the claim's retention counts from.
     assert_eq!(draft.signed_at, Some(datetime!(2022-03-03 03:54:25 UTC)));
     assert!(verified_binding_is_none(&postback(VECTOR_CHECKSUM)));
@@ -72,7 +72,7 @@ fn the_mock_postback_verifies_and_normalizes() {
 fn verified_binding_is_none(body: &str) -> bool {
     verify(&provider("API_SECRET"), body)
         .unwrap()
-        .binding()
+        .signed_reading()
         .is_none()
 }
 
@@ -100,7 +100,7 @@ fn a_moved_boundary_between_order_id_and_order_timestamp_is_held_to_the_same_win
         assert!(
             draft
                 .fallback
-                .contains(crate::fallback::Fallback::SignedTimestamp)
+                .contains(crate::pipeline::fallback::Fallback::SignedTimestamp)
         );
         assert_eq!(
             provider("API_SECRET")
@@ -117,7 +117,7 @@ fn a_signed_field_given_twice_is_refused() {
     let genuine = postback(VECTOR_CHECKSUM);
     let prepend = |member: &str| genuine.replacen('{', &format!("{{{member},"), 1);
     let refused = Err(WebhookError::Unauthorized(
-        crate::duplicate_keys::DUPLICATE_SIGNED_FIELD,
+        crate::text::duplicate_keys::DUPLICATE_SIGNED_FIELD,
     ));
     for member in [
         r#""order_id":"999999999999999""#,
@@ -291,7 +291,7 @@ fn only_draft(body: &str, context: &VerifyContext) -> EventDraft {
 
 #[test]
 fn authentic_drift_is_enqueued_with_its_fallbacks() {
-    use crate::fallback::{Fallback, Fallbacks};
+    use crate::pipeline::fallback::{Fallback, Fallbacks};
     let now = context().now;
     let stamp_drift = |body: &mut serde_json::Map<String, serde_json::Value>| {
         body.insert("order_timestamp".into(), "03-03-2022 09:24:25".into());
@@ -377,7 +377,7 @@ fn authentic_drift_is_enqueued_with_its_fallbacks() {
         let value: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(
             draft.id,
-            crate::canonical_json::content_id(&value),
+            crate::text::canonical_json::content_id(&value),
             "{name}"
         );
         assert_eq!(draft.event_type, event_type, "{name}");

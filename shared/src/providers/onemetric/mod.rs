@@ -13,7 +13,7 @@
 //! OneMetric publishes two documents that disagree (`time_stamp` as `YYYY-MM-DD
 //! HH:MM:SS` or ISO 8601 with `Z`; `NEWS_ALERT` without `sub_type`; `user` absent), so
 //! both are read, and an authentic object is never refused for its shape: what cannot be
-//! read falls back (see `crate::fallback`). `time_stamp` is not signed, so it is never a
+//! read falls back (see `crate::pipeline::fallback`). `time_stamp` is not signed, so it is never a
 //! reason to refuse (no freshness rule): a replay with the token is a duplicate only if
 //! it repeats an event's content. There is no event id: events are identified by their
 //! content (canonical JSON).
@@ -32,18 +32,18 @@ use std::time::Duration;
 use serde_json::Value;
 use time::UtcOffset;
 
-use crate::canonical_json::object_content_id;
+use crate::text::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
-use crate::provider::{Provider, VerifyContext};
-use crate::providers::builtin::BuiltIn;
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
+use crate::pipeline::ports::provider::{Provider, VerifyContext};
+use crate::providers::names::BuiltIn;
 use crate::providers::json_body::{optional_object, optional_str, parse_object, raw_payload};
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
-use crate::timestamps::parse_naive_or_rfc3339;
-use crate::verification::Verified;
+use crate::pipeline::request::WebhookRequest;
+use crate::config::secret_list::SecretList;
+use crate::text::timestamps::parse_naive_or_rfc3339;
+use crate::pipeline::Verified;
 
 pub const TOKEN_VARIABLE: &str = "ONEMETRIC_TOKEN";
 pub const ALLOWED_IPS_VARIABLE: &str = "ONEMETRIC_ALLOWED_IPS";
@@ -51,7 +51,10 @@ pub const ALLOWED_IPS_VARIABLE: &str = "ONEMETRIC_ALLOWED_IPS";
 pub const VARIABLES: &[&str] = &[TOKEN_VARIABLE, ALLOWED_IPS_VARIABLE];
 /// The envelope subject of an event with neither `user.id` nor `details.symbol`: it is
 /// still authentic, so it is enqueued (with a subject fallback), not refused.
-pub use crate::fallback::UNKNOWN_SUBJECT;
+pub use crate::pipeline::fallback::UNKNOWN_SUBJECT;
+
+/// This provider's verifier, as the registry names it (`providers::<name>::Verifier`).
+pub type Verifier = OneMetricProvider;
 
 #[derive(Debug, Clone)]
 pub struct OneMetricProvider {

@@ -1,12 +1,12 @@
-use crate::canonical_json::content_id;
+use crate::text::canonical_json::content_id;
 use std::time::Duration;
 
 use time::macros::datetime;
 
 use super::*;
 use crate::config::DEFAULT_DEDUPE_TTL_SECONDS;
-use crate::fallback::Fallbacks;
-use crate::verification::FreshnessPolicy;
+use crate::pipeline::fallback::Fallbacks;
+use crate::pipeline::FreshnessPolicy;
 
 const TOKEN: &str = "om-token-4f1c";
 
@@ -265,7 +265,7 @@ type DriftCase = (
 
 #[test]
 fn both_documents_shapes_and_drift_are_enqueued_with_their_fallbacks() {
-    use crate::fallback::Fallback::{EventType, OccurredAt, Subject};
+    use crate::pipeline::fallback::Fallback::{EventType, OccurredAt, Subject};
     let now = context().now;
     let none = Fallbacks::NONE;
     let at = |t| Some(t);

@@ -1,10 +1,10 @@
 //! The shared token: OneMetric signs nothing, so the registered URL (or, per OneMetric's
 //! second webhook document, a request header) carries a secret we chose.
 
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
+use crate::pipeline::request::WebhookRequest;
+use crate::config::secret_list::SecretList;
 // Shared with configured `url-token` sources; re-exported where it always was.
-pub use crate::verification::matching_token;
+pub use crate::providers::verification::matching_token;
 
 /// The query parameter that carries the token.
 pub const TOKEN_PARAMETER: &str = "token";

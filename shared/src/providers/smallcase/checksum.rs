@@ -1,7 +1,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::verification::hex_digest_equal;
+use crate::providers::verification::hex_digest_equal;
 
 /// HMAC-SHA256 keyed with the API secret over `timestamp` immediately followed by `id`.
 /// `None` only if the HMAC refuses the key, which HMAC-SHA256 never does for any length.

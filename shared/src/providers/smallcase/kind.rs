@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::WebhookError;
+use crate::pipeline::error::WebhookError;
 use crate::providers::json_body::required_str;
 
 // The kinds and their envelope `type`s are the consumers' models' own: one definition.
@@ -181,7 +181,7 @@ pub fn binding_reading(body: &Map<String, Value>, signed: &SignedFields<'_>) -> 
         Some(kind) => kind.event_type().to_owned(),
         None => match named_type(body).and_then(Value::as_str) {
             Some(name) if !name.is_empty() => format!("eventType:{name}"),
-            _ => crate::fallback::UNPARSED_TYPE.to_owned(),
+            _ => crate::pipeline::fallback::UNPARSED_TYPE.to_owned(),
         },
     };
     format!("{kind}|{}|{}", signed.input.field(), signed.timestamp.len())

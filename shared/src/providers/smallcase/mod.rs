@@ -8,7 +8,7 @@
 //! identified by its whole content (canonical JSON).
 //!
 //! Once authenticated, a body is never refused for its shape: the envelope fields that
-//! cannot be read fall back (see `crate::fallback`), and payloads are not checked against
+//! cannot be read fall back (see `crate::pipeline::fallback`), and payloads are not checked against
 //! the models; reading them is the consumer's job.
 //!
 //! What the checksum does not say is made to hold anyway:
@@ -33,19 +33,20 @@ pub use kind::{
 
 use std::time::Duration;
 
-use crate::canonical_json::object_content_id;
+use crate::text::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
-use crate::duplicate_keys::{DUPLICATE_SIGNED_FIELD, duplicates_any};
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
-use crate::provider::{Provider, VerifyContext};
-use crate::providers::builtin::BuiltIn;
+use crate::text::duplicate_keys::{DUPLICATE_SIGNED_FIELD, duplicates_any};
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
+use crate::pipeline::ports::provider::{Provider, VerifyContext};
+use crate::providers::names::BuiltIn;
 use crate::providers::json_body::{optional_str, parse_object, raw_payload};
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
-use crate::timestamps::parse_rfc3339;
-use crate::verification::{SignatureBinding, Verified, time_at_start};
+use crate::pipeline::request::WebhookRequest;
+use crate::config::secret_list::SecretList;
+use crate::text::timestamps::parse_rfc3339;
+use crate::pipeline::{SignedReading, Verified};
+use crate::providers::verification::time_at_start;
 
 pub const SECRET_VARIABLE: &str = "SMALLCASE_API_SECRET";
 /// Every variable `from_config` reads (checked against the template by tests/tests/infra_template.rs).
@@ -66,6 +67,9 @@ const SIGNED_FIELDS: &[(&[&str], &str)] = &[
     (&[], "securities"),
     (&[], "smallcases"),
 ];
+
+/// This provider's verifier, as the registry names it (`providers::<name>::Verifier`).
+pub type Verifier = SmallcaseProvider;
 
 #[derive(Debug, Clone)]
 pub struct SmallcaseProvider {
@@ -137,7 +141,7 @@ impl Provider for SmallcaseProvider {
         // The transaction, else the user or transaction the checksum was made with (the
         // signed id is always a non-empty string, so no `unknown` is ever needed).
         let subject = optional_str(&body, "transactionId").unwrap_or(signed.id);
-        let binding = SignatureBinding::new(
+        let binding = SignedReading::new(
             signed_text.as_bytes(),
             binding_reading(&body, &signed),
             signed_at,
@@ -151,7 +155,7 @@ impl Provider for SmallcaseProvider {
             payload: raw_payload(&request.body)?,
             fallback,
         };
-        Ok(Verified::new(vec![draft], matched).with_binding(binding))
+        Ok(Verified::new(vec![draft], matched).with_signed_reading(binding))
     }
 }
 

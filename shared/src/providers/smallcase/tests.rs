@@ -5,10 +5,10 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 use super::*;
-use crate::canonical_json::content_id;
-use crate::fallback::Fallbacks;
-use crate::verification::FreshnessPolicy;
-use crate::verification::SignatureBinding;
+use crate::text::canonical_json::content_id;
+use crate::pipeline::fallback::Fallbacks;
+use crate::pipeline::FreshnessPolicy;
+use crate::pipeline::SignedReading;
 
 /// Self-generated vector from providers.md §1.2 (not from smallcase): key `API_SECRET`,
 /// message `2022-12-31T05:38:37.595Z` + `5ef33705f610f80b5453b319`.
@@ -455,7 +455,7 @@ struct Drift {
 }
 
 fn drifts() -> Vec<Drift> {
-    use crate::fallback::Fallback::{EventType, OccurredAt, SignedTimestamp};
+    use crate::pipeline::fallback::Fallback::{EventType, OccurredAt, SignedTimestamp};
     let order = sample("01-order-placed");
     let order_at = Some(datetime!(2022-12-31 05:38:37.595 UTC));
     let trx = "TRX_59671f981a79466fb1be4d918dd3bc6a";
@@ -744,10 +744,10 @@ fn stale_and_future_timestamps_are_refused() {
 }
 
 /// The binding a verified body asks the pipeline for.
-fn binding_of(body: &str) -> SignatureBinding {
+fn binding_of(body: &str) -> SignedReading {
     verify(&provider(SECRET), body)
         .unwrap()
-        .binding()
+        .signed_reading()
         .cloned()
         .expect("smallcase always binds")
 }
@@ -799,7 +799,7 @@ fn the_binding_is_the_signed_text_and_how_the_body_read_it() {
     let text = "2022-12-31T05:38:37.595Z5ef33705f610f80b5453b319";
     assert_eq!(
         order,
-        SignatureBinding::new(
+        SignedReading::new(
             text.as_bytes(),
             "SECURITIES_ORDER|smallcaseAuthId|24",
             Some(datetime!(2022-12-31 05:38:37.595 UTC))
@@ -897,7 +897,7 @@ fn a_moved_boundary_between_timestamp_and_id_is_held_to_the_same_window() {
     let verified = p
         .verify(&request, &at(datetime!(2022-12-31 06:00 UTC)))
         .unwrap();
-    let binding = verified.binding().unwrap().clone();
+    let binding = verified.signed_reading().unwrap().clone();
     let draft = &verified.value()[0];
     assert_eq!(
         draft.signed_at,
@@ -906,7 +906,7 @@ fn a_moved_boundary_between_timestamp_and_id_is_held_to_the_same_window() {
     assert!(
         draft
             .fallback
-            .contains(crate::fallback::Fallback::SignedTimestamp)
+            .contains(crate::pipeline::fallback::Fallback::SignedTimestamp)
     );
     assert_eq!(binding.reading(), "SECURITIES_ORDER|smallcaseAuthId|25");
     assert_eq!(
@@ -919,7 +919,7 @@ fn a_moved_boundary_between_timestamp_and_id_is_held_to_the_same_window() {
 fn a_signed_or_kind_deciding_field_given_twice_is_refused() {
     let good = signed_sample("01-order-placed");
     let refused = Err(WebhookError::Unauthorized(
-        crate::duplicate_keys::DUPLICATE_SIGNED_FIELD,
+        crate::text::duplicate_keys::DUPLICATE_SIGNED_FIELD,
     ));
     let prepend = |member: &str| good.replacen('{', &format!("{{{member},"), 1);
     for (name, body) in [
@@ -967,12 +967,13 @@ mod through_the_pipeline {
     use std::sync::Arc;
 
     use super::*;
-    use crate::answer::Answer;
-    use crate::clock::ManualClock;
+    use crate::edge::answer::Answer;
+    use crate::pipeline::ports::clock::ManualClock;
     use crate::config::PipelineSettings;
-    use crate::idempotency::MemoryStore;
-    use crate::pipeline::{BOUND_TO_OTHER_KIND, Pipeline};
-    use crate::queue::MemoryQueue;
+    use crate::pipeline::ports::MemoryStore;
+    use crate::pipeline::Pipeline;
+    use crate::pipeline::steps::bind::BOUND_TO_OTHER_KIND;
+    use crate::pipeline::ports::MemoryQueue;
 
     struct Stack {
         pipeline: Pipeline<SmallcaseProvider, Arc<MemoryStore>, Arc<MemoryQueue>>,

@@ -24,7 +24,7 @@
 //!
 //! An authenticated JSON object is never refused for its shape (SnapTrade retries only 3
 //! times): a missing id, type, subject or unreadable timestamp falls back (see
-//! `crate::fallback`).
+//! `crate::pipeline::fallback`).
 
 mod canonical_form;
 mod signature;
@@ -37,21 +37,22 @@ use std::time::Duration;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::canonical_json::object_content_id;
+use crate::text::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
-use crate::duplicate_keys::has_duplicate_keys;
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
-use crate::json_members::without_member;
-use crate::limits::is_usable_event_id;
-use crate::provider::{Provider, VerifyContext};
-use crate::providers::builtin::BuiltIn;
+use crate::text::duplicate_keys::has_duplicate_keys;
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
+use crate::text::json_members::without_member;
+use crate::pipeline::limits::is_usable_event_id;
+use crate::pipeline::ports::provider::{Provider, VerifyContext};
+use crate::providers::names::BuiltIn;
 use crate::providers::json_body::{optional_str, parse_object};
-use crate::request::WebhookRequest;
-use crate::secret_list::SecretList;
-use crate::timestamps::parse_rfc3339;
-use crate::verification::{Verified, secret_equal};
+use crate::pipeline::request::WebhookRequest;
+use crate::config::secret_list::SecretList;
+use crate::text::timestamps::parse_rfc3339;
+use crate::pipeline::verified::Verified;
+use crate::providers::verification::secret_equal;
 
 pub const CONSUMER_KEY_VARIABLE: &str = "SNAPTRADE_CONSUMER_KEY";
 pub const WEBHOOK_SECRET_VARIABLE: &str = "SNAPTRADE_WEBHOOK_SECRET";
@@ -74,6 +75,9 @@ const SUBJECT_FIELDS: [&str; 4] = [
     "connectionId",
     "userId",
 ];
+
+/// This provider's verifier, as the registry names it (`providers::<name>::Verifier`).
+pub type Verifier = SnapTradeProvider;
 
 #[derive(Debug, Clone)]
 pub struct SnapTradeProvider {

@@ -3,9 +3,9 @@ use std::time::Duration;
 use time::macros::datetime;
 
 use super::*;
-use crate::fallback::Fallbacks;
-use crate::limits::MAX_EVENT_ID_BYTES;
-use crate::verification::FreshnessPolicy;
+use crate::pipeline::fallback::Fallbacks;
+use crate::pipeline::limits::MAX_EVENT_ID_BYTES;
+use crate::pipeline::FreshnessPolicy;
 
 /// The USER_REGISTERED sample as SnapTrade's docs print it (key order and indentation kept).
 const DOC_USER_REGISTERED: &str = r#"{
@@ -456,7 +456,7 @@ type DriftCase = (
 );
 
 fn drifts() -> Vec<DriftCase> {
-    use crate::fallback::Fallback::{EventId, EventType, OccurredAt, SignedTimestamp, Subject};
+    use crate::pipeline::fallback::Fallback::{EventId, EventType, OccurredAt, SignedTimestamp, Subject};
     let at = Some(datetime!(2022-05-31 11:16:54 UTC));
     let none = Fallbacks::NONE;
     let long = "w".repeat(MAX_EVENT_ID_BYTES + 1);
@@ -522,7 +522,7 @@ fn an_authentic_object_is_always_enqueued_with_its_fallbacks() {
     for (name, body, id, event_type, subject, occurred_at, fallback) in drifts() {
         let draft = only_draft(verify(&keyed(), &signed(&body, KEY)).unwrap());
         let value: Value = serde_json::from_str(&body).unwrap();
-        let id = id.unwrap_or_else(|| crate::canonical_json::content_id(&value));
+        let id = id.unwrap_or_else(|| crate::text::canonical_json::content_id(&value));
         assert_eq!(draft.id, id, "{name}");
         assert_eq!(draft.event_type, event_type, "{name}");
         assert_eq!(draft.subject, subject, "{name}");
@@ -559,7 +559,7 @@ fn the_legacy_secret_signs_no_timestamp_so_only_occurred_at_falls_back() {
     );
     assert_eq!(
         draft.fallback,
-        Fallbacks::NONE.with(crate::fallback::Fallback::OccurredAt)
+        Fallbacks::NONE.with(crate::pipeline::fallback::Fallback::OccurredAt)
     );
     assert_eq!(
         outcome(&legacy, &unsigned(&body.replace("lgCQ", "lgCR"))),
@@ -647,12 +647,12 @@ mod through_the_pipeline {
     use std::sync::Arc;
 
     use super::*;
-    use crate::answer::Answer;
-    use crate::clock::ManualClock;
+    use crate::edge::answer::Answer;
+    use crate::pipeline::ports::clock::ManualClock;
     use crate::config::PipelineSettings;
-    use crate::idempotency::MemoryStore;
+    use crate::pipeline::ports::MemoryStore;
     use crate::pipeline::Pipeline;
-    use crate::queue::MemoryQueue;
+    use crate::pipeline::ports::MemoryQueue;
 
     /// The production defaults (no `MAX_EVENT_AGE_SECONDS`), both ways of authenticating.
     fn pipeline_at(

@@ -6,12 +6,12 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use super::webhook_subscriptions::WebhookSubscriptions;
-use crate::canonical_json::content_id;
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
-use crate::limits::MAX_EVENT_ID_BYTES;
-use crate::timestamps::parse_rfc3339;
+use crate::text::canonical_json::content_id;
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
+use crate::pipeline::limits::MAX_EVENT_ID_BYTES;
+use crate::text::timestamps::parse_rfc3339;
 
 /// Each event is kept as its raw bytes, so the envelope payload is exactly what Upvest sent.
 #[derive(Deserialize)]

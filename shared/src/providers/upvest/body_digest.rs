@@ -14,7 +14,7 @@ use base64::engine::general_purpose::{
 use sha2::{Digest, Sha256, Sha512};
 
 use super::signature_base::CoveredValue;
-use crate::verification::bytes_equal;
+use crate::providers::verification::bytes_equal;
 
 /// The header Upvest sends for `body`; used by signers of test deliveries.
 pub fn digest_header(body: &[u8]) -> String {

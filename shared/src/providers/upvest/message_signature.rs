@@ -16,9 +16,9 @@ use super::signature_headers::{
     SignatureInput, SignatureValue, parse_signature, parse_signature_input,
 };
 use super::verify_keys::{VerifyKey, VerifyKeys};
-use crate::error::WebhookError;
-use crate::request::WebhookRequest;
-use crate::verification::FreshnessPolicy;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::request::WebhookRequest;
+use crate::pipeline::FreshnessPolicy;
 
 /// The only algorithm name accepted when an `alg` parameter is present.
 pub const ALGORITHM: &str = "ecdsa-p521-sha512";

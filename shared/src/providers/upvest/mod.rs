@@ -32,12 +32,12 @@ pub use webhook_subscriptions::{WEBHOOK_IDS_VARIABLE, WebhookSubscriptions};
 use std::time::Duration;
 
 use crate::config::{ConfigError, ConfigSource};
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::provider::{Provider, VerifyContext};
-use crate::providers::builtin::BuiltIn;
-use crate::request::WebhookRequest;
-use crate::verification::Verified;
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::ports::provider::{Provider, VerifyContext};
+use crate::providers::names::BuiltIn;
+use crate::pipeline::request::WebhookRequest;
+use crate::pipeline::Verified;
 
 /// The JWKS document (`{"keys": [...]}`) with Upvest's webhook verification keys.
 pub const VERIFY_KEYS_VARIABLE: &str = "UPVEST_VERIFY_KEYS";
@@ -46,6 +46,9 @@ pub const GRACE_VARIABLE: &str = "UPVEST_SIGNATURE_GRACE_SECONDS";
 pub const DEFAULT_GRACE_SECONDS: u64 = 300;
 /// Every variable `from_config` reads (checked against the template by tests/tests/infra_template.rs).
 pub const VARIABLES: &[&str] = &[VERIFY_KEYS_VARIABLE, GRACE_VARIABLE, WEBHOOK_IDS_VARIABLE];
+
+/// This provider's verifier, as the registry names it (`providers::<name>::Verifier`).
+pub type Verifier = UpvestProvider;
 
 #[derive(Debug, Clone)]
 pub struct UpvestProvider {

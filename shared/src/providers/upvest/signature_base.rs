@@ -8,8 +8,8 @@
 //! nothing is checked that the signature does not cover.
 
 use super::header_components::header_components;
-use crate::error::WebhookError;
-use crate::request::WebhookRequest;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::request::WebhookRequest;
 
 /// One covered component and the value the signature base holds for it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 
 use sfv::{BareItem, Dictionary, ListEntry, Parser};
 
-use crate::error::WebhookError;
+use crate::pipeline::error::WebhookError;
 
 /// One labelled member of `signature-input`.
 #[derive(Debug, Clone, PartialEq, Eq)]

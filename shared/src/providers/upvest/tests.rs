@@ -10,8 +10,8 @@ use time::macros::datetime;
 
 use super::verify_keys::ecdsa_checks;
 use super::*;
-use crate::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
-use crate::verification::FreshnessPolicy;
+use crate::pipeline::fallback::{Fallback, Fallbacks, UNKNOWN_SUBJECT, UNPARSED_TYPE};
+use crate::pipeline::FreshnessPolicy;
 use brokerhooks_models::upvest::{EventCategory, UpvestEvent, UpvestObject};
 
 // upvest-signatures.md §10: a test key generated for this project, not an Upvest key.
@@ -579,7 +579,7 @@ fn unreadable_fields_fall_back_and_the_rest_is_read_normally() {
     let drafts = verify_at(&provider(), &signed_body(&body), CREATED).unwrap();
     assert_eq!(drafts.len(), 7);
     let hash = |index: usize| {
-        crate::canonical_json::content_id(&serde_json::from_str::<Value>(events[index]).unwrap())
+        crate::text::canonical_json::content_id(&serde_json::from_str::<Value>(events[index]).unwrap())
     };
     let all = |list: &[Fallback]| list.iter().copied().collect::<Fallbacks>();
     let expected = [

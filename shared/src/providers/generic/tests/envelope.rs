@@ -4,8 +4,8 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::canonical_json::content_id;
-use crate::fallback::{Fallback, Fallbacks};
+use crate::pipeline::fallback::{Fallback, Fallbacks};
+use crate::text::canonical_json::content_id;
 
 const NOW: OffsetDateTime = datetime!(2026-11-22 12:00:00 UTC);
 const TOKEN: &str = "a-token-of-at-least-16-characters";

@@ -4,7 +4,7 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::fallback::Fallbacks;
+use crate::pipeline::fallback::Fallbacks;
 
 const NOW: OffsetDateTime = datetime!(2026-11-22 12:00:00 UTC);
 const SECRET: &str = "postback-secret-1";
@@ -256,7 +256,7 @@ fn a_timestamped_signature_covers_timestamp_separator_and_body() {
     assert_eq!(matched, 0);
     // No mapping: the content hash, UNPARSED, unknown, the receive time; no fallback.
     let body: Value = serde_json::from_str(ORDER).unwrap();
-    assert_eq!(draft.id, crate::canonical_json::content_id(&body));
+    assert_eq!(draft.id, crate::text::canonical_json::content_id(&body));
     assert_eq!(
         (draft.event_type.as_str(), draft.subject.as_str()),
         ("UNPARSED", "unknown")

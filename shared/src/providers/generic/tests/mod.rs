@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::*;
-use crate::envelope::EventDraft;
-use crate::error::WebhookError;
-use crate::provider::VerifyContext;
-use crate::request::WebhookRequest;
-use crate::verification::{FreshnessPolicy, Verified};
+use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::error::WebhookError;
+use crate::pipeline::ports::provider::VerifyContext;
+use crate::pipeline::request::WebhookRequest;
+use crate::pipeline::{FreshnessPolicy, Verified};
 
 /// The contract's default freshness (30 days) at `now`.
 fn context_at(now: OffsetDateTime) -> VerifyContext {

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use time::macros::datetime;
 
 use super::*;
-use crate::answer::Answer;
-use crate::clock::ManualClock;
 use crate::config::{ConfigSource, PipelineSettings};
-use crate::idempotency::{MemoryStore, STATUS_ENQUEUED};
+use crate::edge::answer::Answer;
 use crate::pipeline::Pipeline;
-use crate::provider::Provider;
-use crate::queue::MemoryQueue;
+use crate::pipeline::ports::MemoryQueue;
+use crate::pipeline::ports::clock::ManualClock;
+use crate::pipeline::ports::provider::Provider;
+use crate::pipeline::ports::{MemoryStore, STATUS_ENQUEUED};
 
 const T0: OffsetDateTime = datetime!(2026-11-22 12:00:00 UTC);
 const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -49,7 +49,7 @@ fn pipeline() -> (MemoryPipeline, Arc<MemoryStore>, Arc<MemoryQueue>) {
         claim_lease: Duration::from_secs(30),
         max_body_bytes: 4096,
         warm_connections: false,
-        aws_retry: crate::aws_client::RetryBudget::default(),
+        aws_retry: crate::config::RetryBudget::default(),
     };
     let pipeline = Pipeline::new(adapter, store.clone(), queue.clone(), settings)
         .with_clock(Arc::new(ManualClock::new(T0)));

@@ -69,7 +69,7 @@ proptest! {
         let source = &every_scheme()[0];
         let drafts = source.verify(&request, &context_at(NOW)).unwrap().into_value();
         prop_assert_eq!(drafts.len(), 1);
-        prop_assert!(crate::limits::is_usable_event_id(&drafts[0].id));
+        prop_assert!(crate::pipeline::limits::is_usable_event_id(&drafts[0].id));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::fallback::Fallbacks;
+use crate::pipeline::fallback::Fallbacks;
 
 // The Python and JavaScript libraries' `sign` vector.
 const PY_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -345,10 +345,10 @@ fn an_unusable_webhook_id_falls_back_to_the_content_hash() {
     let request = delivery(&id, PY_TIMESTAMP, &signature, PY_BODY);
     let (draft, _) = accepted(sender(&[PY_SECRET]).verify(&request, &context_at(PY_AT)));
     let body: Value = serde_json::from_str(PY_BODY).unwrap();
-    assert_eq!(draft.id, crate::canonical_json::content_id(&body));
+    assert_eq!(draft.id, crate::text::canonical_json::content_id(&body));
     assert_eq!(
         draft.fallback,
-        Fallbacks::NONE.with(crate::fallback::Fallback::EventId)
+        Fallbacks::NONE.with(crate::pipeline::fallback::Fallback::EventId)
     );
 }
 

@@ -1,0 +1,83 @@
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use brokerhooks_claims::DynamoDbClaims;
+
+use crate::pipeline::ports::store::{
+    Binding, BindingOutcome, IdempotencyStore, STATUS_ENQUEUED, StoreError,
+};
+
+/// The idempotency store on a DynamoDB table (partition key `pk`, TTL `expires_at`).
+#[derive(Debug, Clone)]
+pub struct DynamoDbStore {
+    claims: DynamoDbClaims,
+}
+
+impl DynamoDbStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoDbStore {
+            claims: DynamoDbClaims::new(client, table).completed_status(STATUS_ENQUEUED),
+        }
+    }
+
+    /// Opens the connection to DynamoDB with a read of a key that never holds an item,
+    /// under the provider's own prefix (IAM confines each function to `<provider>#*`).
+    /// The outcome does not matter.
+    pub async fn warm_up(&self, provider: &str) {
+        let _ = self
+            .claims
+            .client()
+            .get_item()
+            .table_name(self.claims.table())
+            .key("pk", AttributeValue::S(format!("{provider}#warm-up")))
+            .send()
+            .await;
+    }
+}
+
+impl IdempotencyStore for DynamoDbStore {
+    type Claims = DynamoDbClaims;
+
+    fn claims(&self) -> &DynamoDbClaims {
+        &self.claims
+    }
+
+    async fn bind(&self, binding: &Binding) -> Result<BindingOutcome, StoreError> {
+        let kind = AttributeValue::S(binding.kind.clone());
+        let result = self
+            .claims
+            .client()
+            .put_item()
+            .table_name(self.claims.table())
+            .item("pk", AttributeValue::S(binding.key.clone()))
+            .item("kind", kind.clone())
+            .item(
+                "expires_at",
+                AttributeValue::N(binding.expires_at.to_string()),
+            )
+            .condition_expression("attribute_not_exists(pk) OR #kind = :kind OR expires_at <= :now")
+            .expression_attribute_names("#kind", "kind")
+            .expression_attribute_values(":kind", kind)
+            .expression_attribute_values(":now", AttributeValue::N(binding.now.to_string()))
+            // The old item comes back with the failure: how long the other kind holds it.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(BindingOutcome::Bound),
+            Err(SdkError::ServiceError(context)) => match context.err() {
+                PutItemError::ConditionalCheckFailedException(failed) => {
+                    let until = failed
+                        .item()
+                        .and_then(|item| item.get("expires_at"))
+                        .and_then(|value| value.as_n().ok())
+                        .and_then(|text| text.parse().ok());
+                    Ok(BindingOutcome::BoundToOtherKind { until })
+                }
+                _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
+            },
+            Err(other) => Err(StoreError::unavailable(other)),
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! One provider's pipeline over a claims store and a queue, and the path a delivery takes
+//! through it: one straight line of steps ([`super::steps`]), each called once, in order.
+
+use std::time::Instant;
+
+use time::OffsetDateTime;
+
+use super::deadline::Deadline;
+use super::envelope::EventDraft;
+use super::error::WebhookError;
+use super::origin::Origin;
+use super::outcome::{Outcome, Stopped, settle};
+use super::ports::clock::{Clock, SystemClock};
+use super::ports::provider::Provider;
+use super::ports::queue::EventQueue;
+use super::ports::store::IdempotencyStore;
+use super::request::WebhookRequest;
+use super::steps::{admit, authenticate, bind, claim, complete, prepare, send};
+use super::tally::Tally;
+use crate::config::PipelineSettings;
+
+/// One provider's pipeline over an idempotency store and a queue.
+pub struct Pipeline<P, S, Q> {
+    provider: P,
+    store: S,
+    queue: Q,
+    settings: PipelineSettings,
+    clock: Box<dyn Clock>,
+}
+
+impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
+    pub fn new(provider: P, store: S, queue: Q, settings: PipelineSettings) -> Self {
+        Pipeline {
+            provider,
+            store,
+            queue,
+            settings,
+            clock: Box::new(SystemClock),
+        }
+    }
+
+    /// Replaces the clock (tests move time to expire leases).
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    pub fn settings(&self) -> &PipelineSettings {
+        &self.settings
+    }
+
+    /// One delivery, answered by `deadline`: its outcome (the edge answers, logs and
+    /// counts it).
+    pub async fn process(&self, request: &WebhookRequest, deadline: Deadline) -> Outcome {
+        let started = Instant::now();
+        let origin = self.provider.origin(request);
+        let result = self.run(&origin, request, deadline).await;
+        Outcome {
+            origin,
+            result,
+            latency: started.elapsed(),
+        }
+    }
+
+    /// admit → authenticate → prepare → bind → claim → send → complete → settle.
+    async fn run(
+        &self,
+        origin: &Origin,
+        request: &WebhookRequest,
+        deadline: Deadline,
+    ) -> Result<Tally, Stopped> {
+        let nothing_done = |error: WebhookError| (error, Tally::default());
+        admit::admit(request, &self.settings).map_err(nothing_done)?;
+        let now: OffsetDateTime = self.clock.now();
+        let verified =
+            authenticate::authenticate(&self.provider, &self.settings, origin, request, now)
+                .map_err(nothing_done)?;
+        let (mut drafts, signed_reading): (Vec<EventDraft>, _) = verified.into_parts();
+        prepare::keep_within_limits(&mut drafts);
+        let mut tally = Tally::default();
+        let prepared =
+            prepare::prepare(origin, &drafts, now, &mut tally).map_err(|error| (error, tally))?;
+        if let Some(reading) = &signed_reading {
+            let events = drafts.len();
+            bind::bind(
+                &self.store,
+                &self.settings,
+                origin,
+                reading,
+                now,
+                deadline,
+                events,
+            )
+            .await
+            .map_err(|(error, failed)| {
+                let tally = Tally {
+                    failed,
+                    ..Tally::default()
+                };
+                (error, tally)
+            })?;
+        }
+        let claimed = claim::claim(
+            &self.store,
+            &self.settings,
+            origin,
+            prepared,
+            now,
+            &mut tally,
+        )
+        .await;
+        let sent = send::send(&self.queue, &claimed).await;
+        let answer_by = deadline.answer_by();
+        complete::complete(&self.store, origin, &claimed, sent, answer_by, &mut tally).await;
+        settle(tally)
+    }
+}
