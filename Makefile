@@ -12,6 +12,6 @@ test:
 	bash scripts/infra-checks.sh scan
 	BROKERHOOKS_REQUIRE_STACK=1 bash scripts/test.sh
 
-## Re-sign events/<provider>/*.json from events/<provider>/payloads/ and events/local.env.
+## Re-sign events/<provider>/*.json from events/<provider>/payloads/ and events/<function>/local.env.
 events:
 	cargo run --quiet -p brokerhooks-testkit --bin sign-events

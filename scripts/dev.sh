@@ -34,9 +34,9 @@ echo
 log "serving; webhook URLs:"
 for name in $(function_names); do
   suffix=""
-  # OneMetric authenticates by a token in the URL (events/local.env holds the local one).
-  [ "$name" = onemetric ] && suffix="?token=<ONEMETRIC_TOKEN from events/local.env>"
-  # One function for every configured source (GENERIC_SOURCES in events/local.env).
+  # OneMetric authenticates by a token in the URL (events/<function>/local.env holds the local one).
+  [ "$name" = onemetric ] && suffix="?token=<ONEMETRIC_TOKEN from events/<function>/local.env>"
+  # One function for every configured source (GENERIC_SOURCES in events/<function>/local.env).
   [ "$name" = generic ] && suffix="/<source>   (payments, acme-broker, kyc-vendor?token=…)"
   echo "    $name: $BROKERHOOKS_WATCH_URL/lambda-url/$name/webhooks/$name$suffix"
 done

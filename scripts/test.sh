@@ -22,7 +22,7 @@ cargo build --quiet -p example-consumer
 
 start_emulator "$(free_port)"
 
-# The end-to-end stack: its own table and queue, functions configured from events/local.env.
+# The end-to-end stack: its own table and queue, functions configured from events/<function>/local.env.
 env_file="$STATE/test-functions.env"
 local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file"
 start_watch "$(free_port)" "$env_file" "$STATE/test-watch.log"

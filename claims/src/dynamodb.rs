@@ -3,6 +3,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
+use super::decision::{Existing, WRITE_CONDITION, outcome_of_existing};
 use super::{Claim, ClaimOutcome, ClaimStore, STATUS_COMPLETED, STATUS_IN_PROGRESS, StoreError};
 
 /// Claims on a DynamoDB table with partition key `pk` (String) and TTL attribute
@@ -70,24 +71,6 @@ where
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
-/// What an existing item means for a claim that could not be written.
-fn outcome_of_existing(
-    status: Option<&str>,
-    token: Option<&str>,
-    our_token: &str,
-    completed: &str,
-) -> ClaimOutcome {
-    if status == Some(completed) {
-        ClaimOutcome::AlreadyCompleted
-    } else if token == Some(our_token) {
-        // Our own write succeeded, its response was lost and the SDK retried: the claim
-        // is ours.
-        ClaimOutcome::Claimed
-    } else {
-        ClaimOutcome::InProgress
-    }
-}
-
 impl ClaimStore for DynamoDbClaims {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
         let result = self
@@ -99,10 +82,7 @@ impl ClaimStore for DynamoDbClaims {
             .item("claim_token", s(&claim.token))
             .item("lease_expires_at", n(claim.lease_expires_at))
             .item("expires_at", n(claim.expires_at))
-            .condition_expression(
-                "attribute_not_exists(pk) OR expires_at <= :now \
-                 OR (#status = :in_progress AND lease_expires_at <= :now)",
-            )
+            .condition_expression(WRITE_CONDITION)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":now", n(claim.now))
             .expression_attribute_values(":in_progress", s(STATUS_IN_PROGRESS))
@@ -115,19 +95,26 @@ impl ClaimStore for DynamoDbClaims {
             Ok(_) => Ok(ClaimOutcome::Claimed),
             Err(SdkError::ServiceError(context)) => match context.err() {
                 PutItemError::ConditionalCheckFailedException(failed) => {
+                    let item = failed.item();
                     let text = |name: &str| {
-                        failed
-                            .item()
-                            .and_then(|item| item.get(name))
+                        item.and_then(|item| item.get(name))
                             .and_then(|value| value.as_s().ok())
                             .map(String::as_str)
                     };
-                    Ok(outcome_of_existing(
-                        text("status"),
-                        text("claim_token"),
-                        &claim.token,
-                        self.completed,
-                    ))
+                    let number = |name: &str| {
+                        item.and_then(|item| item.get(name))
+                            .and_then(|value| value.as_n().ok())
+                            .and_then(|text| text.parse().ok())
+                    };
+                    let existing = Existing {
+                        status: text("status"),
+                        token: text("claim_token"),
+                        lease_expires_at: number("lease_expires_at"),
+                        expires_at: number("expires_at"),
+                    };
+                    // DynamoDB found it could not be replaced, so the rule's reading of
+                    // the item applies.
+                    Ok(outcome_of_existing(&existing, claim, self.completed))
                 }
                 _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
             },
@@ -173,33 +160,5 @@ impl ClaimStore for DynamoDbClaims {
             Err(error) if is_condition_failure(&error) => Ok(()),
             Err(error) => Err(StoreError::unavailable(error)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn existing_items_are_read_correctly() {
-        let read = |status, token| outcome_of_existing(status, token, "t", "ENQUEUED");
-        assert_eq!(
-            read(Some("ENQUEUED"), Some("t")),
-            ClaimOutcome::AlreadyCompleted
-        );
-        assert_eq!(
-            read(Some(STATUS_IN_PROGRESS), Some("t")),
-            ClaimOutcome::Claimed
-        );
-        assert_eq!(
-            read(Some(STATUS_IN_PROGRESS), Some("other")),
-            ClaimOutcome::InProgress
-        );
-        assert_eq!(read(None, None), ClaimOutcome::InProgress);
-        // Another store's completed status is not ours: that item is not a duplicate.
-        assert_eq!(
-            read(Some(STATUS_COMPLETED), Some("other")),
-            ClaimOutcome::InProgress
-        );
     }
 }

@@ -21,6 +21,7 @@
 //! within an invocation's time.
 
 pub mod completion;
+pub mod decision;
 mod dynamodb;
 mod memory;
 mod token;

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use super::decision::{Existing, may_overwrite, outcome_of_existing};
 use super::{Claim, ClaimOutcome, ClaimStore, STATUS_COMPLETED, STATUS_IN_PROGRESS, StoreError};
 
 /// One item as [`DynamoDbClaims`](crate::DynamoDbClaims) would store it.
@@ -108,18 +109,17 @@ impl ClaimStore for MemoryClaims {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
         self.count_call()?;
         let mut items = self.lock();
-        if let Some(existing) = items.get(&claim.key) {
-            let expired = existing.expires_at <= claim.now;
-            let lease_over =
-                existing.status == STATUS_IN_PROGRESS && existing.lease_expires_at <= claim.now;
-            if !expired && !lease_over {
-                return Ok(if existing.status == self.completed {
-                    ClaimOutcome::AlreadyCompleted
-                } else if existing.token == claim.token {
-                    ClaimOutcome::Claimed
-                } else {
-                    ClaimOutcome::InProgress
-                });
+        if let Some(stored) = items.get(&claim.key) {
+            let existing = Existing {
+                status: Some(stored.status),
+                token: Some(&stored.token),
+                // A completed item keeps no lease (DynamoDB's completion removes it).
+                lease_expires_at: (stored.status == STATUS_IN_PROGRESS)
+                    .then_some(stored.lease_expires_at),
+                expires_at: Some(stored.expires_at),
+            };
+            if !may_overwrite(&existing, claim) {
+                return Ok(outcome_of_existing(&existing, claim, self.completed));
             }
         }
         items.insert(

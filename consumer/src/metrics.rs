@@ -2,7 +2,7 @@
 //! consumer (function name): `handled`, `duplicate`, `failed`, and `follow_up` (of
 //! `handled`, the records the handler asked to look at: unknown types, `UNPARSED`).
 
-use std::io::Write;
+use brokerhooks_logging::emf::EmfLine;
 
 use crate::batch::{BatchReport, RecordOutcome};
 
@@ -11,37 +11,17 @@ pub const NAMESPACE: &str = "brokerhooks/consumer";
 
 /// `BROKERHOOKS_METRICS_OFF` (any value) silences the lines.
 pub fn emit_batch(consumer: &str, report: &BatchReport) {
-    if std::env::var_os("BROKERHOOKS_METRICS_OFF").is_some() {
-        return;
-    }
-    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-    let line = batch_line(consumer, report, now_ms);
-    let _ = std::io::stdout().lock().write_all(line.as_bytes());
+    batch_line(consumer, report).emit();
 }
 
-/// One EMF line, newline-terminated.
-fn batch_line(consumer: &str, report: &BatchReport, timestamp_ms: i64) -> String {
-    let record = serde_json::json!({
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["consumer"]],
-                "Metrics": [
-                    {"Name": "handled", "Unit": "Count"},
-                    {"Name": "duplicate", "Unit": "Count"},
-                    {"Name": "failed", "Unit": "Count"},
-                    {"Name": "follow_up", "Unit": "Count"},
-                ],
-            }],
-        },
-        "consumer": consumer,
-        "handled": report.count(RecordOutcome::Handled),
-        "duplicate": report.count(RecordOutcome::Duplicate),
-        "failed": report.count(RecordOutcome::Failed),
-        "follow_up": report.follow_ups(),
-    });
-    format!("{record}\n")
+/// One batch's EMF line.
+fn batch_line(consumer: &str, report: &BatchReport) -> EmfLine {
+    EmfLine::new(NAMESPACE, r#"[["consumer"]]"#)
+        .text("consumer", consumer)
+        .count("handled", report.count(RecordOutcome::Handled))
+        .count("duplicate", report.count(RecordOutcome::Duplicate))
+        .count("failed", report.count(RecordOutcome::Failed))
+        .count("follow_up", report.follow_ups())
 }
 
 #[cfg(test)]
@@ -72,7 +52,7 @@ mod tests {
                 record(RecordOutcome::Failed, false),
             ],
         };
-        let line = batch_line("example-consumer", &report, 1_700_000_000_000);
+        let line = batch_line("example-consumer", &report).finish(1_700_000_000_000);
         assert!(line.ends_with("}\n") && !line[..line.len() - 1].contains('\n'));
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(value["consumer"], "example-consumer");

@@ -2,6 +2,8 @@
 //! What goes in a line is up to the caller: provider, event id, outcome, fixed reason
 //! texts; never secrets, signatures, payload values or personal data.
 
+pub mod emf;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the JSON subscriber once; later calls are no-ops. `RUST_LOG` overrides the level.

@@ -1,4 +1,3 @@
-#![recursion_limit = "256"]
 //! In-process cost per event: verification + parsing + envelope + in-memory store and
 //! queue, for each provider, with realistic bodies (a ~2 KB Kite postback, the largest
 //! sample of each other provider, a 10-event Upvest batch).
@@ -9,17 +8,16 @@ use std::sync::Arc;
 use brokerhooks::config::{AwsSettings, ConfigSource, PipelineSettings};
 use brokerhooks::pipeline::ports::MemoryQueue;
 use brokerhooks::pipeline::ports::MemoryStore;
-use brokerhooks::providers::kite::checksum_hex;
 use brokerhooks::providers::{BuiltIn, ProviderVisitor};
 use brokerhooks::{Pipeline, Provider, WebhookRequest};
-use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
-use brokerhooks_testkit::replay::read_event_file;
+use brokerhooks_testkit::local_secrets::LocalSecrets;
+use brokerhooks_testkit::providers::kit;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 type MemoryPipeline<P> = Pipeline<P, Arc<MemoryStore>, Arc<MemoryQueue>>;
 
 fn config() -> ConfigSource {
-    let secrets = LocalSecrets::load_default().expect("events/local.env");
+    let secrets = LocalSecrets::load_default().expect("events/<function>/local.env");
     let mut pairs: Vec<(String, String)> = secrets
         .iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -88,63 +86,6 @@ fn bench_provider<P: Provider>(
     group.finish();
 }
 
-/// A realistic Kite postback of about 2 KB, signed with the local secret.
-fn kite_request() -> WebhookRequest {
-    let (order_id, ts) = ("261122000112233", "2026-11-22 09:15:02");
-    let secret = LocalSecrets::load_default()
-        .unwrap()
-        .primary("KITE_API_SECRET")
-        .unwrap()
-        .to_owned();
-    let body = serde_json::json!({
-        "user_id": "AB1234", "app_id": 1234, "placed_by": "AB1234", "order_id": order_id,
-        "exchange_order_id": "1100000012345678", "parent_order_id": null, "status": "COMPLETE",
-        "status_message": null, "status_message_raw": null, "order_timestamp": ts,
-        "exchange_update_timestamp": "2026-11-22 09:18:11", "exchange_timestamp": "2026-11-22 09:15:02",
-        "variety": "regular", "exchange": "NSE", "tradingsymbol": "INFY", "instrument_token": 408065,
-        "order_type": "LIMIT", "transaction_type": "BUY", "validity": "DAY", "validity_ttl": 0, "product": "CNC",
-        "quantity": 10, "disclosed_quantity": 0, "price": 1480.5, "trigger_price": 0, "average_price": 1480.35,
-        "filled_quantity": 10, "pending_quantity": 0, "cancelled_quantity": 0, "unfilled_quantity": 0,
-        "market_protection": 0, "auction_number": null, "tag": "rebalance-2026-11", "tags": ["rebalance-2026-11", "sip", "bench"],
-        "guid": "84931Xq2kT7pLmN",
-        "meta": {"iceberg": {"leg": 1, "legs": 1, "leg_quantity": 10, "total_quantity": 10, "remaining_quantity": 0},
-                 "notes": "x".repeat(900)},
-        "checksum": checksum_hex(order_id, ts, &secret),
-    })
-    .to_string();
-    WebhookRequest::post("/webhooks/kite", body)
-}
-
-fn sample(provider: &str, file: &str) -> WebhookRequest {
-    read_event_file(&repo_root().join("events").join(provider).join(file))
-        .expect("sample event")
-        .to_request()
-}
-
-/// Each provider's benchmark: its name, delivery and events per delivery. One arm per
-/// built-in provider, so a new one does not compile until it is benchmarked.
-fn case(provider: BuiltIn) -> (&'static str, WebhookRequest, u64) {
-    match provider {
-        BuiltIn::Kite => ("kite", kite_request(), 1),
-        BuiltIn::Smallcase => (
-            "smallcase",
-            sample("smallcase", "04-order-completed.json"),
-            1,
-        ),
-        BuiltIn::SnapTrade => ("snaptrade", sample("snaptrade", "16-trade-update.json"), 1),
-        BuiltIn::Upvest => (
-            "upvest-batch-10",
-            sample("upvest", "03-orders-and-executions.json"),
-            10,
-        ),
-        BuiltIn::OneMetric => (
-            "onemetric",
-            sample("onemetric", "05-transaction-new-purchase.json"),
-            1,
-        ),
-    }
-}
-
 struct Bench<'a> {
     criterion: &'a mut Criterion,
     name: &'static str,
@@ -160,13 +101,14 @@ impl ProviderVisitor for Bench<'_> {
 }
 
 fn providers(c: &mut Criterion) {
+    let secrets = LocalSecrets::load_default().expect("events/<function>/local.env");
     for provider in BuiltIn::ALL {
-        let (name, request, events) = case(provider);
+        let case = (kit(provider).bench)(&secrets);
         provider.visit(Bench {
             criterion: c,
-            name,
-            request,
-            events,
+            name: case.name,
+            request: case.request,
+            events: case.events,
         });
     }
 }

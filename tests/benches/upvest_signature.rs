@@ -35,7 +35,7 @@ fn signed_at(request: &WebhookRequest) -> TimePolicy {
 }
 
 fn signature_check(c: &mut Criterion) {
-    let secrets = LocalSecrets::load_default().expect("events/local.env");
+    let secrets = LocalSecrets::load_default().expect("events/<function>/local.env");
     let keys = VerifyKeys::parse_jwks(secrets.get(VERIFY_KEYS_VARIABLE).expect("JWKS"))
         .expect("local JWKS");
     let mut group = c.benchmark_group("upvest-signature");

@@ -3,11 +3,11 @@
 //! signing with the local secrets. Used by the duplicate storm and the benchmarks.
 
 use brokerhooks::providers::BuiltIn;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::api_gateway_event::Delivery;
 use crate::local_secrets::{LocalSecrets, repo_root};
-use crate::signers;
+use crate::providers::{self, kit};
 
 /// The first payload template of a provider.
 pub fn first_template(provider: BuiltIn) -> Result<Value, String> {
@@ -31,32 +31,12 @@ pub fn first_template(provider: BuiltIn) -> Result<Value, String> {
 
 /// Makes `template` the `n`-th distinct event of `provider` (distinct id, same shape).
 pub fn vary(provider: BuiltIn, template: &Value, n: usize) -> Result<Value, String> {
-    let mut payload = template.clone();
-    match provider {
-        BuiltIn::Kite => payload["order_id"] = json!(format!("9{n:014}")),
-        BuiltIn::Smallcase => payload["transactionId"] = json!(format!("TRX_storm{n:024}")),
-        BuiltIn::SnapTrade => {
-            payload["webhookId"] = json!(format!("00000000-0000-4000-8000-{n:012}"))
-        }
-        BuiltIn::Upvest => {
-            let events = payload["payload"]
-                .as_array_mut()
-                .ok_or("upvest template lacks a payload array")?;
-            for (k, event) in events.iter_mut().enumerate() {
-                event["id"] = json!(format!("00000000-0000-4000-8000-{:012}", n * 100 + k));
-            }
-        }
-        BuiltIn::OneMetric => payload["details"]["storm_sequence"] = json!(n),
-    }
-    Ok(payload)
+    (kit(provider).vary)(template, n)
 }
 
 /// How many events one delivery made from this template carries.
 pub fn events_per_delivery(provider: BuiltIn, template: &Value) -> usize {
-    match provider {
-        BuiltIn::Upvest => template["payload"].as_array().map_or(0, Vec::len),
-        BuiltIn::Kite | BuiltIn::Smallcase | BuiltIn::SnapTrade | BuiltIn::OneMetric => 1,
-    }
+    (kit(provider).events_per_delivery)(template)
 }
 
 /// `count` distinct signed deliveries of `provider`.
@@ -78,6 +58,6 @@ pub fn distinct_deliveries_from(
 ) -> Result<Vec<Delivery>, String> {
     let template = first_template(provider)?;
     (first..first + count)
-        .map(|n| signers::sign(provider, &vary(provider, &template, n)?, secrets))
+        .map(|n| providers::sign(provider, &vary(provider, &template, n)?, secrets))
         .collect()
 }

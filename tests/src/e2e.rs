@@ -1,5 +1,5 @@
 //! The end-to-end stack the test command starts: functions served by `cargo lambda
-//! watch`, configured from `events/local.env`, writing to one table and FIFO queue.
+//! watch`, configured from `events/<function>/local.env`, writing to one table and FIFO queue.
 
 use crate::api_gateway_event::Delivery;
 use crate::emulator::{Emulator, ReceivedMessage};

@@ -1,6 +1,8 @@
+#![recursion_limit = "256"]
 //! Tooling shared by the integration and end-to-end tests and by the local stack:
 //! the emulator (moto server) through the real AWS SDK, API Gateway v2 event files,
-//! signers that produce authentic sample deliveries, replay over HTTP, and a local
+//! each provider's kit (its signer, which produces authentic sample deliveries, and the
+//! facts table-driven tests need), replay over HTTP, and a local
 //! stand-in for Lambda's SQS event source mapping that feeds the consumer.
 
 pub mod answers;
@@ -18,8 +20,10 @@ pub mod log_audit;
 pub mod log_capture;
 pub mod memory_pipeline;
 pub mod moto_process;
+pub mod negative_matrix;
+pub mod provider_kit;
+pub mod providers;
 pub mod replay;
-pub mod signers;
 pub mod sqs_character_guard;
 pub mod sqs_event;
 pub mod stack_presence;

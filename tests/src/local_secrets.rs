@@ -1,13 +1,12 @@
-//! The local test secrets in `events/local.env` (never real secrets): the dev stack
-//! configures the functions with them and the signers sign sample events with them.
+//! The local test secrets, one file per function: `events/<function>/local.env` (never
+//! real secrets). The dev stack configures the functions with all of them, and the
+//! signers sign sample events with them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// `events/local.env` of this repository.
-pub fn default_path() -> PathBuf {
-    repo_root().join("events").join("local.env")
-}
+/// The name of each function's local secrets file, in `events/<function>/`.
+pub const LOCAL_ENV_FILE: &str = "local.env";
 
 /// The repository root (parent of this crate).
 pub fn repo_root() -> PathBuf {
@@ -30,8 +29,32 @@ impl LocalSecrets {
         Ok(Self::parse(&std::fs::read_to_string(path)?))
     }
 
+    /// Every function's local secrets of this repository (`events/*/local.env`).
     pub fn load_default() -> std::io::Result<Self> {
-        Self::load(&default_path())
+        Self::load_dir(&repo_root().join("events"))
+    }
+
+    /// Every `<events_dir>/*/local.env`, merged. A variable set in two of them is an error:
+    /// the functions share one environment locally.
+    pub fn load_dir(events_dir: &Path) -> std::io::Result<Self> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(events_dir)?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path().join(LOCAL_ENV_FILE))
+            .filter(|path| path.is_file())
+            .collect();
+        files.sort();
+        let mut merged = LocalSecrets::default();
+        for file in files {
+            for (name, value) in Self::load(&file)?.values {
+                if merged.values.insert(name.clone(), value).is_some() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{name} is set twice (again in {})", file.display()),
+                    ));
+                }
+            }
+        }
+        Ok(merged)
     }
 
     pub fn parse(text: &str) -> Self {

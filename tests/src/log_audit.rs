@@ -10,7 +10,7 @@ use brokerhooks::providers::generic::SOURCES_VARIABLE;
 use crate::api_gateway_event::Delivery;
 use crate::local_secrets::LocalSecrets;
 
-/// Variables in events/local.env that hold public material, not secrets.
+/// Variables in events/<function>/local.env that hold public material, not secrets.
 const PUBLIC_VARIABLES: &[&str] = &[
     "UPVEST_VERIFY_KEYS",
     "ONEMETRIC_ALLOWED_IPS",
@@ -118,7 +118,7 @@ fn looks_like_email(text: &str) -> bool {
 /// Everything the sample events under `events/` must keep out of logs.
 pub fn forbidden_from_events(events_dir: &Path) -> Forbidden {
     let mut forbidden = Forbidden::default();
-    if let Ok(secrets) = LocalSecrets::load(&events_dir.join("local.env")) {
+    if let Ok(secrets) = LocalSecrets::load_dir(events_dir) {
         forbidden.add_secrets(&secrets);
     }
     let providers = std::fs::read_dir(events_dir)

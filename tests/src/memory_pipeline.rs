@@ -1,5 +1,5 @@
 //! Any receiver's pipeline (a built-in provider's or `generic`'s) over the in-memory store and queue, configured the way the
-//! local stack configures the functions (events/local.env), for table-driven tests.
+//! local stack configures the functions (events/<function>/local.env), for table-driven tests.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -71,23 +71,6 @@ macro_rules! registry {
 }
 brokerhooks_models::providers!(registry);
 
-impl BuiltIn {
-    /// The variables (secrets included) the provider reads ([`Provider::VARIABLES`]).
-    pub fn variables(self) -> &'static [&'static str] {
-        self.visit(Variables)
-    }
-
-    /// The provider's own age window ([`Provider::DEFAULT_MAX_EVENT_AGE`]).
-    pub fn default_max_event_age(self) -> Duration {
-        self.visit(DefaultMaxEventAge)
-    }
-
-    /// The provider's own AWS retry budget ([`Provider::DEFAULT_AWS_RETRY_SECONDS`]).
-    pub fn default_aws_retry_seconds(self) -> u64 {
-        self.visit(DefaultAwsRetrySeconds)
-    }
-}
-
 /// One receiver function: one per built-in provider ([`BuiltIn`]) and `generic`, which
 /// serves every configured source. What concerns functions rather than providers iterates
 /// [`Receiver::ALL`]: `functions/<name>`, the template's function loop, its routes and
@@ -209,7 +192,10 @@ mod tests {
 
     #[test]
     fn kite_declares_the_variables_it_reads() {
-        assert_eq!(BuiltIn::Kite.variables(), ["KITE_API_SECRET"]);
+        assert_eq!(
+            Receiver::from(BuiltIn::Kite).variables(),
+            ["KITE_API_SECRET"]
+        );
         assert_eq!(BuiltIn::Kite.visit(FromDeclared { except: None }), Ok(()));
         assert_eq!(
             BuiltIn::Kite.visit(FromDeclared {
@@ -218,49 +204,43 @@ mod tests {
             Err(ConfigError::Missing("KITE_API_SECRET"))
         );
         for provider in BuiltIn::ALL {
-            assert!(!provider.variables().is_empty(), "{provider:?}");
+            assert!(
+                !Receiver::from(provider).variables().is_empty(),
+                "{provider:?}"
+            );
+        }
+    }
+
+    /// Each provider's own values are in its tests; here what holds for every one.
+    #[test]
+    fn each_provider_has_its_own_age_window_within_the_default_dedupe_ttl() {
+        let ttl = Duration::from_secs(crate::config::DEFAULT_DEDUPE_TTL_SECONDS);
+        for provider in BuiltIn::ALL {
+            let window = Receiver::from(provider).default_max_event_age();
+            assert!(
+                window > Duration::ZERO && window <= ttl,
+                "{provider}: {window:?}"
+            );
         }
     }
 
     #[test]
-    fn each_provider_has_its_own_age_window_within_the_default_dedupe_ttl() {
-        let hours = |h: u64| Duration::from_secs(h * 3600);
-        let windows =
-            BuiltIn::ALL.map(|provider| (provider.name(), provider.default_max_event_age()));
-        assert_eq!(
-            windows,
-            [
-                ("kite", hours(30 * 24)),
-                ("smallcase", hours(4 * 24)),
-                ("snaptrade", hours(24)),
-                ("upvest", hours(1)),
-                ("onemetric", hours(24)),
-            ]
-        );
-        let ttl = Duration::from_secs(crate::config::DEFAULT_DEDUPE_TTL_SECONDS);
-        assert!(windows.iter().all(|(_, window)| *window <= ttl));
-    }
-
-    #[test]
-    fn kite_rides_out_an_outage_the_others_answer_503_and_are_retried() {
-        let budgets = BuiltIn::ALL.map(|p| (p.name(), p.default_aws_retry_seconds()));
-        assert_eq!(
-            budgets,
-            [
-                ("kite", 12),
-                ("smallcase", 5),
-                ("snaptrade", 5),
-                ("upvest", 5),
-                ("onemetric", 5),
-            ]
-        );
+    fn each_providers_aws_budget_fits_two_calls_and_the_completion_in_api_gateways_30_s() {
+        for provider in BuiltIn::ALL {
+            let seconds = Receiver::from(provider).default_aws_retry_seconds();
+            assert!(
+                (1..=crate::config::MAX_AWS_RETRY_SECONDS).contains(&seconds),
+                "{provider}: {seconds}"
+            );
+        }
     }
 
     #[test]
     fn every_built_in_provider_then_generic_each_with_its_type() {
         let built_in: Vec<Receiver> = BuiltIn::ALL.into_iter().map(Receiver::from).collect();
-        assert_eq!(Receiver::ALL[..5], built_in[..]);
-        assert_eq!(Receiver::ALL[5], Receiver::Generic);
+        let count = BuiltIn::ALL.len();
+        assert_eq!(Receiver::ALL[..count], built_in[..]);
+        assert_eq!(Receiver::ALL[count..], [Receiver::Generic]);
         for receiver in Receiver::ALL {
             assert_eq!(receiver.visit(Name), receiver.name());
             assert_eq!(Receiver::from_name(receiver.name()), Some(receiver));
@@ -270,17 +250,13 @@ mod tests {
 
     #[test]
     fn generic_has_one_route_with_the_source_as_a_parameter_and_its_own_keys() {
-        assert_eq!(
-            Receiver::ALL.map(Receiver::route_path),
-            [
-                "/webhooks/kite",
-                "/webhooks/smallcase",
-                "/webhooks/snaptrade",
-                "/webhooks/upvest",
-                "/webhooks/onemetric",
-                "/webhooks/generic/{source}",
-            ]
-        );
+        for provider in BuiltIn::ALL {
+            assert_eq!(
+                Receiver::from(provider).route_path(),
+                format!("/webhooks/{provider}")
+            );
+        }
+        assert_eq!(Receiver::Generic.route_path(), "/webhooks/generic/{source}");
         assert_eq!(Receiver::Generic.leading_keys(), "generic#*");
         assert_eq!(Receiver::Generic.variables(), ["GENERIC_SOURCES"]);
     }

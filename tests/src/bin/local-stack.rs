@@ -55,7 +55,8 @@ async fn create(endpoint: &str, env_file: &str) -> Result<(), String> {
     let (queue_url, dead_letter_url) = emulator
         .create_queue_with_dead_letter_queue(LOCAL_QUEUE, LOCAL_MAX_RECEIVE_COUNT, None)
         .await?;
-    let secrets = LocalSecrets::load_default().map_err(|e| format!("events/local.env: {e}"))?;
+    let secrets =
+        LocalSecrets::load_default().map_err(|e| format!("events/<function>/local.env: {e}"))?;
     let mut env = String::new();
     for (name, value) in [
         ("EVENTS_TABLE", LOCAL_TABLE),

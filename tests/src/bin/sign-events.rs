@@ -1,5 +1,5 @@
 //! Regenerates `events/<function>/*.json` (API Gateway v2 events) from the payload
-//! templates in `events/<function>/payloads/*.json`, signed with `events/local.env`: a
+//! templates in `events/<function>/payloads/*.json`, signed with the local secrets (`events/<function>/local.env`): a
 //! built-in provider's by its signer, `generic`'s (each template names its configured
 //! source) by that source's scheme. Run it after changing a payload or a local secret.
 //!
@@ -10,15 +10,15 @@ use std::process::ExitCode;
 
 use brokerhooks::providers::Receiver;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
-use brokerhooks_testkit::signers;
+use brokerhooks_testkit::providers;
 
 fn main() -> ExitCode {
     let wanted: Vec<String> = std::env::args().skip(1).collect();
     let events = repo_root().join("events");
-    let secrets = match LocalSecrets::load(&events.join("local.env")) {
+    let secrets = match LocalSecrets::load_dir(&events) {
         Ok(secrets) => secrets,
         Err(e) => {
-            eprintln!("cannot read events/local.env: {e}");
+            eprintln!("cannot read events/*/local.env: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -64,8 +64,8 @@ fn sign_provider(
         let payload: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let delivery = match provider {
-            Receiver::BuiltIn(provider) => signers::sign(provider, &payload, secrets),
-            Receiver::Generic => signers::generic::sign(&payload, secrets),
+            Receiver::BuiltIn(provider) => providers::sign(provider, &payload, secrets),
+            Receiver::Generic => providers::generic::sign(&payload, secrets),
         }
         .map_err(|e| format!("{}: {e}", path.display()))?;
         // A template named `*-base64.json` becomes an event with a base64 body, the way API

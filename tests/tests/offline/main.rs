@@ -6,6 +6,7 @@
 mod aws_calls;
 mod consumer_fixture;
 mod log_audit;
+mod module_cycles;
 mod negative_matrix;
 mod onemetric_registration;
 mod pinned_envelope_ids;

@@ -1,6 +1,6 @@
 //! The negative matrix: for every provider, a table of hostile or broken deliveries, each
 //! with its exact status, and each writing nothing (no claim, no message). Runs the real
-//! pipeline over the in-memory store and queue, configured from events/local.env.
+//! pipeline over the in-memory store and queue, configured from events/<function>/local.env.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -8,23 +8,12 @@ use brokerhooks::providers::BuiltIn;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::handle_all;
+use brokerhooks_testkit::negative_matrix::Slot;
+use brokerhooks_testkit::providers::{kit, signed_with_unknown_secret};
 use brokerhooks_testkit::replay::{event_files, read_event_file};
-use brokerhooks_testkit::signers::upvest::UpvestSigner;
 use serde_json::Value;
 
-/// Where a provider's proof of authenticity travels.
-#[derive(Clone, Copy)]
-enum Slot {
-    /// A field of the JSON body (hex checksum).
-    BodyField(&'static str),
-    /// A header (base64 HMAC).
-    Header(&'static str),
-    /// A structured-field header `label=:base64:` (HTTP message signatures).
-    SignatureMember(&'static str),
-    /// A query parameter (URL token).
-    Query(&'static str),
-}
-
+/// A provider's row: its kit's negative-matrix facts and its first sample.
 struct Fixture {
     provider: BuiltIn,
     slot: Slot,
@@ -92,101 +81,23 @@ fn first_sample(provider: BuiltIn) -> Delivery {
     read_event_file(&files[0]).unwrap()
 }
 
-fn secrets_with(overrides: &[(&str, &str)]) -> LocalSecrets {
-    let mut text: String = LocalSecrets::load_default()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| format!("{k}={v}\n"))
-        .collect();
-    for (k, v) in overrides {
-        text.push_str(&format!("{k}={v}\n"));
-    }
-    LocalSecrets::parse(&text)
-}
-
-/// The provider's first sample, re-signed with `secret` set to a value the function
-/// does not know.
-fn wrong_secret(provider: BuiltIn, secret: &str) -> Delivery {
-    let payload: Value = serde_json::from_slice(&first_sample(provider).body).unwrap();
-    let secrets = secrets_with(&[(secret, "not-the-secret")]);
-    brokerhooks_testkit::signers::sign(provider, &payload, &secrets).unwrap()
-}
-
-/// Each provider's table row: one arm per built-in provider, so a new provider does not
-/// compile until it has its row.
+/// Each provider's row, from its kit (`brokerhooks_testkit::providers`).
 fn fixture(provider: BuiltIn) -> Fixture {
     let valid = first_sample(provider);
-    match provider {
-        BuiltIn::Kite => Fixture {
-            provider,
-            slot: Slot::BodyField("checksum"),
-            wrong_secret: wrong_secret(provider, "KITE_API_SECRET"),
-            valid,
-            sign_bytes: None,
-            empty_body_status: 400,
-        },
-        BuiltIn::Smallcase => Fixture {
-            provider,
-            slot: Slot::BodyField("checksum"),
-            wrong_secret: wrong_secret(provider, "SMALLCASE_API_SECRET"),
-            valid,
-            sign_bytes: None,
-            empty_body_status: 400,
-        },
-        BuiltIn::SnapTrade => Fixture {
-            provider,
-            slot: Slot::Header("signature"),
-            wrong_secret: wrong_secret(provider, "SNAPTRADE_CONSUMER_KEY"),
-            valid,
-            sign_bytes: Some(|body, secrets| {
-                let key = secrets.primary("SNAPTRADE_CONSUMER_KEY").unwrap();
-                let signature = brokerhooks::providers::snaptrade::signature_base64(key, body);
-                brokerhooks_testkit::signers::snaptrade::delivery(body.to_vec(), &signature)
-            }),
-            empty_body_status: 401,
-        },
-        BuiltIn::OneMetric => Fixture {
-            provider,
-            slot: Slot::Query("token"),
-            wrong_secret: wrong_secret(provider, "ONEMETRIC_TOKEN"),
-            valid,
-            sign_bytes: Some(|body, secrets| {
-                let mut delivery = Delivery::post("/webhooks/onemetric", body.to_vec());
-                delivery.query = Some(brokerhooks_testkit::signers::onemetric::token_query(
-                    secrets.primary("ONEMETRIC_TOKEN").unwrap(),
-                ));
-                delivery
-            }),
-            empty_body_status: 400,
-        },
-        BuiltIn::Upvest => {
-            // Same kid, another key: what a forger without Upvest's private key can do.
-            let local = UpvestSigner::local(&LocalSecrets::load_default().unwrap()).unwrap();
-            let forger = UpvestSigner::generate(local.kid());
-            Fixture {
-                provider,
-                slot: Slot::SignatureMember("signature"),
-                wrong_secret: forger
-                    .sign_body(valid.body.clone(), UPVEST_CREATED)
-                    .unwrap(),
-                valid,
-                sign_bytes: Some(|body, secrets| {
-                    UpvestSigner::local(secrets)
-                        .unwrap()
-                        .sign_body(body.to_vec(), UPVEST_CREATED)
-                        .unwrap()
-                }),
-                // The signed digest no longer matches the (empty) body.
-                empty_body_status: 401,
-            }
-        }
+    let negative = &kit(provider).negative;
+    let payload: Value = serde_json::from_slice(&valid.body).unwrap();
+    let secrets = LocalSecrets::load_default().unwrap();
+    Fixture {
+        provider,
+        slot: negative.slot,
+        wrong_secret: signed_with_unknown_secret(provider, &payload, &secrets).unwrap(),
+        valid,
+        sign_bytes: negative.sign_bytes,
+        empty_body_status: negative.empty_body_status,
     }
 }
 
-/// A fixed signing time (2026-01-01); the local stack's configuration ignores expiry.
-const UPVEST_CREATED: i64 = 1_767_225_600;
-
-/// The function configuration: events/local.env, legacy SnapTrade secret off (with it on,
+/// The function configuration: events/<function>/local.env, legacy SnapTrade secret off (with it on,
 /// a body carrying the shared secret is authentic whatever its signature).
 fn config() -> Vec<(String, String)> {
     LocalSecrets::load_default()

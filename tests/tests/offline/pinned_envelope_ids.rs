@@ -1,7 +1,7 @@
 //! Event ids never change between versions: the envelope `id` of every event of every
 //! signed sample in `events/<function>/*.json` (the built-in providers' and `generic`'s),
 //! computed by the receiver pipeline (over the in-memory store and queue), must equal the
-//! list pinned in `events/envelope-ids.json`.
+//! list pinned in `events/<function>/pinned/envelope-ids.json`.
 //!
 //! An id that changes makes every redelivery of an event received before the upgrade
 //! look new, so it is enqueued a second time. New samples are appended to the list
@@ -18,31 +18,51 @@ use brokerhooks_testkit::replay::{event_files, read_event_file};
 
 const PIN_NEW: &str = "BROKERHOOKS_PIN_NEW_SAMPLES";
 
-fn pinned_path() -> PathBuf {
-    repo_root().join("events").join("envelope-ids.json")
+/// A function's pinned ids: `events/<function>/pinned/envelope-ids.json`.
+fn pinned_path(function: &str) -> PathBuf {
+    repo_root()
+        .join("events")
+        .join(function)
+        .join("pinned")
+        .join("envelope-ids.json")
 }
 
-/// `"<provider>/<file>"` → the ids of its events, in delivery order.
+/// `"<function>/<file>"` → the ids of its events, in delivery order.
 type Ids = BTreeMap<String, Vec<String>>;
 
+/// Every function's pinned ids, keyed `<function>/<file>`.
 fn read_pinned() -> Ids {
-    let text = std::fs::read_to_string(pinned_path()).unwrap_or_else(|_| "{}".to_owned());
-    serde_json::from_str(&text).expect("events/envelope-ids.json is a JSON object of id arrays")
+    let mut ids = Ids::new();
+    for function in Receiver::names() {
+        let path = pinned_path(function);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "{}".to_owned());
+        let pinned: Ids = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: a JSON object of id arrays: {e}", path.display()));
+        ids.extend(
+            pinned
+                .into_iter()
+                .map(|(file, list)| (format!("{function}/{file}"), list)),
+        );
+    }
+    ids
 }
 
-/// One sample per line, so appending an entry is a one-line diff.
+/// One sample per line, so appending an entry is a one-line diff; one file per function.
 fn write_pinned(ids: &Ids) {
-    let lines: Vec<String> = ids
-        .iter()
-        .map(|(sample, ids)| {
-            format!(
-                "  {}: {}",
-                serde_json::to_string(sample).unwrap(),
-                serde_json::to_string(ids).unwrap()
-            )
-        })
-        .collect();
-    std::fs::write(pinned_path(), format!("{{\n{}\n}}\n", lines.join(",\n"))).unwrap();
+    let mut per_function: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (sample, ids) in ids {
+        let (function, file) = sample.split_once('/').unwrap();
+        per_function.entry(function).or_default().push(format!(
+            "  {}: {}",
+            serde_json::to_string(file).unwrap(),
+            serde_json::to_string(ids).unwrap()
+        ));
+    }
+    for (function, lines) in per_function {
+        let path = pinned_path(function);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("{{\n{}\n}}\n", lines.join(",\n"))).unwrap();
+    }
 }
 
 fn local_config() -> Vec<(String, String)> {
@@ -116,13 +136,13 @@ async fn envelope_ids_of_every_sample_are_pinned() {
         "envelope ids changed:\n{}\nChanging an existing event id is a breaking change: every \
          redelivery of an event received before the upgrade would look new and be enqueued \
          again. Fix the receiver (canonical JSON, id derivation, serde_json features), never \
-         the pinned list in events/envelope-ids.json.",
+         the pinned lists in events/<function>/pinned/envelope-ids.json.",
         changed.join("\n")
     );
     assert!(
         vanished.is_empty(),
         "pinned samples no longer exist: {vanished:?}. Keep every sample listed in \
-         events/envelope-ids.json: the list pins their ids for good."
+         events/<function>/pinned/envelope-ids.json: the lists pin their ids for good."
     );
     if new.is_empty() {
         return;
@@ -145,8 +165,8 @@ async fn envelope_ids_of_every_sample_are_pinned() {
         .collect();
     panic!(
         "samples without pinned envelope ids:\n{}\nIf these are new samples, add these lines \
-         to events/envelope-ids.json (or run `{PIN_NEW}=1 cargo test -p brokerhooks-testkit \
-         --test pinned_envelope_ids`, which appends and never edits an existing entry), and \
+         to events/<function>/pinned/envelope-ids.json (or run `{PIN_NEW}=1 cargo test -p brokerhooks-testkit \
+         --test offline pinned_envelope_ids`, which appends and never edits an existing entry), and \
          commit the file.",
         lines.join("\n")
     );

@@ -1,9 +1,11 @@
-//! The README's "Adding a provider" list, enforced: every entry of the provider registry
-//! (`BuiltIn::ALL`) has its module in `shared/src/providers/`, its `functions/<name>`
-//! crate wiring its provider type, its sample payloads and their signed events in
-//! `events/<name>/`, its signer, its name in the consumers' models and its README
-//! section; and nothing of the kind exists for a name the registry does not hold. (The
-//! template's provider loop is checked against the registry by `infra_template.rs`.)
+//! The README's "Adding a provider" list, enforced. A provider is one entry of the one
+//! list (`brokerhooks_models::providers!`); the compiler then requires its modules
+//! (`shared/src/providers/<name>/`, `models/src/<name>`, `tests/src/providers/<name>.rs`)
+//! and this test the rest of its own files: its `functions/<name>` crate wiring its
+//! provider type, its sample payloads and their signed events, its local test secrets
+//! and pinned envelope ids in `events/<name>/`, and its README section; and nothing of
+//! the kind exists for a name the list does not hold. (The template's rows and
+//! parameters are checked against the list by `infra_template.rs`.)
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -14,7 +16,7 @@ use brokerhooks_models::ProviderName;
 use brokerhooks_testkit::local_secrets::repo_root;
 
 /// What sits next to the providers' events without being a function's: the example
-/// consumer's SQS event (`events/local.env` and `events/envelope-ids.json`, files, are
+/// consumer's SQS event (`events/<function>/local.env` and `events/envelope-ids.json`, files, are
 /// shared by all).
 const EVENTS_NOT_OF_A_FUNCTION: [&str; 1] = ["consumer"];
 
@@ -104,21 +106,58 @@ fn each_provider_has_payloads_each_with_its_signed_event() {
 }
 
 #[test]
+fn each_function_has_its_own_local_secrets_and_pinned_ids_and_nothing_is_shared() {
+    let events = repo_root().join("events");
+    for name in function_names() {
+        let dir = events.join(&name);
+        assert!(dir.join("local.env").is_file(), "events/{name}/local.env");
+        assert!(
+            dir.join("pinned/envelope-ids.json").is_file(),
+            "events/{name}/pinned/envelope-ids.json"
+        );
+    }
+    // No file at the top of events/ that every provider would have to edit.
+    assert_eq!(entries(&events, Some("json")), BTreeSet::new());
+    assert_eq!(entries(&events, Some("env")), BTreeSet::new());
+}
+
+#[test]
 fn the_consumers_models_know_the_same_providers_in_the_same_order() {
-    // `brokerhooks-models` cannot depend on the receiver: its list is checked here.
+    // Both come from the one list; this holds the two crates' derivations together.
     let models: Vec<&str> = ProviderName::ALL.map(ProviderName::as_str).to_vec();
     assert_eq!(models, BuiltIn::names().collect::<Vec<_>>());
 }
 
 #[test]
-fn each_provider_has_a_signer_module() {
-    // `signers::sign` matches on every `BuiltIn` (a provider without one does not
-    // compile); its module is named after the provider. The generic function's signer
-    // (`signers/generic.rs`) signs each configured source's scheme.
-    let signers = repo_root().join("tests/src/signers");
-    let mut modules = entries(&signers, Some("rs"));
+fn each_provider_has_a_kit_module_and_each_models_module_and_nothing_else_does() {
+    // The compiler requires each listed provider's modules; this keeps out modules of
+    // providers that are not in the list.
+    let kits = repo_root().join("tests/src/providers");
+    let mut modules = entries(&kits, Some("rs"));
     assert!(modules.remove("mod"));
     assert_eq!(modules, function_names());
+    let models = repo_root().join("models/src");
+    let mut provider_modules = entries(&models, Some("rs"));
+    provider_modules.extend(entries(&models, None));
+    let shared_modules: BTreeSet<String> = [
+        "envelope",
+        "exact_decimal",
+        "fallback",
+        "lib",
+        "payload_error",
+        "provider_list",
+        "provider_name",
+        "raw_json",
+        "schema",
+        "typed_event",
+    ]
+    .map(str::to_owned)
+    .into();
+    let provider_modules: BTreeSet<String> = provider_modules
+        .difference(&shared_modules)
+        .cloned()
+        .collect();
+    assert_eq!(provider_modules, registry_names());
 }
 
 #[test]
@@ -133,6 +172,8 @@ fn each_provider_has_a_readme_section_and_only_they_do() {
     assert_eq!(sections, function_names());
 }
 
+/// The README's "Adding a provider" names exactly the places this test and the compiler
+/// hold a provider to.
 #[test]
 fn the_readme_says_what_adding_a_provider_takes() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
@@ -144,12 +185,15 @@ fn the_readme_says_what_adding_a_provider_takes() {
         .next()
         .unwrap();
     for step in [
+        "models/src/provider_list.rs",
         "shared/src/providers/<name>/",
-        "BuiltIn",
+        "models/src/<name>",
+        "tests/src/providers/<name>.rs",
         "functions/<name>/",
-        "tests/src/signers/<name>.rs",
         "events/<name>/payloads/",
         "make events",
+        "events/<name>/local.env",
+        "events/<name>/pinned/envelope-ids.json",
         "`functions/<name>`",
         "infra/template.yaml",
     ] {

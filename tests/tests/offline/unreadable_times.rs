@@ -7,12 +7,12 @@
 use brokerhooks::providers::{BuiltIn, Receiver};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::memory_pipeline::{enqueued, handle_all};
-use brokerhooks_testkit::signers;
+use brokerhooks_testkit::providers::{self, kit};
 use serde_json::{Value, json};
 
 /// Timestamps that read as nothing once converted to UTC, in each provider's formats,
-/// and whether the end of one read as Kite's signed string (`order_id + order_timestamp`)
-/// is a readable time in the future. Kite's documented rule for an unreadable signed
+/// and whether the end of one, read as the end of a signed string (Kite signs
+/// `order_id + order_timestamp`), is a readable time in the future. Kite's documented rule for an unreadable signed
 /// timestamp reads the time the signed string ends with (a re-split body is held to the
 /// genuine one's window): `-9999-01-01 00:00:00` ends with `9999-01-01 00:00:00`, which
 /// the freshness rule refuses (401), as it refuses any signed time that far ahead.
@@ -44,65 +44,43 @@ fn template(receiver: &str, file: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// Each receiver's sample with every timestamp field set to `at`, the fallback tokens
-/// that event must carry, and how many events the delivery holds.
-fn cases(at: &str) -> Vec<(Receiver, Value, &'static str, usize)> {
-    let mut kite = template("kite", "03-complete.json");
-    kite["exchange_update_timestamp"] = json!(at);
-    kite["order_timestamp"] = json!(at);
-    let mut smallcase = template("smallcase", "01-order-placed.json");
-    smallcase["timestamp"] = json!(at);
-    let mut snaptrade = template("snaptrade", "04-connection-added.json");
-    snaptrade["eventTimestamp"] = json!(at);
-    let mut upvest = template("upvest", "03-orders-and-executions.json");
-    let events = upvest["payload"].as_array_mut().unwrap();
-    let count = events.len();
-    for event in events {
-        event["created_at"] = json!(at);
-    }
-    let mut onemetric = template("onemetric", "01-market-price-alert.json");
-    onemetric["time_stamp"] = json!(at);
+/// Each receiver's sample with every timestamp field set to `at` (the built-in providers'
+/// from their kits), the fallback tokens that event must carry, how many events the
+/// delivery holds, and whether its signed time is then read at the signed string's end.
+fn cases(at: &str) -> Vec<(Receiver, Value, &'static str, usize, bool)> {
+    let mut cases: Vec<_> = BuiltIn::ALL
+        .into_iter()
+        .map(|provider| {
+            let kit = kit(provider);
+            let mut payload = template(provider.name(), kit.timestamps.template);
+            (kit.timestamps.set)(&mut payload, at);
+            let events = (kit.events_per_delivery)(&payload);
+            let fallback = kit.timestamps.fallback;
+            let at_the_end = kit.timestamps.signed_time_at_the_end;
+            (provider.into(), payload, fallback, events, at_the_end)
+        })
+        .collect();
+    // Configured sources: the `payments` source maps `occurred_at` from `/timestamp`.
     let mut generic = template("generic", "01-payments-payment-settled.json");
     generic["payload"]["timestamp"] = json!(at);
-    vec![
-        (
-            BuiltIn::Kite.into(),
-            kite,
-            "occurred_at,signed_timestamp",
-            1,
-        ),
-        (
-            BuiltIn::Smallcase.into(),
-            smallcase,
-            "occurred_at,signed_timestamp",
-            1,
-        ),
-        (
-            BuiltIn::SnapTrade.into(),
-            snaptrade,
-            "occurred_at,signed_timestamp",
-            1,
-        ),
-        (BuiltIn::Upvest.into(), upvest, "occurred_at", count),
-        (BuiltIn::OneMetric.into(), onemetric, "occurred_at", 1),
-        (Receiver::Generic, generic, "occurred_at", 1),
-    ]
+    cases.push((Receiver::Generic, generic, "occurred_at", 1, false));
+    cases
 }
 
 #[tokio::test]
 async fn every_receiver_enqueues_an_unreadable_timestamp_with_its_fallback() {
     let config = config();
     let secrets = LocalSecrets::load_default().unwrap();
-    for (at, kite_ends_in_the_future) in UNREADABLE {
-        for (receiver, payload, tokens, events) in cases(at) {
+    for (at, ends_in_the_future) in UNREADABLE {
+        for (receiver, payload, tokens, events, at_the_end) in cases(at) {
             let delivery = match receiver {
-                Receiver::BuiltIn(provider) => signers::sign(provider, &payload, &secrets),
-                Receiver::Generic => signers::generic::sign(&payload, &secrets),
+                Receiver::BuiltIn(provider) => providers::sign(provider, &payload, &secrets),
+                Receiver::Generic => providers::generic::sign(&payload, &secrets),
             }
             .unwrap();
             let request = delivery.to_request();
             let handled = handle_all(receiver, &config, std::slice::from_ref(&request)).await;
-            if receiver == Receiver::BuiltIn(BuiltIn::Kite) && kite_ends_in_the_future {
+            if at_the_end && ends_in_the_future {
                 assert_eq!(handled[0].answer.status, 401, "{at:?}");
                 assert_eq!(
                     handled[0].answer.body,

@@ -3,7 +3,7 @@
 //! Standard Webhooks reference implementation, pinned in scripts/requirements.txt and
 //! installed into `.venv` by `make test`), Python's own `hmac`, and `urllib`'s query
 //! encoding. Its deliveries go over HTTP to the `generic` function served by `cargo lambda
-//! watch` with the local sources document (events/local.env).
+//! watch` with the local sources document (events/generic/local.env).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -15,7 +15,7 @@ use brokerhooks_testkit::e2e::E2eStack;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use serde_json::{Value, json};
 
-/// The local entry of `source` (events/local.env).
+/// The local entry of `source` (events/generic/local.env).
 fn entry(source: &str) -> Value {
     let secrets = LocalSecrets::load_default().unwrap();
     let document: Value = serde_json::from_str(secrets.get(SOURCES_VARIABLE).unwrap()).unwrap();

@@ -15,7 +15,7 @@ use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::emulator::{Emulator, EmulatorPipeline, ReceivedMessage, test_settings};
 use brokerhooks_testkit::log_capture::CapturedLogs;
-use brokerhooks_testkit::signers::generic::GenericSigner;
+use brokerhooks_testkit::providers::generic::GenericSigner;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;

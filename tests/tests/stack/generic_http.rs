@@ -1,5 +1,5 @@
 //! End to end: the `generic` function served by `cargo lambda watch` with the local
-//! sources document (`GENERIC_SOURCES` in events/local.env: one source per scheme and
+//! sources document (`GENERIC_SOURCES` in events/generic/local.env: one source per scheme and
 //! `broken-source`, an invalid entry), real HTTP requests, the emulator's table and queue.
 
 use brokerhooks::pipeline::ports::STATUS_ENQUEUED;
@@ -8,8 +8,8 @@ use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::E2eStack;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
 use brokerhooks_testkit::local_stack::LOCAL_TABLE;
+use brokerhooks_testkit::providers::generic::GenericSigner;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
-use brokerhooks_testkit::signers::generic::GenericSigner;
 use serde_json::{Value, json};
 
 const ACCEPTED: &str = r#"{"accepted":1,"duplicates":0}"#;

@@ -6,8 +6,8 @@ use brokerhooks::text::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
+use brokerhooks_testkit::providers;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
-use brokerhooks_testkit::signers;
 use serde_json::{Value, json};
 
 /// One test function: the stack's queue is shared, so the scenarios run in order.
@@ -87,7 +87,7 @@ async fn kite_over_http() {
     other_format["order_timestamp"] = json!("20-11-2026 13:05:40");
     other_format["status"] = json!("COMPLETE");
     let secrets = LocalSecrets::load_default().unwrap();
-    let other_format = signers::sign(BuiltIn::Kite, &other_format, &secrets).unwrap();
+    let other_format = providers::sign(BuiltIn::Kite, &other_format, &secrets).unwrap();
     assert_eq!(
         stack.send("kite", &other_format).await,
         (200, r#"{"accepted":1,"duplicates":0}"#.to_owned())

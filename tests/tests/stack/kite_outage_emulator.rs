@@ -92,7 +92,11 @@ async fn a_postback_sent_once_rides_out_eight_seconds_of_sqs_refusing() {
     let deliver = |payload: &Value| WebhookRequest::post("/webhooks/kite", payload.to_string());
     // Each delivery with the function's deadline, answered as the function answers it.
     let handle = async |request: &WebhookRequest| {
-        respond(&pipeline.process(request, Deadline::after(function_timeout)).await)
+        respond(
+            &pipeline
+                .process(request, Deadline::after(function_timeout))
+                .await,
+        )
     };
 
     // An outage longer than the budget: these deliveries fail (503, claims released).

@@ -11,7 +11,7 @@ use brokerhooks::edge::function::FunctionService;
 use brokerhooks::edge::lambda_event::HttpResponse;
 use brokerhooks::providers::kite::{KiteProvider, SECRET_VARIABLE};
 use brokerhooks_testkit::emulator::Emulator;
-use brokerhooks_testkit::signers::kite;
+use brokerhooks_testkit::providers::kite;
 use serde_json::{Value, json};
 
 const SECRET: &str = "lambda-events-kite-secret";

@@ -6,7 +6,7 @@
 use brokerhooks::providers::BuiltIn;
 use brokerhooks_testkit::e2e::E2eStack;
 use brokerhooks_testkit::local_secrets::LocalSecrets;
-use brokerhooks_testkit::signers;
+use brokerhooks_testkit::providers;
 use serde_json::{Value, json};
 
 /// Invokes the function with `event`; returns the status and JSON body it answered.
@@ -44,7 +44,7 @@ async fn raw_events_over_cargo_lambda_watch() {
         .subsec_nanos();
     let payload = json!({"order_id": format!("2611209{nanos:09}"), "order_timestamp": "2026-11-20 09:15:00",
                          "status": "COMPLETE", "filled_quantity": 1, "tag": "raw-event"});
-    let delivery = signers::sign(BuiltIn::Kite, &payload, &secrets).unwrap();
+    let delivery = providers::sign(BuiltIn::Kite, &payload, &secrets).unwrap();
     let items = stack.table_len().await;
 
     let mut undecodable = delivery.to_event(true);

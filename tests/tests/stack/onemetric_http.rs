@@ -18,7 +18,11 @@ async fn onemetric_over_http() {
     stack.drain().await;
     let secrets = LocalSecrets::load_default().unwrap();
     let tokens: Vec<&str> = secrets.get("ONEMETRIC_TOKEN").unwrap().split(',').collect();
-    assert_eq!(tokens.len(), 2, "events/local.env lists two tokens");
+    assert_eq!(
+        tokens.len(),
+        2,
+        "events/onemetric/local.env lists two tokens"
+    );
 
     // Every sample event is accepted once, whatever its 2024 time_stamp, the drifted one
     // (the second document's example: ISO time_stamp, no user, no symbol) included.

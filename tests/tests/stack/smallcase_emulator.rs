@@ -12,7 +12,7 @@ use brokerhooks_testkit::answers::{accepted, refused};
 use brokerhooks_testkit::drift_check::{Drift, assert_delivered_once};
 use brokerhooks_testkit::emulator::{Emulator, EmulatorPipeline, test_settings};
 use brokerhooks_testkit::local_secrets::repo_root;
-use brokerhooks_testkit::signers::smallcase::sign;
+use brokerhooks_testkit::providers::smallcase::sign;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 

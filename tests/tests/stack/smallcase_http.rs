@@ -6,8 +6,8 @@ use brokerhooks::text::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
+use brokerhooks_testkit::providers;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
-use brokerhooks_testkit::signers;
 use serde_json::Value;
 
 /// One test function: the stack's queue is shared, so the scenarios run in order.
@@ -139,7 +139,7 @@ async fn smallcase_over_http() {
     }
     no_kind["timestamp"] = Value::from("2022-12-31T05:38:41.669Z");
     let secrets = LocalSecrets::load_default().unwrap();
-    let no_kind = signers::sign(BuiltIn::Smallcase, &no_kind, &secrets).unwrap();
+    let no_kind = providers::sign(BuiltIn::Smallcase, &no_kind, &secrets).unwrap();
     for answer in [
         r#"{"accepted":1,"duplicates":0}"#,
         r#"{"accepted":0,"duplicates":1}"#,

@@ -6,8 +6,8 @@ use brokerhooks::text::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
+use brokerhooks_testkit::providers::snaptrade::delivery;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
-use brokerhooks_testkit::signers::snaptrade::delivery;
 use serde_json::{Value, json};
 
 const ACCEPTED: &str = r#"{"accepted":1,"duplicates":0}"#;

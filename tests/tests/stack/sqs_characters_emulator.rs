@@ -20,7 +20,7 @@ use brokerhooks_testkit::emulator::{
     Emulator, ReceivedMessage, address_of, sdk_config_with_budget, test_settings,
 };
 use brokerhooks_testkit::local_secrets::LocalSecrets;
-use brokerhooks_testkit::signers::upvest::UpvestSigner;
+use brokerhooks_testkit::providers::upvest::UpvestSigner;
 use brokerhooks_testkit::sqs_character_guard::{
     SQS_MAX_MESSAGE_BYTES, SqsCharacterGuard, sqs_allows,
 };

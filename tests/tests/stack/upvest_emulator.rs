@@ -26,7 +26,7 @@ use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::emulator::{Emulator, test_settings};
 use brokerhooks_testkit::local_secrets::LocalSecrets;
 use brokerhooks_testkit::log_capture::CapturedLogs;
-use brokerhooks_testkit::signers::upvest::UpvestSigner;
+use brokerhooks_testkit::providers::upvest::UpvestSigner;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;

@@ -1,16 +1,16 @@
 //! End to end: the `upvest` function served by `cargo lambda watch`, real HTTP requests,
-//! the emulator's table and queue. The function's JWKS comes from events/local.env
+//! the emulator's table and queue. The function's JWKS comes from events/upvest/local.env
 //! through the env file, so this also proves the JSON value survives it.
 
 use brokerhooks::providers::upvest::digest_header;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::E2eStack;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
+use brokerhooks_testkit::providers::upvest::UpvestSigner;
 use brokerhooks_testkit::replay::{event_files, read_event_file};
-use brokerhooks_testkit::signers::upvest::UpvestSigner;
 use serde_json::{Value, json};
 
-/// The subscription id events/local.env configures (`UPVEST_WEBHOOK_IDS`).
+/// The subscription id events/upvest/local.env configures (`UPVEST_WEBHOOK_IDS`).
 const OUR_WEBHOOK: &str = "0b7c9d2e-4f61-4a83-9b5c-6d7e8f9a0b1c";
 
 /// One test function: the stack's queue is shared, so the scenarios run in order.

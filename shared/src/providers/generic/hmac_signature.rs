@@ -17,9 +17,9 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_PAD_INDIFFERENT};
 use http::HeaderName;
 
+use super::authenticated::Authenticated;
 use super::config_object::{ConfigObject, FieldError};
 use super::mac::{MacAlgorithm, any_equal};
-use super::scheme::Authenticated;
 use super::standard_webhooks::DEFAULT_TOLERANCE;
 use super::timestamp_window::{check_window, parse_unix_seconds};
 use crate::config::secret_list::SecretList;

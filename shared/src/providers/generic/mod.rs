@@ -23,6 +23,7 @@
 //! known in advance, and refusing an authentic delivery would lose it); a body that is
 //! not JSON is a 400, as the queue only carries JSON. Nothing is split or validated.
 
+mod authenticated;
 mod config_object;
 mod envelope_mapping;
 mod hmac_signature;
@@ -37,12 +38,13 @@ mod timestamp_window;
 mod unique_keys;
 mod url_token;
 
+pub use authenticated::{Authenticated, MIN_KEY_BYTES};
 pub use config_object::FieldError;
 pub use envelope_mapping::{EnvelopeMapping, JsonPointer, TimeFormat};
 pub use hmac_signature::{DEFAULT_SEPARATOR, HmacSignature, SignatureEncoding, SignedContent};
 pub use mac::MacAlgorithm;
 pub use provider::{GenericProvider, NAME};
-pub use scheme::{Authenticated, MIN_KEY_BYTES, Scheme};
+pub use scheme::Scheme;
 pub use source::Source;
 pub use source_name::{MAX_SOURCE_NAME_BYTES, check_source_name, source_in_path};
 pub use sources::{DocumentError, Sources};

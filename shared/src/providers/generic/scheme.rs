@@ -1,5 +1,6 @@
 //! The three schemes a configured source may use, and what authentication yields.
 
+use super::authenticated::{Authenticated, MIN_KEY_BYTES};
 use super::config_object::{ConfigObject, FieldError};
 use super::hmac_signature::HmacSignature;
 use super::standard_webhooks::StandardWebhooks;
@@ -8,11 +9,6 @@ use crate::config::secret_list::SecretList;
 use crate::pipeline::error::WebhookError;
 use crate::pipeline::ports::provider::VerifyContext;
 use crate::pipeline::request::WebhookRequest;
-use time::OffsetDateTime;
-
-/// The shortest HMAC key accepted (`hmac` secrets, Standard Webhooks keys). Standard
-/// Webhooks asks for 24 to 64 bytes; 16 keeps keys senders already issued working.
-pub const MIN_KEY_BYTES: usize = 16;
 
 /// How a source's deliveries are authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,18 +16,6 @@ pub enum Scheme {
     StandardWebhooks(StandardWebhooks),
     Hmac(HmacSignature),
     UrlToken(UrlToken),
-}
-
-/// A delivery that passed its scheme's check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authenticated {
-    /// Position (never the value) of the secret that matched.
-    pub matched_secret: usize,
-    /// The id the scheme signs for the delivery (Standard Webhooks' `webhook-id`): the
-    /// envelope id unless the mapping names another.
-    pub delivery_id: Option<String>,
-    /// The timestamp the scheme signs, when it signs one: claims are kept past it.
-    pub signed_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, Copy)]

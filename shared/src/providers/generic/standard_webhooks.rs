@@ -23,9 +23,9 @@ use base64::engine::general_purpose::{
     GeneralPurpose, GeneralPurposeConfig, STANDARD, STANDARD_PAD_INDIFFERENT,
 };
 
+use super::authenticated::{Authenticated, MIN_KEY_BYTES};
 use super::config_object::{ConfigObject, FieldError};
 use super::mac::{MacAlgorithm, any_equal};
-use super::scheme::{Authenticated, MIN_KEY_BYTES};
 use super::timestamp_window::{check_window, parse_unix_seconds};
 use crate::config::secret_list::SecretList;
 use crate::pipeline::error::WebhookError;

@@ -7,8 +7,8 @@
 //! there is no timestamp, so there is no freshness rule: a replay is a duplicate only if
 //! it repeats an event's content (or its mapped id).
 
+use super::authenticated::Authenticated;
 use super::config_object::{ConfigObject, FieldError};
-use super::scheme::Authenticated;
 use crate::config::secret_list::SecretList;
 use crate::pipeline::error::WebhookError;
 use crate::pipeline::request::WebhookRequest;

@@ -490,3 +490,13 @@ mod properties {
         }
     }
 }
+
+/// Its own windows: Kite never retries: a postback may come days after the order was placed, and one invocation rides out an outage.
+#[test]
+fn its_age_window_and_aws_budget_are_its_own() {
+    assert_eq!(
+        KiteProvider::DEFAULT_MAX_EVENT_AGE,
+        std::time::Duration::from_secs(30 * 24 * 3600)
+    );
+    assert_eq!(KiteProvider::DEFAULT_AWS_RETRY_SECONDS, 12);
+}

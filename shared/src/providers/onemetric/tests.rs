@@ -701,3 +701,13 @@ mod properties {
         }
     }
 }
+
+/// Its own windows: OneMetric signs no time; the window is unused.
+#[test]
+fn its_age_window_and_aws_budget_are_its_own() {
+    assert_eq!(
+        OneMetricProvider::DEFAULT_MAX_EVENT_AGE,
+        std::time::Duration::from_secs(24 * 3600)
+    );
+    assert_eq!(OneMetricProvider::DEFAULT_AWS_RETRY_SECONDS, 5);
+}

@@ -1255,3 +1255,13 @@ mod properties {
         }
     }
 }
+
+/// Its own windows: smallcase retries at 15 min, 24 h and 48 h, with a day of margin.
+#[test]
+fn its_age_window_and_aws_budget_are_its_own() {
+    assert_eq!(
+        SmallcaseProvider::DEFAULT_MAX_EVENT_AGE,
+        std::time::Duration::from_secs(4 * 24 * 3600)
+    );
+    assert_eq!(SmallcaseProvider::DEFAULT_AWS_RETRY_SECONDS, 5);
+}

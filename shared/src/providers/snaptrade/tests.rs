@@ -819,3 +819,13 @@ mod properties {
         }
     }
 }
+
+/// Its own windows: SnapTrade retries 3 times from 30 minutes (about 3.5 h).
+#[test]
+fn its_age_window_and_aws_budget_are_its_own() {
+    assert_eq!(
+        SnapTradeProvider::DEFAULT_MAX_EVENT_AGE,
+        std::time::Duration::from_secs(24 * 3600)
+    );
+    assert_eq!(SnapTradeProvider::DEFAULT_AWS_RETRY_SECONDS, 5);
+}

@@ -1206,3 +1206,13 @@ mod properties {
         }
     }
 }
+
+/// Its own windows: Upvest signs every retry anew, so a genuine `created` is seconds old.
+#[test]
+fn its_age_window_and_aws_budget_are_its_own() {
+    assert_eq!(
+        UpvestProvider::DEFAULT_MAX_EVENT_AGE,
+        std::time::Duration::from_secs(3600)
+    );
+    assert_eq!(UpvestProvider::DEFAULT_AWS_RETRY_SECONDS, 5);
+}

@@ -19,10 +19,12 @@ use brokerhooks::providers::upvest::{
 };
 use brokerhooks::text::timestamps::parse_rfc3339;
 
+use crate::provider_kit::{BenchCase, ProviderKit, TimestampKit, sample_request};
 use crate::api_gateway_event::Delivery;
 use crate::local_secrets::{LocalSecrets, repo_root};
+use crate::negative_matrix::{NegativeKit, Slot, WrongSecret};
 
-/// The TEST-ONLY private key whose JWKS `events/local.env` configures.
+/// The TEST-ONLY private key whose JWKS `events/upvest/local.env` configures.
 pub const LOCAL_KEY_FILE: &str = "events/upvest/local-signing-key.pem";
 /// How long a signature is valid, as in Upvest's signer.
 pub const VALIDITY_SECONDS: i64 = 60;
@@ -63,7 +65,7 @@ impl UpvestSigner {
         let jwks: Value = secrets
             .get(VERIFY_KEYS_VARIABLE)
             .and_then(|text| serde_json::from_str(text).ok())
-            .ok_or_else(|| format!("{VERIFY_KEYS_VARIABLE} in events/local.env is not JSON"))?;
+            .ok_or_else(|| format!("{VERIFY_KEYS_VARIABLE} in events/upvest/local.env is not JSON"))?;
         let kid = jwks["keys"]
             .as_array()
             .into_iter()
@@ -184,6 +186,72 @@ pub fn sign(payload: &Value, secrets: &LocalSecrets) -> Result<Delivery, String>
         .max()
         .unwrap_or(UNDATED_BATCH_SIGNED_AT);
     UpvestSigner::local(secrets)?.sign_body(payload.to_string(), newest)
+}
+
+/// Upvest's kit: an HTTP message signature, each event's id varied.
+pub const KIT: ProviderKit = ProviderKit {
+    sign,
+    vary,
+    events_per_delivery,
+    negative: NegativeKit {
+        slot: Slot::SignatureMember("signature"),
+        wrong_secret: WrongSecret::Forged(forged),
+        sign_bytes: Some(sign_bytes),
+        // The signed digest no longer matches the (empty) body.
+        empty_body_status: 401,
+    },
+    bench: bench_case,
+    timestamps: TimestampKit {
+        template: "03-orders-and-executions.json",
+        set: set_timestamps,
+        fallback: "occurred_at",
+        signed_time_at_the_end: false,
+    },
+};
+
+/// A fixed signing time (2026-01-01) for bytes the negative matrix signs; the local
+/// stack's configuration ignores expiry.
+const NEGATIVE_MATRIX_CREATED: i64 = 1_767_225_600;
+
+fn vary(template: &Value, n: usize) -> Result<Value, String> {
+    let mut payload = template.clone();
+    let events = payload["payload"]
+        .as_array_mut()
+        .ok_or("upvest template lacks a payload array")?;
+    for (k, event) in events.iter_mut().enumerate() {
+        event["id"] = serde_json::json!(format!("00000000-0000-4000-8000-{:012}", n * 100 + k));
+    }
+    Ok(payload)
+}
+
+fn events_per_delivery(template: &Value) -> usize {
+    template["payload"].as_array().map_or(0, Vec::len)
+}
+
+/// Same kid, another key: what a forger without Upvest's private key can do.
+fn forged(payload: &Value, secrets: &LocalSecrets) -> Result<Delivery, String> {
+    let local = UpvestSigner::local(secrets)?;
+    UpvestSigner::generate(local.kid()).sign_body(payload.to_string(), NEGATIVE_MATRIX_CREATED)
+}
+
+fn sign_bytes(body: &[u8], secrets: &LocalSecrets) -> Delivery {
+    UpvestSigner::local(secrets)
+        .and_then(|signer| signer.sign_body(body.to_vec(), NEGATIVE_MATRIX_CREATED))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn set_timestamps(payload: &mut Value, at: &str) {
+    for event in payload["payload"].as_array_mut().into_iter().flatten() {
+        event["created_at"] = serde_json::json!(at);
+    }
+}
+
+fn bench_case(_: &LocalSecrets) -> BenchCase {
+    BenchCase {
+        name: "upvest-batch-10",
+        request: sample_request("upvest", "03-orders-and-executions.json"),
+        events: 10,
+    }
 }
 
 /// Ten digits, as Upvest's signer sends, derived from the delivery.

@@ -1,6 +1,6 @@
 //! Deliveries to configured sources (the `generic` function), signed the way each
 //! scheme's sender signs them, with the secrets of a sources document (locally
-//! `GENERIC_SOURCES` in `events/local.env`).
+//! `GENERIC_SOURCES` in `events/generic/local.env`).
 //!
 //! A sample template in `events/generic/payloads/` names its source and, for the schemes
 //! that sign them, the delivery id and the Unix time to sign:
@@ -33,11 +33,11 @@ impl GenericSigner {
         Ok(GenericSigner { document, sources })
     }
 
-    /// The local document (`GENERIC_SOURCES` in `events/local.env`).
+    /// The local document (`GENERIC_SOURCES` in `events/generic/local.env`).
     pub fn from_local(secrets: &LocalSecrets) -> Result<Self, String> {
         let text = secrets
             .get(SOURCES_VARIABLE)
-            .ok_or_else(|| format!("{SOURCES_VARIABLE} is not set in events/local.env"))?;
+            .ok_or_else(|| format!("{SOURCES_VARIABLE} is not set in events/generic/local.env"))?;
         Self::from_document(text)
     }
 
