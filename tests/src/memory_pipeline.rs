@@ -17,6 +17,8 @@ pub struct Handled {
     pub answer: Answer,
     pub store_items: usize,
     pub store_calls: usize,
+    /// Order-state marks in the store (Kite's recoverable states).
+    pub state_marks: usize,
     /// Queue requests (a batch of up to ten messages is one request, as in SQS).
     pub queue_requests: usize,
     pub messages: usize,
@@ -126,6 +128,7 @@ async fn run<P: Provider>(
             answer,
             store_items: store.len(),
             store_calls: store.calls(),
+            state_marks: store.mark_keys().len(),
             queue_requests: queue.requests(),
             messages: queue.messages().len(),
         });

@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use brokerhooks_claims::DynamoDbClaims;
 
 use crate::pipeline::ports::store::{
-    Binding, BindingOutcome, IdempotencyStore, STATUS_ENQUEUED, StoreError,
+    Binding, BindingOutcome, IdempotencyStore, MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION,
+    STATUS_ENQUEUED, StateMark, StateMarkOutcome, StoreError,
 };
 
 /// The idempotency store on a DynamoDB table (partition key `pk`, TTL `expires_at`).
@@ -24,6 +25,11 @@ impl DynamoDbStore {
     /// Opens the connection to DynamoDB with a read of a key that never holds an item,
     /// under the provider's own prefix (IAM confines each function to `<provider>#*`).
     /// The outcome does not matter.
+    /// The event claims on the table (its client and table name with them).
+    pub fn claims(&self) -> &DynamoDbClaims {
+        &self.claims
+    }
+
     pub async fn warm_up(&self, provider: &str) {
         let _ = self
             .claims
@@ -74,6 +80,47 @@ impl IdempotencyStore for DynamoDbStore {
                         .and_then(|value| value.as_n().ok())
                         .and_then(|text| text.parse().ok());
                     Ok(BindingOutcome::BoundToOtherKind { until })
+                }
+                _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
+            },
+            Err(other) => Err(StoreError::unavailable(other)),
+        }
+    }
+
+    async fn mark_state(&self, mark: &StateMark) -> Result<StateMarkOutcome, StoreError> {
+        let result = self
+            .claims
+            .client()
+            .put_item()
+            .table_name(self.claims.table())
+            .item("pk", AttributeValue::S(mark.key.clone()))
+            .item(
+                "marked_by",
+                AttributeValue::S(MARKED_BY_DELIVERY.to_owned()),
+            )
+            .item("content_key", AttributeValue::S(mark.content_key.clone()))
+            .item("expires_at", AttributeValue::N(mark.expires_at.to_string()))
+            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .expression_attribute_values(":now", AttributeValue::N(mark.now.to_string()))
+            // The old mark comes back with the failure: one call says who marked it.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(StateMarkOutcome::Marked),
+            Err(SdkError::ServiceError(context)) => match context.err() {
+                PutItemError::ConditionalCheckFailedException(failed) => {
+                    let marked_by = failed
+                        .item()
+                        .and_then(|item| item.get("marked_by"))
+                        .and_then(|value| value.as_s().ok());
+                    Ok(
+                        if marked_by.is_some_and(|by| by == MARKED_BY_RECONCILIATION) {
+                            StateMarkOutcome::Reconciled
+                        } else {
+                            StateMarkOutcome::MarkedByAnotherDelivery
+                        },
+                    )
                 }
                 _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
             },

@@ -1,9 +1,10 @@
-//! The AWS adapters of the pipeline's ports, and the SDK clients they use: claims and
-//! signature bindings on DynamoDB, the events queue on SQS, the function's secret in
-//! Secrets Manager.
+//! The AWS adapters of the pipeline's and the reconciler's ports, and the SDK clients they
+//! use: claims, signature bindings, state marks and checkpoints on DynamoDB, reconciler
+//! sessions on DynamoDB, the events queue on SQS, the function's secret in Secrets Manager.
 
 pub mod client;
 pub mod dynamodb_store;
+pub mod reconcile_store;
 pub mod secrets_manager;
 pub mod sqs_queue;
 
@@ -12,4 +13,5 @@ pub use client::{
     sqs_client, unlimited_retry_partition,
 };
 pub use dynamodb_store::DynamoDbStore;
+pub use reconcile_store::DynamoDbSessions;
 pub use sqs_queue::SqsQueue;

@@ -71,6 +71,15 @@ impl Deadline {
         self.0.checked_sub(ANSWER_MARGIN).unwrap_or(self.0)
     }
 
+    /// When a state-mark write, made between claim and send, must have been answered:
+    /// what the send (a whole retry budget) and the completion ([`COMPLETION_RESERVE`])
+    /// are owed is kept back. The mark is best effort: past this it is skipped.
+    pub fn mark_by(&self, budget: RetryBudget) -> Instant {
+        self.0
+            .checked_sub(budget.per_call() + COMPLETION_RESERVE)
+            .unwrap_or(self.0)
+    }
+
     /// When a signature-binding write, made before the claim, must have been answered:
     /// [`minimum_function_timeout`] before the deadline (what claim, send and completion
     /// are owed), but no sooner than [`MIN_BINDING_TIME`] after `now`. With the template's

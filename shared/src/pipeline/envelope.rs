@@ -28,6 +28,10 @@ pub struct EventDraft {
     pub payload: Box<RawValue>,
     /// Envelope fields that could not be read and were given stand-in values.
     pub fallback: Fallbacks,
+    /// For a provider whose own record can be reconciled (Kite's order book): the key of
+    /// the state this event reports, shared with the reconciler, so that a state is
+    /// enqueued once whichever path delivers it first (`providers::kite::order_state`).
+    pub state_key: Option<String>,
 }
 
 impl EventDraft {
@@ -64,7 +68,13 @@ struct EnvelopeWire<'a> {
     payload: &'a RawValue,
 }
 
-/// A message ready for the queue. Only the pipeline builds these, from verified events.
+/// The message attribute naming how an event reached the queue.
+pub const ORIGIN_ATTRIBUTE: &str = "origin";
+/// Its value for an event a reconciler recovered from the provider's own record.
+pub const RECONCILIATION_ORIGIN: &str = "reconciliation";
+
+/// A message ready for the queue. Only this crate builds these: the pipeline from
+/// verified events, a reconciler from the provider's own record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
     pub(crate) provider: String,
@@ -75,6 +85,9 @@ pub struct OutgoingMessage {
     pub(crate) dedup_id: String,
     /// The `fallback` attribute: tokens of the stand-in fields, `None` when there are none.
     pub(crate) fallback: Option<String>,
+    /// The `origin` attribute: how the event reached the queue (`webhook`, Kite's
+    /// `postback`, `reconciliation`).
+    pub(crate) origin: &'static str,
     /// The envelope JSON, with characters SQS refuses escaped (see `sqs_text`).
     pub(crate) body: String,
 }
@@ -100,6 +113,7 @@ fn fifo_group_id(provider: &str, subject: &str) -> String {
 impl OutgoingMessage {
     pub(crate) fn new(
         provider: &str,
+        origin: &'static str,
         draft: &EventDraft,
         received_at: OffsetDateTime,
     ) -> Result<Self, serde_json::Error> {
@@ -119,6 +133,7 @@ impl OutgoingMessage {
             group_id: fifo_group_id(provider, &draft.subject),
             dedup_id: hex::encode(Sha256::digest(format!("{provider}:{}", draft.id))),
             fallback: (!draft.fallback.is_empty()).then(|| draft.fallback.to_string()),
+            origin,
             body,
         })
     }
@@ -135,6 +150,10 @@ impl OutgoingMessage {
     pub fn dedup_id(&self) -> &str {
         &self.dedup_id
     }
+    /// The `origin` message attribute.
+    pub fn origin(&self) -> &'static str {
+        self.origin
+    }
     /// The `fallback` message attribute, when the event needed one.
     pub fn fallback(&self) -> Option<&str> {
         self.fallback.as_deref()
@@ -145,13 +164,14 @@ impl OutgoingMessage {
         &self.body
     }
 
-    /// The message attributes as SQS receives them: `provider`, `type` and, when set,
-    /// `fallback`, each value with the characters SQS refuses replaced (U+FFFD); an empty
-    /// value, which SQS refuses, is left out.
+    /// The message attributes as SQS receives them: `provider`, `type`, `origin` and, when
+    /// set, `fallback`, each value with the characters SQS refuses replaced (U+FFFD); an
+    /// empty value, which SQS refuses, is left out.
     pub fn attributes(&self) -> impl Iterator<Item = (&'static str, std::borrow::Cow<'_, str>)> {
         [
             ("provider", Some(self.provider.as_str())),
             ("type", Some(self.event_type.as_str())),
+            (ORIGIN_ATTRIBUTE, Some(self.origin)),
             (
                 crate::pipeline::fallback::FALLBACK_ATTRIBUTE,
                 self.fallback.as_deref(),
@@ -206,9 +226,15 @@ mod tests {
             signed_at: None,
             payload: RawValue::from_string(r#"{"b":1.50, "a":"x"}"#.to_owned()).unwrap(),
             fallback: Fallbacks::NONE,
+            state_key: None,
         };
-        let message =
-            OutgoingMessage::new("kite", &draft, datetime!(2022-03-03 03:54:26.5 UTC)).unwrap();
+        let message = OutgoingMessage::new(
+            "kite",
+            "postback",
+            &draft,
+            datetime!(2022-03-03 03:54:26.5 UTC),
+        )
+        .unwrap();
         assert_eq!(
             message.body(),
             r#"{"id":"abc","provider":"kite","type":"COMPLETE","subject":"42","occurred_at":"2022-03-03T03:54:25Z","received_at":"2022-03-03T03:54:26.5Z","payload":{"b":1.50, "a":"x"}}"#
@@ -232,9 +258,15 @@ mod tests {
             signed_at: None,
             payload: RawValue::from_string(payload.to_owned()).unwrap(),
             fallback: Fallbacks::NONE,
+            state_key: None,
         };
-        let message =
-            OutgoingMessage::new("kite", &draft, datetime!(2022-03-03 03:54:26 UTC)).unwrap();
+        let message = OutgoingMessage::new(
+            "kite",
+            "postback",
+            &draft,
+            datetime!(2022-03-03 03:54:26 UTC),
+        )
+        .unwrap();
         assert_eq!(
             message.body(),
             r#"{"id":"abc","provider":"kite","type":"OPEN\uFFFE","subject":"42","occurred_at":"2022-03-03T03:54:25Z","received_at":"2022-03-03T03:54:26Z","payload":{"tag":"x\uFFFF","n":1.50}}"#
@@ -259,6 +291,7 @@ mod tests {
             signed_at: None,
             payload: RawValue::from_string("{}".to_owned()).unwrap(),
             fallback: Fallbacks::NONE.with(Fallback::OccurredAt),
+            state_key: None,
         };
         let mut within = draft(MAX_EVENT_TYPE_BYTES, MAX_SUBJECT_BYTES);
         within.keep_within_limits();
@@ -284,9 +317,15 @@ mod tests {
             signed_at: None,
             payload: RawValue::from_string("{}".to_owned()).unwrap(),
             fallback: Fallbacks::NONE.with(Fallback::Subject),
+            state_key: None,
         };
-        let message =
-            OutgoingMessage::new("kite", &draft, datetime!(2022-03-03 03:54:26 UTC)).unwrap();
+        let message = OutgoingMessage::new(
+            "kite",
+            "postback",
+            &draft,
+            datetime!(2022-03-03 03:54:26 UTC),
+        )
+        .unwrap();
         let attributes: Vec<(&str, String)> = message
             .attributes()
             .map(|(name, value)| (name, value.into_owned()))
@@ -297,12 +336,14 @@ mod tests {
             [
                 ("provider", "kite".to_owned()),
                 ("type", "OPEN\u{FFFD}".to_owned()),
+                ("origin", "postback".to_owned()),
                 ("fallback", "subject".to_owned())
             ]
         );
         let expected = message.body().len()
             + ("provider".len() + 6 + 4)
             + ("type".len() + 6 + 7)
+            + ("origin".len() + 6 + 8)
             + ("fallback".len() + 6 + 7);
         assert_eq!(message.sqs_bytes(), expected);
     }

@@ -15,7 +15,7 @@ use super::ports::provider::Provider;
 use super::ports::queue::EventQueue;
 use super::ports::store::IdempotencyStore;
 use super::request::WebhookRequest;
-use super::steps::{admit, authenticate, bind, claim, complete, prepare, send};
+use super::steps::{admit, authenticate, bind, claim, complete, mark, prepare, send};
 use super::tally::Tally;
 use crate::config::PipelineSettings;
 
@@ -62,7 +62,7 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
         }
     }
 
-    /// admit → authenticate → prepare → bind → claim → send → complete → settle.
+    /// admit → authenticate → prepare → bind → claim → mark → send → complete → settle.
     async fn run(
         &self,
         origin: &Origin,
@@ -78,8 +78,8 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
         let (mut drafts, signed_reading): (Vec<EventDraft>, _) = verified.into_parts();
         prepare::keep_within_limits(&mut drafts);
         let mut tally = Tally::default();
-        let prepared =
-            prepare::prepare(origin, &drafts, now, &mut tally).map_err(|error| (error, tally))?;
+        let prepared = prepare::prepare(origin, P::DELIVERY_ORIGIN, &drafts, now, &mut tally)
+            .map_err(|error| (error, tally))?;
         if let Some(reading) = &signed_reading {
             let events = drafts.len();
             bind::bind(
@@ -109,8 +109,11 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
             &mut tally,
         )
         .await;
-        let sent = send::send(&self.queue, &claimed).await;
         let answer_by = deadline.answer_by();
+        let mark_by = deadline.mark_by(self.settings.aws_retry);
+        let claimed =
+            mark::mark(&self.store, origin, claimed, mark_by, answer_by, &mut tally).await;
+        let sent = send::send(&self.queue, &claimed).await;
         complete::complete(&self.store, origin, &claimed, sent, answer_by, &mut tally).await;
         settle(tally)
     }

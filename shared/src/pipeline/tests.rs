@@ -66,6 +66,7 @@ impl Provider for TestProvider {
                     Fallbacks::NONE
                 },
                 id,
+                state_key: None,
             })
             .collect();
         let verified = Verified::new(drafts, 0);

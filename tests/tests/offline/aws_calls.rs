@@ -2,7 +2,8 @@
 //! request, each queue request one SQS request): at most 3 for a new event, exactly 1
 //! for a duplicate, for every receiver's samples (configured sources' included);
 //! smallcase adds one per delivery, the conditional write that binds its checksum to one
-//! kind of message (README, Idempotency).
+//! kind of message (README, Idempotency); Kite one per new event that reports a state its
+//! order book can prove (the state mark the reconciler reads, README, "Missed postbacks").
 
 use brokerhooks::providers::{BuiltIn, Receiver};
 use brokerhooks_testkit::local_secrets::{LocalSecrets, repo_root};
@@ -25,8 +26,9 @@ async fn a_new_event_costs_at_most_three_calls_and_a_duplicate_one_plus_smallcas
             let events = first.messages;
             assert!(events > 0, "{}: {}", file.display(), first.answer.body);
             let binding = usize::from(provider == Receiver::BuiltIn(BuiltIn::Smallcase));
-            let new_calls = first.store_calls + first.queue_requests;
-            let duplicate_calls = second.store_calls + second.queue_requests - new_calls;
+            let marks = first.state_marks;
+            let new_calls = first.store_calls + first.queue_requests - marks;
+            let duplicate_calls = second.store_calls + second.queue_requests - new_calls - marks;
             // A batch shares one SendMessageBatch among its events.
             assert!(
                 new_calls <= 3 * events + binding,
@@ -44,30 +46,36 @@ async fn a_new_event_costs_at_most_three_calls_and_a_duplicate_one_plus_smallcas
                 format!(r#"{{"accepted":0,"duplicates":{events}}}"#)
             );
             report.push(format!(
-                "{} {}: {events} events, {new_calls} calls new, {duplicate_calls} duplicate",
+                "{} {}: {events} events, {} calls new ({marks} state marks), {duplicate_calls} duplicate",
                 provider.name(),
-                file.file_name().unwrap().to_string_lossy()
+                file.file_name().unwrap().to_string_lossy(),
+                new_calls + marks
             ));
         }
     }
     // Exact figures for the two shapes: a single event, and Upvest's 10-event batch.
     assert!(
-        report
-            .iter()
-            .any(|r| r.starts_with("kite 01-open.json: 1 events, 3 calls new, 1 duplicate")),
+        report.iter().any(|r| r
+            .starts_with("kite 01-open.json: 1 events, 3 calls new (0 state marks), 1 duplicate")),
         "{report:#?}"
     );
     assert!(
         report.iter().any(|r| r.contains(
-            "upvest 03-orders-and-executions.json: 10 events, 21 calls new, 10 duplicate"
+            "upvest 03-orders-and-executions.json: 10 events, 21 calls new (0 state marks), 10 duplicate"
+        )),
+        "{report:#?}"
+    );
+    // A completed order's postback marks its state: one write more.
+    assert!(
+        report.iter().any(|r| r.starts_with(
+            "kite 03-complete.json: 1 events, 4 calls new (1 state marks), 1 duplicate"
         )),
         "{report:#?}"
     );
     assert!(
-        report
-            .iter()
-            .any(|r| r
-                .starts_with("smallcase 01-order-placed.json: 1 events, 4 calls new, 2 duplicate")),
+        report.iter().any(|r| r.starts_with(
+            "smallcase 01-order-placed.json: 1 events, 4 calls new (0 state marks), 2 duplicate"
+        )),
         "{report:#?}"
     );
 }

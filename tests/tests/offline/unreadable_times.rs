@@ -100,7 +100,11 @@ async fn every_receiver_enqueues_an_unreadable_timestamp_with_its_fallback() {
             for message in &messages {
                 // A provider without timestamps declares no tokens: nothing falls back.
                 let expected = Some(tokens).filter(|tokens| !tokens.is_empty());
-                assert_eq!(message.fallback.as_deref(), expected, "{receiver} with {at:?}");
+                assert_eq!(
+                    message.fallback.as_deref(),
+                    expected,
+                    "{receiver} with {at:?}"
+                );
                 let envelope: Value = serde_json::from_str(&message.body).unwrap();
                 // The stand-in is the receive time, which the envelope writes as usual.
                 assert_eq!(

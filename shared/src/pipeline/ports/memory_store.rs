@@ -4,7 +4,8 @@ use std::sync::{Mutex, MutexGuard};
 use brokerhooks_claims::MemoryClaims;
 
 use super::store::{
-    Binding, BindingOutcome, IdempotencyStore, STATUS_ENQUEUED, StoreError, StoredClaim,
+    Binding, BindingOutcome, IdempotencyStore, MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION,
+    STATUS_ENQUEUED, StateMark, StateMarkOutcome, StoreError, StoredClaim,
 };
 
 /// One signature binding as the DynamoDB adapter would store it.
@@ -17,10 +18,25 @@ pub struct StoredBinding {
 /// In-memory store with DynamoDB's semantics, for tests and benchmarks.
 /// Counts its calls (claims and bindings) so tests can assert how many AWS calls an event
 /// costs.
+/// A state mark as DynamoDB would store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMark {
+    pub marked_by: &'static str,
+    /// A delivery's: its event's claim.
+    pub content_key: Option<String>,
+    /// A reconciler's claim on the state.
+    pub status: Option<&'static str>,
+    pub token: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub expires_at: i64,
+}
+
 #[derive(Debug)]
 pub struct MemoryStore {
     claims: MemoryClaims,
     bindings: Mutex<HashMap<String, StoredBinding>>,
+    marks: Mutex<HashMap<String, StoredMark>>,
+    checkpoints: Mutex<HashMap<String, String>>,
 }
 
 impl Default for MemoryStore {
@@ -28,6 +44,8 @@ impl Default for MemoryStore {
         MemoryStore {
             claims: MemoryClaims::new().completed_status(STATUS_ENQUEUED),
             bindings: Mutex::default(),
+            marks: Mutex::default(),
+            checkpoints: Mutex::default(),
         }
     }
 }
@@ -61,9 +79,39 @@ impl MemoryStore {
         self.lock_bindings().get(key).cloned()
     }
 
-    /// Items in the table: claims and bindings.
+    /// Counts one store call (failing it when the store is set unavailable): the
+    /// reconciler's in-memory store on this table counts its calls here too.
+    pub(crate) fn count_call(&self) -> Result<(), StoreError> {
+        self.claims.count_call()
+    }
+
+    pub fn mark(&self, key: &str) -> Option<StoredMark> {
+        lock(&self.marks).get(key).cloned()
+    }
+
+    /// Every state mark's key, sorted.
+    pub fn mark_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = lock(&self.marks).keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The state marks, for the reconciler's in-memory store on the same table.
+    pub(crate) fn marks(&self) -> MutexGuard<'_, HashMap<String, StoredMark>> {
+        lock(&self.marks)
+    }
+
+    /// The reconciler's order checkpoints (key → the state it reconciled through).
+    pub(crate) fn checkpoints(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        lock(&self.checkpoints)
+    }
+
+    /// Items in the table: claims, bindings, state marks and checkpoints.
     pub fn len(&self) -> usize {
-        self.claims.len() + self.lock_bindings().len()
+        self.claims.len()
+            + self.lock_bindings().len()
+            + lock(&self.marks).len()
+            + lock(&self.checkpoints).len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -71,11 +119,15 @@ impl MemoryStore {
     }
 
     fn lock_bindings(&self) -> MutexGuard<'_, HashMap<String, StoredBinding>> {
-        // A poisoned lock only means another test thread panicked; the map is still usable.
-        self.bindings
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.bindings)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned lock only means another test thread panicked; the map is still usable.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl IdempotencyStore for MemoryStore {
@@ -104,5 +156,31 @@ impl IdempotencyStore for MemoryStore {
             },
         );
         Ok(BindingOutcome::Bound)
+    }
+
+    async fn mark_state(&self, mark: &StateMark) -> Result<StateMarkOutcome, StoreError> {
+        self.claims.count_call()?;
+        let mut marks = lock(&self.marks);
+        if let Some(existing) = marks.get(&mark.key)
+            && existing.expires_at > mark.now
+        {
+            return Ok(if existing.marked_by == MARKED_BY_RECONCILIATION {
+                StateMarkOutcome::Reconciled
+            } else {
+                StateMarkOutcome::MarkedByAnotherDelivery
+            });
+        }
+        marks.insert(
+            mark.key.clone(),
+            StoredMark {
+                marked_by: MARKED_BY_DELIVERY,
+                content_key: Some(mark.content_key.clone()),
+                status: None,
+                token: None,
+                lease_expires_at: None,
+                expires_at: mark.expires_at,
+            },
+        );
+        Ok(StateMarkOutcome::Marked)
     }
 }

@@ -11,10 +11,11 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use memory_queue::{MemoryQueue, SentMessage};
-pub use memory_store::{MemoryStore, StoredBinding};
+pub use memory_store::{MemoryStore, StoredBinding, StoredMark};
 pub use provider::{Provider, VerifyContext};
 pub use queue::{EventQueue, QueueError};
 pub use store::{
-    Binding, BindingOutcome, Claim, ClaimOutcome, ClaimStore, IdempotencyStore, STATUS_ENQUEUED,
-    STATUS_IN_PROGRESS, StoreError, StoredClaim, binding_key, new_claim_token,
+    Binding, BindingOutcome, Claim, ClaimOutcome, ClaimStore, IdempotencyStore, MARKED_BY_DELIVERY,
+    MARKED_BY_RECONCILIATION, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StateMark, StateMarkOutcome,
+    StoreError, StoredClaim, binding_key, new_claim_token, state_mark_key,
 };

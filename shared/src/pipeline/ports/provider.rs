@@ -50,6 +50,11 @@ pub trait Provider: Send + Sync + 'static {
     /// instead. The function timeout must be at least 2 x this + 2 s.
     const DEFAULT_AWS_RETRY_SECONDS: u64 = crate::config::DEFAULT_AWS_RETRY_SECONDS;
 
+    /// The `origin` message attribute of the events its deliveries carry: `webhook`, or
+    /// the provider's own word (Kite's `postback`). Events recovered from a provider's own
+    /// record by a reconciler say `reconciliation`.
+    const DELIVERY_ORIGIN: &'static str = "webhook";
+
     /// Builds the provider from configuration (its secrets), read once at cold start.
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError>
     where

@@ -42,6 +42,45 @@ pub fn binding_key(key_prefix: &str, signed_hex: &str) -> String {
     format!("{key_prefix}signed:{signed_hex}")
 }
 
+/// The key of an order state's mark: `<prefix>state:<state key>`, one item per state a
+/// provider's own record can prove (`EventDraft::state_key`), shared by the deliveries
+/// and the reconciler of that provider.
+pub fn state_mark_key(key_prefix: &str, state_key: &str) -> String {
+    format!("{key_prefix}state:{state_key}")
+}
+
+/// `marked_by` of a mark a delivery wrote (with `content_key`, its event's claim).
+pub const MARKED_BY_DELIVERY: &str = "delivery";
+/// `marked_by` of a mark a reconciler wrote (with a claim's `status`, `claim_token` and
+/// `lease_expires_at`).
+pub const MARKED_BY_RECONCILIATION: &str = "reconciliation";
+
+/// A delivered event's mark on the state it reports, so that a reconciler does not
+/// deliver that state again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateMark {
+    /// [`state_mark_key`].
+    pub key: String,
+    /// The event's own claim: a reconciler checks it was completed.
+    pub content_key: String,
+    /// Epoch seconds now.
+    pub now: i64,
+    /// As the event's claim.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateMarkOutcome {
+    /// This delivery is the first to report the state.
+    Marked,
+    /// Another delivery of the state (the same state with other content, such as Kite's
+    /// repeated CANCEL postbacks) marked it first: this one is delivered too.
+    MarkedByAnotherDelivery,
+    /// A reconciler recovered the state (or is recovering it) from the provider's own
+    /// record: this delivery is a duplicate.
+    Reconciled,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BindingOutcome {
     /// First seen, seen before with the same kind, or the earlier binding had expired:
@@ -67,6 +106,13 @@ pub trait IdempotencyStore: Send + Sync {
         &self,
         binding: &Binding,
     ) -> impl Future<Output = Result<BindingOutcome, StoreError>> + Send;
+
+    /// One conditional write: marks the state unless a mark exists (unexpired), and says
+    /// who marked it.
+    fn mark_state(
+        &self,
+        mark: &StateMark,
+    ) -> impl Future<Output = Result<StateMarkOutcome, StoreError>> + Send;
 }
 
 impl<T: IdempotencyStore> IdempotencyStore for std::sync::Arc<T> {
@@ -80,5 +126,11 @@ impl<T: IdempotencyStore> IdempotencyStore for std::sync::Arc<T> {
         binding: &Binding,
     ) -> impl Future<Output = Result<BindingOutcome, StoreError>> + Send {
         (**self).bind(binding)
+    }
+    fn mark_state(
+        &self,
+        mark: &StateMark,
+    ) -> impl Future<Output = Result<StateMarkOutcome, StoreError>> + Send {
+        (**self).mark_state(mark)
     }
 }

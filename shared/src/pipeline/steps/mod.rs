@@ -5,5 +5,6 @@ pub mod authenticate;
 pub mod bind;
 pub mod claim;
 pub mod complete;
+pub mod mark;
 pub mod prepare;
 pub mod send;

@@ -20,11 +20,13 @@ pub fn keep_within_limits(drafts: &mut [EventDraft]) {
     drafts.iter_mut().for_each(EventDraft::keep_within_limits);
 }
 
-/// The distinct events' messages, in delivery order. A repeat inside the delivery counts
+/// The distinct events' messages (with `delivery_origin` as their `origin`), in delivery
+/// order. A repeat inside the delivery counts
 /// as a duplicate. One whose message SQS would refuse for its size is refused now (413),
 /// before anything is written: each send, and so each retry, would fail the same way.
 pub fn prepare<'a>(
     origin: &Origin,
+    delivery_origin: &'static str,
     drafts: &'a [EventDraft],
     received_at: OffsetDateTime,
     tally: &mut Tally,
@@ -32,7 +34,7 @@ pub fn prepare<'a>(
     distinct_events(origin, drafts, tally)
         .into_iter()
         .map(|draft| {
-            let message = OutgoingMessage::new(origin.name(), draft, received_at)
+            let message = OutgoingMessage::new(origin.name(), delivery_origin, draft, received_at)
                 // Unreachable for a payload that is valid JSON text.
                 .map_err(|_| WebhookError::Unavailable)?;
             if message.sqs_bytes() > SQS_MAX_MESSAGE_BYTES {

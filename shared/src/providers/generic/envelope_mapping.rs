@@ -211,6 +211,7 @@ impl EnvelopeMapping {
             fallback,
             // The scheme's signed time, if any, is set by the source.
             signed_at: None,
+            state_key: None,
         })
     }
 }

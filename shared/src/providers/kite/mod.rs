@@ -16,8 +16,11 @@
 //! with, so moving the boundary between the two fields cannot dodge it.
 
 mod checksum;
+pub mod order_book;
+pub mod order_state;
 
 pub use checksum::{checksum_hex, checksum_matches};
+pub use order_state::OrderState;
 
 use std::time::Duration;
 
@@ -74,6 +77,8 @@ impl Provider for KiteProvider {
     /// 11 s rather than answer 503 and lose it (the function timeout must then be at
     /// least 26 s; the template gives it 29).
     const DEFAULT_AWS_RETRY_SECONDS: u64 = 12;
+    /// What Kite calls its webhooks (the reconciler's say `reconciliation`).
+    const DELIVERY_ORIGIN: &'static str = "postback";
 
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
         Ok(KiteProvider::new(config.secret_list(SECRET_VARIABLE)?))
@@ -134,6 +139,9 @@ impl Provider for KiteProvider {
             signed_at,
             payload: raw_payload(&request.body)?,
             fallback,
+            // The order book's identity of the state it reports: a postback and a
+            // reconciled book entry of one state are enqueued once between them.
+            state_key: OrderState::of(&body).map(|state| state.key_hex()),
         };
         Ok(Verified::new(vec![draft], matched))
     }

@@ -153,6 +153,7 @@ impl Provider for OneMetricProvider {
             signed_at: None,
             payload: raw_payload(&request.body)?,
             fallback,
+            state_key: None,
         };
         Ok(Verified::new(vec![draft], matched))
     }

@@ -154,6 +154,7 @@ impl Provider for SmallcaseProvider {
             signed_at,
             payload: raw_payload(&request.body)?,
             fallback,
+            state_key: None,
         };
         Ok(Verified::new(vec![draft], matched).with_signed_reading(binding))
     }

@@ -241,6 +241,7 @@ fn draft(
         signed_at: event_at.filter(|_| signed),
         payload: payload_without_legacy_secret(raw)?,
         fallback,
+        state_key: None,
     })
 }
 

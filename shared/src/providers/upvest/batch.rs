@@ -109,6 +109,7 @@ fn event_draft(value: &Value, raw: Box<RawValue>, received_at: OffsetDateTime) -
         signed_at: None,
         payload: raw,
         fallback,
+        state_key: None,
     }
 }
 
