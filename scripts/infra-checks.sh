@@ -10,8 +10,8 @@
 #                          with checkov in one run (.local/checkov.json; any failed check
 #                          fails this)
 #   infra-checks.sh        the scan, then cfn-lint (once per mode), `sam validate --lint`
-#                          and `sam build --language-extensions` (cargo-lambda
-#                          cross-compiles every function for arm64; no Docker)
+#                          and `sam build --language-extensions` (once per mode;
+#                          cargo-lambda cross-compiles every function for arm64; no Docker)
 #
 # `make test` runs the scan before the tests and the whole of it after them
 # (scripts/test.sh).
@@ -103,15 +103,18 @@ fi
 # --language-extensions: SAM CLI expands the provider loops itself (without it,
 # `sam build` fails on Fn::ForEach); the built template keeps them for CloudFormation.
 # The example consumer is built too, though its Condition is off by default: sam build
-# ignores Conditions.
-started=$SECONDS
-log "sam build --language-extensions (every function)"
-sam build --language-extensions --template-file "$TEMPLATE" --build-dir "$STATE/sam-build"
-log "sam build took $((SECONDS - started)) s"
+# ignores Conditions. Once per ingress mode (SAM CLI resolves the template with the
+# mode's value to find what to build): the first build compiles, the second reuses it.
+for mode in "${INGRESS_MODES[@]}"; do
+  started=$SECONDS
+  log "sam build --language-extensions (every function; Ingress=$mode)"
+  sam build --language-extensions --template-file "$TEMPLATE" \
+      --build-dir "$STATE/sam-build-$mode" --parameter-overrides "Ingress=$mode"
+  log "sam build (Ingress=$mode) took $((SECONDS - started)) s"
 
-# The built template keeps the loop; each function must point at its own artifact
-# (infra/template.yaml, the loop's CodeUri, says why), not one shared by all.
-python - "$STATE/sam-build/template.yaml" <<'PY'
+  # The built template keeps the loop; each function must point at its own artifact
+  # (infra/template.yaml, the loop's CodeUri, says why), not one shared by all.
+  python - "$STATE/sam-build-$mode/template.yaml" "$mode" <<'PY'
 import sys
 from samcli.yamlhelper import yaml_parse
 built = yaml_parse(open(sys.argv[1], encoding="utf-8").read())
@@ -123,6 +126,7 @@ mapping = built.get("Mappings", {}).get("SAMCodeUriProviders", {})
 artifacts = {p: mapping.get(p, {}).get("CodeUri") for p in providers}
 wanted = {p: f"{p}Function" for p in providers}
 if code_uri != expected or artifacts != wanted:
-    sys.exit(f"sam build: the loop's functions do not each get their own artifact: {code_uri} {artifacts}")
-print(f"==> sam build: one artifact per function: {', '.join(sorted(artifacts.values()))}", file=sys.stderr)
+    sys.exit(f"sam build (Ingress={sys.argv[2]}): the loop's functions do not each get their own artifact: {code_uri} {artifacts}")
+print(f"==> sam build (Ingress={sys.argv[2]}): one artifact per function: {', '.join(sorted(artifacts.values()))}", file=sys.stderr)
 PY
+done
