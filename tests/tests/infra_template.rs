@@ -1,10 +1,12 @@
-//! infra/template.yaml against the code, as CloudFormation sees it: the provider loops
-//! expanded (`scripts/infra-checks.sh scan` writes `.local/expanded-template.json`).
-//! The table and queue the local stack creates; one function per registered provider
-//! (route, secret, log group, least-privilege policy, alarms) and nothing else in the
-//! loops; every variable a function reads; the customer managed key when `KmsKeyArn` is
-//! set; the dashboard; the access log format; the optional example consumer; and the
-//! checkov scan of the expanded template.
+//! infra/template.yaml against the code, as CloudFormation sees it, in both ingress modes
+//! (the `Ingress` parameter: `HttpApi`, `FunctionUrl`): the provider loops expanded and
+//! the mode chosen (`scripts/infra-checks.sh scan` writes
+//! `.local/expanded-template-<mode>.json`, and `.local/translated-<mode>.json`, what the
+//! SAM transform makes of it). The table and queue the local stack creates; one function
+//! per registered provider (its route or function URL, secret, log group,
+//! least-privilege policy, alarms) and nothing else in the loops; every variable a
+//! function reads; the customer managed key when `KmsKeyArn` is set; the dashboard; the
+//! access log format; the optional example consumer; and the checkov scan of both modes.
 //!
 //! Without the expanded template (plain `cargo test`), the tests that need it skip with
 //! one line; under `make test` (`BROKERHOOKS_REQUIRE_STACK=1`) they fail instead.
@@ -52,9 +54,50 @@ fn generated(file: &str) -> Option<Value> {
     }
 }
 
-/// The template with its loops expanded, as CloudFormation deploys it.
-fn expanded() -> Option<Value> {
-    generated("expanded-template.json")
+/// The template's `Ingress` parameter: where providers deliver (README, "Ingress: HTTP
+/// API or function URLs").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ingress {
+    /// One API Gateway HTTP API, a route per provider (the default).
+    HttpApi,
+    /// Each function's own Lambda function URL.
+    FunctionUrl,
+}
+
+impl Ingress {
+    const ALL: [Ingress; 2] = [Ingress::HttpApi, Ingress::FunctionUrl];
+
+    /// The parameter's value.
+    fn value(self) -> &'static str {
+        match self {
+            Ingress::HttpApi => "HttpApi",
+            Ingress::FunctionUrl => "FunctionUrl",
+        }
+    }
+}
+
+/// The template with its loops expanded and `ingress` chosen, as CloudFormation deploys
+/// it with `Ingress=<mode>`.
+fn expanded(ingress: Ingress) -> Option<Value> {
+    let template = generated(&format!("expanded-template-{}.json", ingress.value()))?;
+    assert_eq!(
+        template["Parameters"]["Ingress"]["Default"],
+        ingress.value()
+    );
+    Some(template)
+}
+
+/// Both modes' expanded templates; none outside `make test` (one line each).
+fn expanded_modes() -> Vec<(Ingress, Value)> {
+    Ingress::ALL
+        .into_iter()
+        .filter_map(|ingress| expanded(ingress).map(|template| (ingress, template)))
+        .collect()
+}
+
+/// What the SAM transform makes of `expanded(ingress)`: plain CloudFormation.
+fn translated(ingress: Ingress) -> Option<Value> {
+    generated(&format!("translated-{}.json", ingress.value()))
 }
 
 /// The template as written (loops and all), short-form tags expanded to the long form
@@ -186,27 +229,32 @@ fn the_provider_loops_list_exactly_the_registered_providers() {
 
 #[test]
 fn the_expanded_template_has_one_function_per_provider_and_the_example_consumer() {
-    let Some(template) = expanded() else { return };
-    let functions: BTreeSet<&str> = template["Resources"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
-        .map(|(id, _)| id.as_str())
-        .collect();
-    let mut expected: BTreeSet<String> = Receiver::names()
-        .map(|name| format!("{}Function", logical_prefix(name)))
-        .collect();
-    expected.insert("ExampleConsumerFunction".to_owned());
-    assert_eq!(
-        functions,
-        expected.iter().map(String::as_str).collect::<BTreeSet<_>>()
-    );
+    for (ingress, template) in expanded_modes() {
+        let functions: BTreeSet<&str> = template["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let mut expected: BTreeSet<String> = Receiver::names()
+            .map(|name| format!("{}Function", logical_prefix(name)))
+            .collect();
+        expected.insert("ExampleConsumerFunction".to_owned());
+        assert_eq!(
+            functions,
+            expected.iter().map(String::as_str).collect::<BTreeSet<_>>(),
+            "{ingress:?}"
+        );
+    }
 }
 
 #[test]
 fn table_and_queue_match_the_local_stack() {
-    let Some(template) = expanded() else { return };
+    // The same in both ingress modes: the default's.
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
     let table = &resource(&template, "EventsTable")["Properties"];
     assert_eq!(
         table["KeySchema"],
@@ -272,8 +320,13 @@ fn table_and_queue_match_the_local_stack() {
 }
 
 #[test]
-fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_alarms() {
-    let Some(template) = expanded() else { return };
+fn every_provider_is_deployed_with_its_ingress_secret_least_privilege_policy_and_alarms() {
+    for (ingress, template) in expanded_modes() {
+        assert_every_provider_deployed(&template, ingress);
+    }
+}
+
+fn assert_every_provider_deployed(template: &Value, ingress: Ingress) {
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
     assert_eq!(globals["Architectures"], json!(["arm64"]));
@@ -291,7 +344,7 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
     for name in Receiver::names() {
         let prefix = logical_prefix(name);
         let secret_id = format!("{prefix}Secret");
-        let function = resource(&template, &format!("{prefix}Function"));
+        let function = resource(template, &format!("{prefix}Function"));
         assert_eq!(function["Type"], "AWS::Serverless::Function", "{name}");
         assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
         assert_eq!(
@@ -307,20 +360,35 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
             format!("../functions/{prefix}/../.."),
             "{name}"
         );
-        assert_eq!(
-            properties["Events"],
-            json!({ "Webhook": { "Type": "HttpApi", "Properties": {
-                "ApiId": reference("WebhookApi"),
-                "Method": "POST",
-                "Path": path(name),
-                "PayloadFormatVersion": "2.0",
-                "RouteSettings": {
-                    "ThrottlingBurstLimit": reference(&format!("{prefix}RouteBurstLimit")),
-                    "ThrottlingRateLimit": reference(&format!("{prefix}RouteRateLimit")),
-                },
-            } } }),
-            "{name}"
-        );
+        // Its ingress: a route of the HTTP API, or its own function URL; never both.
+        match ingress {
+            Ingress::HttpApi => {
+                assert_eq!(
+                    properties["Events"],
+                    json!({ "Webhook": { "Type": "HttpApi", "Properties": {
+                        "ApiId": reference("WebhookApi"),
+                        "Method": "POST",
+                        "Path": path(name),
+                        "PayloadFormatVersion": "2.0",
+                        "RouteSettings": {
+                            "ThrottlingBurstLimit": reference(&format!("{prefix}RouteBurstLimit")),
+                            "ThrottlingRateLimit": reference(&format!("{prefix}RouteRateLimit")),
+                        },
+                    } } }),
+                    "{name}"
+                );
+                assert!(properties.get("FunctionUrlConfig").is_none(), "{name}");
+            }
+            Ingress::FunctionUrl => {
+                // NONE: the provider's signature authenticates (README, Security scan).
+                assert_eq!(
+                    properties["FunctionUrlConfig"],
+                    json!({ "AuthType": "NONE" }),
+                    "{name}"
+                );
+                assert!(properties.get("Events").is_none(), "{name}");
+            }
+        }
         // Least privilege: its own keys of the table, the queue (send only), its own
         // secret, and the customer managed key only through those three services.
         assert_eq!(
@@ -373,7 +441,7 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
             properties["LoggingConfig"],
             json!({ "LogGroup": reference(&log_group) })
         );
-        let log_group = &resource(&template, &log_group)["Properties"];
+        let log_group = &resource(template, &log_group)["Properties"];
         assert_eq!(log_group["RetentionInDays"], reference("LogRetentionDays"));
         assert_eq!(
             log_group["LogGroupName"],
@@ -382,7 +450,7 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
         assert_eq!(log_group["KmsKeyId"], with_kms_key(kms_key.clone()));
 
         // The secret: created empty, named after the stack and the provider.
-        let secret = resource(&template, &secret_id);
+        let secret = resource(template, &secret_id);
         assert_eq!(secret["Type"], "AWS::SecretsManager::Secret");
         let secret_properties = secret["Properties"].as_object().unwrap();
         assert!(!secret_properties.contains_key("SecretString"), "{name}");
@@ -396,17 +464,34 @@ fn every_provider_is_deployed_with_its_route_secret_least_privilege_policy_and_a
         );
         assert_eq!(secret_properties["KmsKeyId"], with_kms_key(kms_key.clone()));
 
-        assert_eq!(
-            template["Outputs"][format!("{prefix}WebhookUrl")]["Value"],
-            json!({ "Fn::Sub": format!(
-                "https://${{WebhookApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{}", path(name)
-            ) })
-        );
+        let webhook_url = &template["Outputs"][format!("{prefix}WebhookUrl")]["Value"];
+        match ingress {
+            Ingress::HttpApi => assert_eq!(
+                webhook_url,
+                &json!({ "Fn::Sub": format!(
+                    "https://${{WebhookApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{}", path(name)
+                ) })
+            ),
+            // The URL to register: the function URL's host and the route's path, one
+            // slash between them.
+            Ingress::FunctionUrl => assert_eq!(
+                output_text(
+                    webhook_url,
+                    &format!("{prefix}FunctionUrl"),
+                    "https://abcdefghij0123456789klmnopqrstuv.lambda-url.ap-south-1.on.aws/"
+                ),
+                format!(
+                    "https://abcdefghij0123456789klmnopqrstuv.lambda-url.ap-south-1.on.aws{}",
+                    path(name)
+                ),
+                "{name}"
+            ),
+        }
         assert_eq!(
             template["Outputs"][format!("{prefix}SecretArn")]["Value"],
             reference(&secret_id)
         );
-        assert_alarms(&template, name, &prefix);
+        assert_alarms(template, name, &prefix, ingress);
     }
 }
 
@@ -445,51 +530,103 @@ fn assert_own_keys_only(statement: &Value, name: &str) {
     }
 }
 
-/// Errors, throttles, 5xx rate, 401 burst, 429 and format-drift alarms exist for the
-/// function, its route and its provider.
-fn assert_alarms(template: &Value, name: &str, prefix: &str) {
+/// Errors, throttles, 5xx rate, refusals and format-drift alarms exist for the function,
+/// its route or function URL, and its provider: with the HTTP API a 401 alarm and a 429
+/// alarm on the route's access-log counts; with function URLs a refusals alarm on the
+/// function's own `rejected` count, and the throttles alarm is the 429 alarm (Lambda
+/// answers a throttled request 429 itself).
+fn assert_alarms(template: &Value, name: &str, prefix: &str, ingress: Ingress) {
+    let alarm = |kind: &str| resource(template, &format!("{prefix}{kind}Alarm"));
+    let absent = |kind: &str| {
+        assert!(
+            template["Resources"]
+                .get(format!("{prefix}{kind}Alarm"))
+                .is_none(),
+            "{name}: no {kind} alarm with Ingress={}",
+            ingress.value()
+        )
+    };
     let function =
         json!([{ "Name": "FunctionName", "Value": reference(&format!("{prefix}Function")) }]);
     for metric in ["Errors", "Throttles"] {
-        let alarm = &resource(template, &format!("{prefix}{metric}Alarm"))["Properties"];
+        let alarm = &alarm(metric)["Properties"];
         assert_eq!(alarm["Namespace"], "AWS/Lambda");
         assert_eq!(alarm["MetricName"], metric);
         assert_eq!(alarm["Dimensions"], function, "{name} {metric}");
+        assert_eq!(alarm["Threshold"], 0, "{name} {metric}: any one");
     }
-    let route = json!([{ "Name": "route", "Value": route(name) }]);
-    let unauthorized = &resource(template, &format!("{prefix}Unauthorized401Alarm"))["Properties"];
-    assert_eq!(unauthorized["MetricName"], "http_401");
-    assert_eq!(unauthorized["Dimensions"], route, "{name}");
-    let throttled = &resource(template, &format!("{prefix}Throttled429Alarm"))["Properties"];
-    assert_eq!(throttled["Namespace"], "brokerhooks");
-    assert_eq!(throttled["MetricName"], "http_429");
-    assert_eq!(throttled["Dimensions"], route, "{name}");
-    assert_eq!(throttled["Threshold"], reference("Throttled429Threshold"));
-    assert_eq!(
-        throttled["ComparisonOperator"],
-        "GreaterThanOrEqualToThreshold"
-    );
-    let description = throttled["AlarmDescription"].as_str().unwrap();
-    assert!(
-        description.contains("What it costs:")
-            && description.contains(&format!("Raise {prefix}RouteRateLimit")),
-        "{name}: the 429 alarm says what a 429 costs and what to raise: {description}"
-    );
-    // The EMF metric the pipeline writes per provider (brokerhooks::edge::metrics).
-    let unparsed = &resource(template, &format!("{prefix}UnparsedAlarm"))["Properties"];
-    assert_eq!(unparsed["Namespace"], brokerhooks::edge::metrics::NAMESPACE);
-    assert_eq!(unparsed["MetricName"], "unparsed");
-    // A configured source's `provider` is its own name, set at run time: the generic
-    // function's lines also carry function=generic, which its alarm watches.
+    // The EMF metrics the pipeline writes per provider (brokerhooks::edge::metrics). A
+    // configured source's `provider` is its own name, set at run time: the generic
+    // function's lines also carry function=generic, which its alarms watch.
     let dimension = match Receiver::from_name(name).unwrap() {
         Receiver::BuiltIn(_) => "provider",
         Receiver::Generic => "function",
     };
-    assert_eq!(
-        unparsed["Dimensions"],
-        json!([{ "Name": dimension, "Value": name }]),
-        "{name}"
-    );
+    let emf_dimensions = json!([{ "Name": dimension, "Value": name }]);
+    let route = json!([{ "Name": "route", "Value": route(name) }]);
+    let throttles = alarm("Throttles")["Properties"]["AlarmDescription"]
+        .as_str()
+        .unwrap();
+    match ingress {
+        Ingress::HttpApi => {
+            let unauthorized = alarm("Unauthorized401");
+            assert_eq!(unauthorized["Condition"], "ServesHttpApi");
+            let unauthorized = &unauthorized["Properties"];
+            assert_eq!(unauthorized["MetricName"], "http_401");
+            assert_eq!(unauthorized["Dimensions"], route, "{name}");
+            assert_eq!(
+                unauthorized["Threshold"],
+                reference("Unauthorized401Threshold")
+            );
+            let throttled = alarm("Throttled429");
+            assert_eq!(throttled["Condition"], "ServesHttpApi");
+            let throttled = &throttled["Properties"];
+            assert_eq!(throttled["Namespace"], "brokerhooks");
+            assert_eq!(throttled["MetricName"], "http_429");
+            assert_eq!(throttled["Dimensions"], route, "{name}");
+            assert_eq!(throttled["Threshold"], reference("Throttled429Threshold"));
+            assert_eq!(
+                throttled["ComparisonOperator"],
+                "GreaterThanOrEqualToThreshold"
+            );
+            let description = throttled["AlarmDescription"].as_str().unwrap();
+            assert!(
+                description.contains("What it costs:")
+                    && description.contains(&format!("Raise {prefix}RouteRateLimit")),
+                "{name}: the 429 alarm says what a 429 costs and what to raise: {description}"
+            );
+            assert!(throttles.contains("the provider got 5xx"), "{throttles}");
+            absent("Refused");
+        }
+        Ingress::FunctionUrl => {
+            let refused = alarm("Refused");
+            assert_eq!(refused["Condition"], "ServesFunctionUrls");
+            let refused = &refused["Properties"];
+            assert_eq!(refused["Namespace"], brokerhooks::edge::metrics::NAMESPACE);
+            assert_eq!(refused["MetricName"], "rejected");
+            assert_eq!(refused["Dimensions"], emf_dimensions, "{name}");
+            assert_eq!(refused["Statistic"], "Sum");
+            assert_eq!(refused["Threshold"], reference("Unauthorized401Threshold"));
+            assert_eq!(
+                refused["ComparisonOperator"],
+                "GreaterThanOrEqualToThreshold"
+            );
+            // A throttle is the provider's 429: the alarm says what that costs.
+            let row = &template["Mappings"]["Providers"][prefix];
+            assert!(
+                throttles.contains("Lambda answered the provider 429")
+                    && throttles.contains(row["ThrottledCost"].as_str().unwrap())
+                    && throttles.contains("Raise ReservedConcurrency"),
+                "{name}: {throttles}"
+            );
+            absent("Unauthorized401");
+            absent("Throttled429");
+        }
+    }
+    let unparsed = &alarm("Unparsed")["Properties"];
+    assert_eq!(unparsed["Namespace"], brokerhooks::edge::metrics::NAMESPACE);
+    assert_eq!(unparsed["MetricName"], "unparsed");
+    assert_eq!(unparsed["Dimensions"], emf_dimensions, "{name}");
     assert_eq!(unparsed["Statistic"], "Sum");
     assert_eq!(unparsed["Threshold"], reference("UnparsedThreshold"));
     assert!(
@@ -499,22 +636,74 @@ fn assert_alarms(template: &Value, name: &str, prefix: &str) {
             .contains("provider format drift: update the models"),
         "{name}"
     );
-    let rate = &resource(template, &format!("{prefix}Http5xxRateAlarm"))["Properties"];
+    // The share of 5xx answers: what the provider saw, from the access log or from
+    // Lambda's function URL metrics.
+    let rate = &alarm("Http5xxRate")["Properties"];
     let metrics = rate["Metrics"].as_array().unwrap();
-    let by_name: BTreeMap<&str, &Value> = metrics
+    let by_name: BTreeMap<&str, (&Value, &Value)> = metrics
         .iter()
         .filter(|m| m.get("MetricStat").is_some())
         .map(|m| {
             let metric = &m["MetricStat"]["Metric"];
             (
                 metric["MetricName"].as_str().unwrap(),
-                &metric["Dimensions"],
+                (&metric["Namespace"], &metric["Dimensions"]),
             )
         })
         .collect();
-    assert_eq!(by_name.len(), 2, "{name}");
-    assert_eq!(by_name["http_5xx"], &route, "{name}");
-    assert_eq!(by_name["http_requests"], &route, "{name}");
+    let (errors, requests, namespace, dimensions) = match ingress {
+        Ingress::HttpApi => ("http_5xx", "http_requests", "brokerhooks", &route),
+        Ingress::FunctionUrl => ("Url5xxCount", "UrlRequestCount", "AWS/Lambda", &function),
+    };
+    assert_eq!(
+        by_name,
+        BTreeMap::from([
+            (errors, (&json!(namespace), dimensions)),
+            (requests, (&json!(namespace), dimensions)),
+        ]),
+        "{name}"
+    );
+}
+
+/// The text of an output's value, given the `FunctionUrl` attribute of `url_resource`:
+/// the `Fn::Sub`, `Fn::Select`, `Fn::Split` and `Fn::GetAtt` CloudFormation evaluates.
+fn output_text(value: &Value, url_resource: &str, function_url: &str) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Object(function) => {
+            let (name, arguments) = function.iter().next().unwrap();
+            match name.as_str() {
+                "Fn::GetAtt" => {
+                    assert_eq!(arguments, &json!([url_resource, "FunctionUrl"]));
+                    function_url.to_owned()
+                }
+                "Fn::Select" => {
+                    let index = arguments[0].as_u64().unwrap() as usize;
+                    let text = output_text(&arguments[1], url_resource, function_url);
+                    text.split('\u{1f}').nth(index).unwrap().to_owned()
+                }
+                // Its parts joined by a character no URL holds, for Fn::Select.
+                "Fn::Split" => {
+                    let delimiter = arguments[0].as_str().unwrap();
+                    output_text(&arguments[1], url_resource, function_url)
+                        .split(delimiter)
+                        .collect::<Vec<_>>()
+                        .join("\u{1f}")
+                }
+                "Fn::Sub" => {
+                    let mut text = arguments[0].as_str().unwrap().to_owned();
+                    for (variable, value) in arguments[1].as_object().unwrap() {
+                        let value = output_text(value, url_resource, function_url);
+                        text = text.replace(&format!("${{{variable}}}"), &value);
+                    }
+                    assert!(!text.contains("${"), "{text}");
+                    text
+                }
+                other => panic!("{other} in an output"),
+            }
+        }
+        other => panic!("{other} in an output"),
+    }
 }
 
 /// The secret variables of a provider: the keys of the JSON object its secret holds
@@ -535,64 +724,68 @@ fn secret_variables(template: &Value, name: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_variable_a_function_reads_is_set_by_the_template() {
-    let Some(template) = expanded() else { return };
-    let globals: BTreeMap<String, Value> =
-        serde_json::from_value(template["Globals"]["Function"]["Environment"]["Variables"].clone())
-            .unwrap();
-    // Each shared provider setting is read by exactly one provider.
-    for (variable, _) in PROVIDER_SETTINGS {
-        let readers: Vec<&str> = Receiver::ALL
-            .into_iter()
-            .filter(|provider| provider.variables().contains(&variable))
-            .map(Receiver::name)
-            .collect();
-        assert_eq!(readers.len(), 1, "{variable}: {readers:?}");
-    }
-    for name in Receiver::names() {
-        let prefix = logical_prefix(name);
-        let function = resource(&template, &format!("{prefix}Function"));
-        let mut environment = globals.clone();
-        let own: BTreeMap<String, Value> =
-            serde_json::from_value(function["Properties"]["Environment"]["Variables"].clone())
-                .unwrap();
-        environment.extend(own);
+    for (_, template) in expanded_modes() {
+        let globals: BTreeMap<String, Value> = serde_json::from_value(
+            template["Globals"]["Function"]["Environment"]["Variables"].clone(),
+        )
+        .unwrap();
+        // Each shared provider setting is read by exactly one provider.
+        for (variable, _) in PROVIDER_SETTINGS {
+            let readers: Vec<&str> = Receiver::ALL
+                .into_iter()
+                .filter(|provider| provider.variables().contains(&variable))
+                .map(Receiver::name)
+                .collect();
+            assert_eq!(readers.len(), 1, "{variable}: {readers:?}");
+        }
+        for name in Receiver::names() {
+            let prefix = logical_prefix(name);
+            let function = resource(&template, &format!("{prefix}Function"));
+            let mut environment = globals.clone();
+            let own: BTreeMap<String, Value> =
+                serde_json::from_value(function["Properties"]["Environment"]["Variables"].clone())
+                    .unwrap();
+            environment.extend(own);
 
-        let secret_id = format!("{prefix}Secret");
-        assert_eq!(
-            environment["BROKERHOOKS_SECRET_ID"],
-            reference(&secret_id),
-            "{name} reads its own secret"
-        );
-        let in_secret = secret_variables(&template, name);
+            let secret_id = format!("{prefix}Secret");
+            assert_eq!(
+                environment["BROKERHOOKS_SECRET_ID"],
+                reference(&secret_id),
+                "{name} reads its own secret"
+            );
+            let in_secret = secret_variables(&template, name);
 
-        let provider = Receiver::from_name(name).unwrap().variables();
-        let declared: BTreeSet<&str> = PIPELINE_VARIABLES.iter().chain(provider).copied().collect();
-        for variable in &declared {
-            let set = environment.contains_key(*variable);
-            let secret = in_secret.contains(*variable);
-            assert!(
-                set != secret,
-                "{name}: {variable} must be set by exactly one of the environment \
+            let provider = Receiver::from_name(name).unwrap().variables();
+            let declared: BTreeSet<&str> =
+                PIPELINE_VARIABLES.iter().chain(provider).copied().collect();
+            for variable in &declared {
+                let set = environment.contains_key(*variable);
+                let secret = in_secret.contains(*variable);
+                assert!(
+                    set != secret,
+                    "{name}: {variable} must be set by exactly one of the environment \
                  (set: {set}) or the secret (listed: {secret})"
-            );
-        }
-        for variable in environment.keys().chain(&in_secret) {
-            let shared_setting = PROVIDER_SETTINGS.iter().find(|(v, _)| v == variable);
-            assert!(
-                declared.contains(variable.as_str()) || shared_setting.is_some(),
-                "{name}: the template provides {variable}, which the code does not declare"
-            );
-            if let Some((_, parameter)) = shared_setting {
-                assert_eq!(environment[variable], reference(parameter), "{name}");
-                assert!(!in_secret.contains(variable), "{name}: {variable}");
+                );
             }
-        }
-        // Values come from parameters and resources, never literals (no secret can hide here).
-        for (variable, value) in &environment {
-            let intrinsic = value.as_object().is_some_and(|object| {
-                object.len() == 1 && (object.contains_key("Ref") || object.contains_key("Fn::Sub"))
-            });
-            assert!(intrinsic, "{name}: {variable} is a literal in the template");
+            for variable in environment.keys().chain(&in_secret) {
+                let shared_setting = PROVIDER_SETTINGS.iter().find(|(v, _)| v == variable);
+                assert!(
+                    declared.contains(variable.as_str()) || shared_setting.is_some(),
+                    "{name}: the template provides {variable}, which the code does not declare"
+                );
+                if let Some((_, parameter)) = shared_setting {
+                    assert_eq!(environment[variable], reference(parameter), "{name}");
+                    assert!(!in_secret.contains(variable), "{name}: {variable}");
+                }
+            }
+            // Values come from parameters and resources, never literals (no secret can hide here).
+            for (variable, value) in &environment {
+                let intrinsic = value.as_object().is_some_and(|object| {
+                    object.len() == 1
+                        && (object.contains_key("Ref") || object.contains_key("Fn::Sub"))
+                });
+                assert!(intrinsic, "{name}: {variable} is a literal in the template");
+            }
         }
     }
 }
@@ -606,7 +799,10 @@ fn number(template: &Value, parameter: &str, attribute: &str) -> u64 {
 
 #[test]
 fn every_function_times_out_after_its_aws_budget_and_before_its_claim_lease_ends() {
-    let Some(template) = expanded() else { return };
+    // The same in both ingress modes: the default's.
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
     let lease = "ClaimLeaseSeconds";
     assert_eq!(number(&template, lease, "Default"), 30);
     assert!(
@@ -657,7 +853,10 @@ fn every_function_times_out_after_its_aws_budget_and_before_its_claim_lease_ends
 
 #[test]
 fn every_function_has_its_providers_own_age_window() {
-    let Some(template) = expanded() else { return };
+    // The same in both ingress modes: the default's.
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
     assert!(
         template["Globals"]["Function"]["Environment"]["Variables"]
             .get("MAX_EVENT_AGE_SECONDS")
@@ -688,7 +887,10 @@ fn every_function_has_its_providers_own_age_window() {
 
 #[test]
 fn every_function_has_its_providers_own_aws_retry_budget() {
-    let Some(template) = expanded() else { return };
+    // The same in both ingress modes: the default's.
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
     for provider in Receiver::ALL {
         let name = provider.name();
         let prefix = logical_prefix(name);
@@ -707,9 +909,15 @@ fn every_function_has_its_providers_own_aws_retry_budget() {
     }
 }
 
+/// With the HTTP API, each route has its own throttle (over it API Gateway answers 429
+/// before the function runs), set from its provider's parameters on the API's stage.
 #[test]
 fn every_route_has_its_own_throttle_and_kite_the_largest() {
-    let Some(template) = expanded() else { return };
+    let (Some(template), Some(deployed)) =
+        (expanded(Ingress::HttpApi), translated(Ingress::HttpApi))
+    else {
+        return;
+    };
     assert!(
         resource(&template, "WebhookApi")["Properties"]
             .get("DefaultRouteSettings")
@@ -734,61 +942,84 @@ fn every_route_has_its_own_throttle_and_kite_the_largest() {
             assert!(kite.0 > rate && kite.1 > burst, "{name} vs kite");
         }
     }
+    // On the deployed stage: each route's own limits, and no other route.
+    let stage = &resource(&deployed, "WebhookApiApiGatewayDefaultStage")["Properties"];
+    let expected: serde_json::Map<String, Value> = Receiver::names()
+        .map(|name| {
+            let prefix = logical_prefix(name);
+            (
+                route(name),
+                json!({
+                    "ThrottlingBurstLimit": reference(&format!("{prefix}RouteBurstLimit")),
+                    "ThrottlingRateLimit": reference(&format!("{prefix}RouteRateLimit")),
+                }),
+            )
+        })
+        .collect();
+    assert_eq!(stage["RouteSettings"], Value::Object(expected));
+    assert!(stage.get("DefaultRouteSettings").is_none());
 }
 
 /// With `KmsKeyArn` set, everything that stores data uses it; empty keeps the AWS
 /// managed (table, secrets, logs) and SQS managed (queues) keys.
 #[test]
 fn a_customer_managed_key_encrypts_every_store_when_set() {
-    let Some(template) = expanded() else { return };
-    let parameter = &template["Parameters"]["KmsKeyArn"];
-    assert_eq!(parameter["Default"], "");
-    assert_eq!(
-        template["Conditions"]["HasKmsKey"],
-        json!({ "Fn::Not": [{ "Fn::Equals": [reference("KmsKeyArn"), ""] }] })
-    );
-    let key = reference("KmsKeyArn");
-    for table in ["EventsTable", "ExampleConsumerTable"] {
+    for (ingress, template) in expanded_modes() {
+        let parameter = &template["Parameters"]["KmsKeyArn"];
+        assert_eq!(parameter["Default"], "");
         assert_eq!(
-            resource(&template, table)["Properties"]["SSESpecification"],
-            json!({
-                "SSEEnabled": true,
-                "SSEType": with_kms_key(json!("KMS")),
-                "KMSMasterKeyId": with_kms_key(key.clone()),
-            }),
-            "{table}"
+            template["Conditions"]["HasKmsKey"],
+            json!({ "Fn::Not": [{ "Fn::Equals": [reference("KmsKeyArn"), ""] }] })
         );
-    }
-    for queue in ["EventsQueue", "EventsDeadLetterQueue"] {
-        let properties = &resource(&template, queue)["Properties"];
-        assert_eq!(properties["KmsMasterKeyId"], with_kms_key(key.clone()));
+        let key = reference("KmsKeyArn");
+        for table in ["EventsTable", "ExampleConsumerTable"] {
+            assert_eq!(
+                resource(&template, table)["Properties"]["SSESpecification"],
+                json!({
+                    "SSEEnabled": true,
+                    "SSEType": with_kms_key(json!("KMS")),
+                    "KMSMasterKeyId": with_kms_key(key.clone()),
+                }),
+                "{table}"
+            );
+        }
+        for queue in ["EventsQueue", "EventsDeadLetterQueue"] {
+            let properties = &resource(&template, queue)["Properties"];
+            assert_eq!(properties["KmsMasterKeyId"], with_kms_key(key.clone()));
+            assert_eq!(
+                properties["SqsManagedSseEnabled"],
+                json!({ "Fn::If": ["HasKmsKey", reference("AWS::NoValue"), true] }),
+                "{queue}"
+            );
+        }
+        let resources = template["Resources"].as_object().unwrap();
+        let mut counted = BTreeMap::new();
+        for (id, resource) in resources {
+            let property = match resource["Type"].as_str().unwrap() {
+                "AWS::Logs::LogGroup" | "AWS::SecretsManager::Secret" => "KmsKeyId",
+                "AWS::Serverless::Function" => "KmsKeyArn",
+                _ => continue,
+            };
+            assert_eq!(
+                resource["Properties"][property],
+                with_kms_key(key.clone()),
+                "{id}"
+            );
+            *counted
+                .entry(resource["Type"].as_str().unwrap())
+                .or_insert(0) += 1;
+        }
+        let providers = Receiver::ALL.len();
+        // Each function's, the example consumer's, and the access log (HTTP API only).
+        let access_log = usize::from(ingress == Ingress::HttpApi);
         assert_eq!(
-            properties["SqsManagedSseEnabled"],
-            json!({ "Fn::If": ["HasKmsKey", reference("AWS::NoValue"), true] }),
-            "{queue}"
+            counted["AWS::Logs::LogGroup"],
+            providers + 1 + access_log,
+            "{counted:?}"
         );
+        assert_eq!(counted["AWS::SecretsManager::Secret"], providers);
+        assert_eq!(counted["AWS::Serverless::Function"], providers + 1);
     }
-    let resources = template["Resources"].as_object().unwrap();
-    let mut counted = BTreeMap::new();
-    for (id, resource) in resources {
-        let property = match resource["Type"].as_str().unwrap() {
-            "AWS::Logs::LogGroup" | "AWS::SecretsManager::Secret" => "KmsKeyId",
-            "AWS::Serverless::Function" => "KmsKeyArn",
-            _ => continue,
-        };
-        assert_eq!(
-            resource["Properties"][property],
-            with_kms_key(key.clone()),
-            "{id}"
-        );
-        *counted
-            .entry(resource["Type"].as_str().unwrap())
-            .or_insert(0) += 1;
-    }
-    let providers = Receiver::ALL.len();
-    assert_eq!(counted["AWS::Logs::LogGroup"], providers + 2, "{counted:?}");
-    assert_eq!(counted["AWS::SecretsManager::Secret"], providers);
-    assert_eq!(counted["AWS::Serverless::Function"], providers + 1);
 }
 
 /// Metric-math SEARCH over the EMF namespace and the access-log metrics, so providers,
@@ -796,83 +1027,98 @@ fn a_customer_managed_key_encrypts_every_store_when_set() {
 /// name this stack's queues.
 #[test]
 fn the_dashboard_shows_every_outcome_latency_answers_and_the_queues() {
-    let Some(template) = expanded() else { return };
-    let body = resource(&template, "Dashboard")["Properties"]["DashboardBody"]["Fn::Sub"]
-        .as_str()
-        .expect("the dashboard body is one Fn::Sub string");
-    // Valid JSON once CloudFormation substitutes ${...}.
-    let filled = body
-        .replace("${AWS::Region}", "ap-south-1")
-        .replace("${AWS::StackName}", "stack")
-        .replace("${EventsQueue.QueueName}", "stack-events.fifo")
-        .replace(
-            "${EventsDeadLetterQueue.QueueName}",
-            "stack-events-dlq.fifo",
-        );
-    assert!(!filled.contains("${"), "an unknown substitution is left");
-    let dashboard: Value = serde_json::from_str(&filled).unwrap();
-    let metrics: Vec<&Value> = dashboard["widgets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|widget| widget["type"] == "metric")
-        .flat_map(|widget| widget["properties"]["metrics"].as_array().unwrap())
-        .collect();
-    let expressions: BTreeSet<&str> = metrics
-        .iter()
-        .filter_map(|line| line[0]["expression"].as_str())
-        .collect();
-    let search = |dimension: &str, metric: &str, stat: &str| {
-        format!(
-            "SEARCH('{{{namespace},{dimension}}} MetricName=\"{metric}\"', '{stat}', 300)",
-            namespace = brokerhooks::edge::metrics::NAMESPACE
-        )
-    };
-    let mut expected: BTreeSet<String> =
-        ["accepted", "duplicate", "rejected", "failed", "unparsed"]
-            .into_iter()
-            .map(|metric| search("provider", metric, "Sum"))
+    for (ingress, template) in expanded_modes() {
+        let body = resource(&template, "Dashboard")["Properties"]["DashboardBody"]["Fn::Sub"]
+            .as_str()
+            .expect("the dashboard body is one Fn::Sub string");
+        // Valid JSON once CloudFormation substitutes ${...}.
+        let filled = body
+            .replace("${AWS::Region}", "ap-south-1")
+            .replace("${AWS::StackName}", "stack")
+            .replace("${EventsQueue.QueueName}", "stack-events.fifo")
+            .replace(
+                "${EventsDeadLetterQueue.QueueName}",
+                "stack-events-dlq.fifo",
+            );
+        assert!(!filled.contains("${"), "an unknown substitution is left");
+        let dashboard: Value = serde_json::from_str(&filled).unwrap();
+        let metrics: Vec<&Value> = dashboard["widgets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|widget| widget["type"] == "metric")
+            .flat_map(|widget| widget["properties"]["metrics"].as_array().unwrap())
             .collect();
-    expected.insert(search("provider", "latency", "p50"));
-    expected.insert(search("provider", "latency", "p99"));
-    expected.insert(search("route", "http_4xx", "Sum"));
-    expected.insert(search("route", "http_5xx", "Sum"));
-    assert_eq!(
-        expressions,
-        expected.iter().map(String::as_str).collect::<BTreeSet<_>>()
-    );
-    let queues: BTreeSet<String> = metrics
-        .iter()
-        .filter(|line| line[0] == "AWS/SQS")
-        .map(|line| {
+        let expressions: BTreeSet<&str> = metrics
+            .iter()
+            .filter_map(|line| line[0]["expression"].as_str())
+            .collect();
+        let search = |dimension: &str, metric: &str, stat: &str| {
             format!(
-                "{} {}",
-                line[1].as_str().unwrap(),
-                line[3].as_str().unwrap()
+                "SEARCH('{{{namespace},{dimension}}} MetricName=\"{metric}\"', '{stat}', 300)",
+                namespace = brokerhooks::edge::metrics::NAMESPACE
             )
-        })
-        .collect();
-    assert_eq!(
-        queues,
-        BTreeSet::from([
-            "ApproximateNumberOfMessagesVisible stack-events.fifo".to_owned(),
-            "ApproximateAgeOfOldestMessage stack-events.fifo".to_owned(),
-            "ApproximateNumberOfMessagesVisible stack-events-dlq.fifo".to_owned(),
-        ])
-    );
-    // The 4xx line comes from the access log, as the 5xx one.
-    let filter = &resource(&template, "Http4xxMetricFilter")["Properties"];
-    assert_eq!(filter["MetricTransformations"][0]["MetricName"], "http_4xx");
+        };
+        let mut expected: BTreeSet<String> =
+            ["accepted", "duplicate", "rejected", "failed", "unparsed"]
+                .into_iter()
+                .map(|metric| search("provider", metric, "Sum"))
+                .collect();
+        expected.insert(search("provider", "latency", "p50"));
+        expected.insert(search("provider", "latency", "p99"));
+        // What the providers saw: the access log's counts per route, or Lambda's function URL
+        // counts of this stack's functions (CloudFormation names them after the stack).
+        match ingress {
+            Ingress::HttpApi => {
+                expected.insert(search("route", "http_4xx", "Sum"));
+                expected.insert(search("route", "http_5xx", "Sum"));
+            }
+            Ingress::FunctionUrl => {
+                for metric in ["Url4xxCount", "Url5xxCount"] {
+                    expected.insert(format!(
+                    "SEARCH('{{AWS/Lambda,FunctionName}} MetricName=\"{metric}\" FunctionName=stack', 'Sum', 300)"
+                ));
+                }
+            }
+        }
+        assert_eq!(
+            expressions,
+            expected.iter().map(String::as_str).collect::<BTreeSet<_>>()
+        );
+        let queues: BTreeSet<String> = metrics
+            .iter()
+            .filter(|line| line[0] == "AWS/SQS")
+            .map(|line| {
+                format!(
+                    "{} {}",
+                    line[1].as_str().unwrap(),
+                    line[3].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            queues,
+            BTreeSet::from([
+                "ApproximateNumberOfMessagesVisible stack-events.fifo".to_owned(),
+                "ApproximateAgeOfOldestMessage stack-events.fifo".to_owned(),
+                "ApproximateNumberOfMessagesVisible stack-events-dlq.fifo".to_owned(),
+            ])
+        );
+        if ingress == Ingress::HttpApi {
+            // The 4xx line comes from the access log, as the 5xx one.
+            let filter = &resource(&template, "Http4xxMetricFilter")["Properties"];
+            assert_eq!(filter["MetricTransformations"][0]["MetricName"], "http_4xx");
+        }
+    }
 }
 
-/// checkov's report on the scan copy (KmsKeyArn set, example consumer on): it covered
-/// every function, table, queue, secret and log group, nothing failed, and each skip is
-/// one that README, "Security scan" explains.
+/// checkov's report on both modes' scan copies (translated by SAM, `KmsKeyArn` set,
+/// example consumer on), from one run: it covered every function, function URL, table,
+/// queue, secret and log group of each, nothing failed, and each skip is one that README,
+/// "Security scan" explains, on the resources it names there.
 #[test]
 fn the_security_scan_covered_every_store_and_function_and_failed_nothing() {
-    let (Some(report), Some(scanned)) =
-        (generated("checkov.json"), generated("scan-template.json"))
-    else {
+    let Some(report) = generated("checkov.json") else {
         return;
     };
     let summary = &report["summary"];
@@ -880,56 +1126,91 @@ fn the_security_scan_covered_every_store_and_function_and_failed_nothing() {
     assert_eq!(summary["failed"], 0, "{summary}");
     assert_eq!(summary["parsing_errors"], 0, "{summary}");
     let results = &report["results"];
-    let checked: BTreeSet<&str> = ["passed_checks", "failed_checks", "skipped_checks"]
-        .into_iter()
-        .flat_map(|kind| {
-            results[kind]
-                .as_array()
-                .unwrap_or_else(|| panic!("checkov's report has no {kind} (run without --quiet)"))
-        })
-        .map(|check| check["resource"].as_str().unwrap())
-        .collect();
-    let mut must_check = 0;
-    for (id, resource) in scanned["Resources"].as_object().unwrap() {
-        let kind = resource["Type"].as_str().unwrap();
-        if [
-            "AWS::Serverless::Function",
-            "AWS::DynamoDB::Table",
-            "AWS::SQS::Queue",
-            "AWS::SecretsManager::Secret",
-            "AWS::Logs::LogGroup",
-        ]
-        .contains(&kind)
-        {
-            must_check += 1;
-            assert!(
-                checked.contains(format!("{kind}.{id}").as_str()),
-                "{kind}.{id} was not scanned"
-            );
+    let checks = |kind: &str| {
+        results[kind]
+            .as_array()
+            .unwrap_or_else(|| panic!("checkov's report has no {kind} (run without --quiet)"))
+    };
+    for ingress in Ingress::ALL {
+        let Some(scanned) = generated(&format!("scan-template-{}.json", ingress.value())) else {
+            return;
+        };
+        let file = format!("scan-template-{}.json", ingress.value());
+        let of_this_copy = |check: &&Value| check["file_path"].as_str().unwrap().ends_with(&file);
+        let checked: BTreeSet<&str> = ["passed_checks", "failed_checks", "skipped_checks"]
+            .into_iter()
+            .flat_map(&checks)
+            .filter(of_this_copy)
+            .map(|check| check["resource"].as_str().unwrap())
+            .collect();
+        let mut must_check = BTreeMap::new();
+        for (id, resource) in scanned["Resources"].as_object().unwrap() {
+            let kind = resource["Type"].as_str().unwrap();
+            if [
+                "AWS::Lambda::Function",
+                "AWS::Lambda::Url",
+                "AWS::DynamoDB::Table",
+                "AWS::SQS::Queue",
+                "AWS::SecretsManager::Secret",
+                "AWS::Logs::LogGroup",
+            ]
+            .contains(&kind)
+            {
+                *must_check.entry(kind).or_insert(0) += 1;
+                assert!(
+                    checked.contains(format!("{kind}.{id}").as_str()),
+                    "{kind}.{id} was not scanned ({ingress:?})"
+                );
+            }
         }
-    }
-    // Five providers' function, secret and log group; the example consumer's function,
-    // table and log group; the events table, both queues, the access log group.
-    assert_eq!(must_check, 3 * Receiver::ALL.len() + 3 + 4);
-    for skipped in results["skipped_checks"].as_array().unwrap() {
-        let id = skipped["check_id"].as_str().unwrap();
-        assert!(
-            ["CKV_AWS_116", "CKV_AWS_117"].contains(&id),
-            "{id} skipped on {}: add it to README, Security scan, and here",
-            skipped["resource"]
-        );
-        assert!(
-            skipped["resource"]
-                .as_str()
-                .unwrap()
-                .starts_with("AWS::Serverless::Function.")
+        // Each receiver's function, secret and log group (and function URL); the example
+        // consumer's function, table and log group; the events table, both queues, and
+        // with the HTTP API its access log group.
+        let providers = Receiver::ALL.len();
+        let http_api = usize::from(ingress == Ingress::HttpApi);
+        let mut expected = BTreeMap::from([
+            ("AWS::Lambda::Function", providers + 1),
+            ("AWS::DynamoDB::Table", 2),
+            ("AWS::SQS::Queue", 2),
+            ("AWS::SecretsManager::Secret", providers),
+            ("AWS::Logs::LogGroup", providers + 1 + http_api),
+        ]);
+        if ingress == Ingress::FunctionUrl {
+            expected.insert("AWS::Lambda::Url", providers);
+        }
+        assert_eq!(must_check, expected, "{ingress:?}");
+        let skipped: BTreeSet<(&str, &str)> = checks("skipped_checks")
+            .iter()
+            .filter(of_this_copy)
+            .map(|check| {
+                let resource = check["resource"].as_str().unwrap();
+                (
+                    check["check_id"].as_str().unwrap(),
+                    resource.split_once('.').unwrap().0,
+                )
+            })
+            .collect();
+        // Lambda's DLQ and VPC checks on every function; with function URLs, the check
+        // for an authenticated URL on each (README, Security scan).
+        let mut allowed = BTreeSet::from([
+            ("CKV_AWS_116", "AWS::Lambda::Function"),
+            ("CKV_AWS_117", "AWS::Lambda::Function"),
+        ]);
+        if ingress == Ingress::FunctionUrl {
+            allowed.insert(("CKV_AWS_258", "AWS::Lambda::Url"));
+        }
+        assert_eq!(
+            skipped, allowed,
+            "{ingress:?}: a skip not in README, Security scan, or one that no longer applies"
         );
     }
 }
 
 #[test]
 fn access_logs_are_json_without_query_strings_headers_or_bodies() {
-    let Some(template) = expanded() else { return };
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
     let settings = &resource(&template, "WebhookApi")["Properties"]["AccessLogSettings"];
     let format = settings["Format"].as_str().unwrap();
     // Variables that carry neither the query string (OneMetric's token), nor any header,
@@ -997,9 +1278,214 @@ fn access_logs_are_json_without_query_strings_headers_or_bodies() {
     }
 }
 
+/// The ingress choice: one parameter, its two conditions, and in the provider loop the
+/// function's `Events` (its HTTP API route) and `FunctionUrlConfig` behind them. SAM
+/// cannot take either conditionally; AWS::LanguageExtensions, which runs first, resolves
+/// the `Fn::If` with the deployed value (what scripts/expand-template.py does per mode).
+#[test]
+fn one_parameter_chooses_the_http_api_or_function_urls() {
+    let template = source_template();
+    let parameter = &template["Parameters"]["Ingress"];
+    assert_eq!(parameter["Type"], "String");
+    assert_eq!(
+        parameter["AllowedValues"],
+        json!(["HttpApi", "FunctionUrl"])
+    );
+    // The default and why: README, "Ingress: HTTP API or function URLs".
+    assert_eq!(parameter["Default"], "HttpApi");
+    assert_eq!(
+        template["Transform"],
+        json!(["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"])
+    );
+    for ingress in Ingress::ALL {
+        let condition = match ingress {
+            Ingress::HttpApi => "ServesHttpApi",
+            Ingress::FunctionUrl => "ServesFunctionUrls",
+        };
+        assert_eq!(
+            template["Conditions"][condition],
+            json!({ "Fn::Equals": [reference("Ingress"), ingress.value()] })
+        );
+    }
+    let function =
+        &template["Resources"]["Fn::ForEach::Providers"][2]["${Provider}Function"]["Properties"];
+    let events = &function["Events"]["Fn::If"];
+    assert_eq!(events[0], "ServesHttpApi");
+    assert_eq!(events[1]["Webhook"]["Type"], "HttpApi");
+    assert_eq!(events[2], reference("AWS::NoValue"));
+    assert_eq!(
+        function["FunctionUrlConfig"],
+        json!({ "Fn::If": ["ServesFunctionUrls", { "AuthType": "NONE" }, reference("AWS::NoValue")] })
+    );
+}
+
+/// What the SAM transform makes of each mode, as CloudFormation then deploys it: with the
+/// HTTP API, the API (one route per provider, to its function) and one permission per
+/// function for API Gateway; with function URLs, each function's URL (auth type NONE)
+/// and exactly the two public permissions a URL needs, invoking only through the URL.
+#[test]
+fn sam_makes_each_mode_s_routes_or_function_urls_and_their_permissions() {
+    for ingress in Ingress::ALL {
+        let Some(deployed) = translated(ingress) else {
+            return;
+        };
+        let resources = deployed["Resources"].as_object().unwrap();
+        let of_type = |kind: &str| -> BTreeSet<&str> {
+            resources
+                .iter()
+                .filter(|(_, r)| r["Type"] == kind)
+                .map(|(id, _)| id.as_str())
+                .collect()
+        };
+        let api_gateway: Vec<&String> = resources
+            .iter()
+            .filter(|(_, r)| {
+                r["Type"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("AWS::ApiGatewayV2::")
+            })
+            .map(|(id, _)| id)
+            .collect();
+        for name in Receiver::names() {
+            let prefix = logical_prefix(name);
+            let function = format!("{prefix}Function");
+            let permissions: Vec<&Value> = resources
+                .values()
+                .filter(|r| {
+                    r["Type"] == "AWS::Lambda::Permission"
+                        && r["Properties"]["FunctionName"] == reference(&function)
+                })
+                .map(|r| &r["Properties"])
+                .collect();
+            match ingress {
+                Ingress::HttpApi => {
+                    let api = resource(&deployed, "WebhookApi");
+                    assert_eq!(api["Condition"], "ServesHttpApi");
+                    let integration = &api["Properties"]["Body"]["paths"][path(name)]["post"]["x-amazon-apigateway-integration"];
+                    assert_eq!(integration["type"], "aws_proxy", "{name}");
+                    assert_eq!(integration["payloadFormatVersion"], "2.0", "{name}");
+                    assert!(
+                        integration["uri"]["Fn::Sub"]
+                            .as_str()
+                            .unwrap()
+                            .contains(&format!("${{{function}.Arn}}")),
+                        "{name}: {integration}"
+                    );
+                    assert_eq!(permissions.len(), 1, "{name}: {permissions:?}");
+                    assert_eq!(permissions[0]["Action"], "lambda:InvokeFunction");
+                    assert_eq!(permissions[0]["Principal"], "apigateway.amazonaws.com");
+                    assert_eq!(
+                        permissions[0]["SourceArn"]["Fn::Sub"][1]["__ApiId__"],
+                        reference("WebhookApi"),
+                        "{name}"
+                    );
+                }
+                Ingress::FunctionUrl => {
+                    let url = resource(&deployed, &format!("{function}Url"));
+                    assert_eq!(url["Type"], "AWS::Lambda::Url");
+                    assert_eq!(
+                        url["Properties"],
+                        json!({ "AuthType": "NONE", "TargetFunctionArn": reference(&function) }),
+                        "{name}: no CORS, buffered"
+                    );
+                    let mut permissions: Vec<Value> = permissions.into_iter().cloned().collect();
+                    permissions.sort_by_key(|p| p["Action"].to_string());
+                    assert_eq!(
+                        permissions,
+                        [
+                            json!({
+                                "Action": "lambda:InvokeFunction",
+                                "FunctionName": reference(&function),
+                                "Principal": "*",
+                                "InvokedViaFunctionUrl": true,
+                            }),
+                            json!({
+                                "Action": "lambda:InvokeFunctionUrl",
+                                "FunctionName": reference(&function),
+                                "Principal": "*",
+                                "FunctionUrlAuthType": "NONE",
+                            }),
+                        ],
+                        "{name}: public through its URL only"
+                    );
+                    // The output names the URL SAM makes.
+                    let output = deployed["Outputs"][format!("{prefix}WebhookUrl")].to_string();
+                    assert!(output.contains(&format!("\"{function}Url\"")), "{output}");
+                }
+            }
+        }
+        match ingress {
+            Ingress::HttpApi => {
+                assert_eq!(
+                    api_gateway.len(),
+                    2,
+                    "the API and its $default stage: {api_gateway:?}"
+                );
+                let stage = resource(&deployed, "WebhookApiApiGatewayDefaultStage");
+                assert_eq!(stage["Condition"], "ServesHttpApi");
+                assert_eq!(stage["Properties"]["StageName"], "$default");
+                assert_eq!(stage["Properties"]["AutoDeploy"], true);
+                assert_eq!(
+                    stage["Properties"]["AccessLogSettings"]["DestinationArn"],
+                    json!({ "Fn::GetAtt": ["ApiAccessLogGroup", "Arn"] })
+                );
+                let routes = resource(&deployed, "WebhookApi")["Properties"]["Body"]["paths"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .cloned()
+                    .collect::<BTreeSet<_>>();
+                assert_eq!(routes, Receiver::names().map(path).collect());
+                assert!(of_type("AWS::Lambda::Url").is_empty());
+            }
+            Ingress::FunctionUrl => {
+                assert!(api_gateway.is_empty(), "{api_gateway:?}");
+                assert_eq!(of_type("AWS::Lambda::Url").len(), Receiver::ALL.len());
+            }
+        }
+    }
+}
+
+/// With function URLs nothing of the HTTP API is deployed: no API, access log, metric
+/// filters or base URL output, and nothing refers to them.
+#[test]
+fn function_urls_replace_the_http_api_entirely() {
+    let Some(template) = expanded(Ingress::FunctionUrl) else {
+        return;
+    };
+    let resources = template["Resources"].as_object().unwrap();
+    for (id, resource) in resources {
+        let kind = resource["Type"].as_str().unwrap();
+        assert!(
+            kind != "AWS::Serverless::HttpApi" && kind != "AWS::Logs::MetricFilter",
+            "{id}: {kind}"
+        );
+    }
+    assert!(resources.get("ApiAccessLogGroup").is_none());
+    assert!(template["Outputs"].get("WebhookBaseUrl").is_none());
+    // (The condition itself stays defined; nothing uses it.)
+    let text = format!("{} {}", template["Resources"], template["Outputs"]);
+    for gone in ["WebhookApi", "ApiAccessLogGroup", "ServesHttpApi"] {
+        assert!(!text.contains(gone), "{gone} is still referred to");
+    }
+    // The HTTP API's base URL output only exists with it (register-onemetric.py's
+    // default; with function URLs it reads OnemetricWebhookUrl).
+    let Some(http_api) = expanded(Ingress::HttpApi) else {
+        return;
+    };
+    assert_eq!(
+        http_api["Outputs"]["WebhookBaseUrl"]["Condition"],
+        "ServesHttpApi"
+    );
+}
+
 #[test]
 fn the_local_queue_has_the_templates_dead_letter_queue_and_redrive() {
-    let Some(template) = expanded() else { return };
+    // The same in both ingress modes: the default's.
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
     assert_eq!(
         template["Parameters"]["DeadLetterMaxReceiveCount"]["Default"],
         LOCAL_MAX_RECEIVE_COUNT
@@ -1028,41 +1514,45 @@ const EXAMPLE_CONSUMER_RESOURCES: [&str; 4] = [
 
 #[test]
 fn the_example_consumer_is_optional_and_off_by_default() {
-    let Some(template) = expanded() else { return };
-    let parameter = &template["Parameters"]["DeployExampleConsumer"];
-    assert_eq!(parameter["Default"], "false");
-    assert_eq!(parameter["AllowedValues"], json!(["true", "false"]));
-    assert_eq!(
-        template["Conditions"]["ExampleConsumerEnabled"],
-        json!({ "Fn::Equals": [reference("DeployExampleConsumer"), "true"] })
-    );
-    for id in EXAMPLE_CONSUMER_RESOURCES {
+    for (_, template) in expanded_modes() {
+        let parameter = &template["Parameters"]["DeployExampleConsumer"];
+        assert_eq!(parameter["Default"], "false");
+        assert_eq!(parameter["AllowedValues"], json!(["true", "false"]));
         assert_eq!(
-            resource(&template, id)["Condition"],
-            "ExampleConsumerEnabled",
-            "{id}"
+            template["Conditions"]["ExampleConsumerEnabled"],
+            json!({ "Fn::Equals": [reference("DeployExampleConsumer"), "true"] })
         );
-    }
-    assert_eq!(
-        template["Outputs"]["ExampleConsumerFunctionName"]["Condition"],
-        "ExampleConsumerEnabled"
-    );
-    // Nothing else refers to it, so the stack is whole without it.
-    for (id, value) in template["Resources"].as_object().unwrap() {
-        if EXAMPLE_CONSUMER_RESOURCES.contains(&id.as_str()) {
-            continue;
+        for id in EXAMPLE_CONSUMER_RESOURCES {
+            assert_eq!(
+                resource(&template, id)["Condition"],
+                "ExampleConsumerEnabled",
+                "{id}"
+            );
         }
-        let text = value.to_string();
-        assert!(
-            !text.contains("ExampleConsumer"),
-            "{id} refers to the example consumer"
+        assert_eq!(
+            template["Outputs"]["ExampleConsumerFunctionName"]["Condition"],
+            "ExampleConsumerEnabled"
         );
+        // Nothing else refers to it, so the stack is whole without it.
+        for (id, value) in template["Resources"].as_object().unwrap() {
+            if EXAMPLE_CONSUMER_RESOURCES.contains(&id.as_str()) {
+                continue;
+            }
+            let text = value.to_string();
+            assert!(
+                !text.contains("ExampleConsumer"),
+                "{id} refers to the example consumer"
+            );
+        }
     }
 }
 
 #[test]
 fn the_example_consumer_reads_the_events_queue_with_partial_batch_failures() {
-    let Some(template) = expanded() else { return };
+    // The same in both ingress modes: the default's.
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
     let function = resource(&template, "ExampleConsumerFunction");
     assert_eq!(function["Type"], "AWS::Serverless::Function");
     assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
@@ -1116,7 +1606,10 @@ fn the_example_consumer_reads_the_events_queue_with_partial_batch_failures() {
 
 #[test]
 fn the_example_consumer_has_its_own_least_privilege_role_and_table() {
-    let Some(template) = expanded() else { return };
+    // The same in both ingress modes: the default's.
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
     let properties = &resource(&template, "ExampleConsumerFunction")["Properties"];
     // Its own role: SAM's generated one would get AWSLambdaSQSQueueExecutionRole (every queue).
     assert_eq!(

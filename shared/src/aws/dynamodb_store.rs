@@ -25,11 +25,6 @@ impl DynamoDbStore {
     /// Opens the connection to DynamoDB with a read of a key that never holds an item,
     /// under the provider's own prefix (IAM confines each function to `<provider>#*`).
     /// The outcome does not matter.
-    /// The event claims on the table (its client and table name with them).
-    pub fn claims(&self) -> &DynamoDbClaims {
-        &self.claims
-    }
-
     pub async fn warm_up(&self, provider: &str) {
         let _ = self
             .claims

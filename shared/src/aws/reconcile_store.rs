@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::dynamodb_store::DynamoDbStore;
 use crate::pipeline::ports::store::{
-    MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoreError,
+    IdempotencyStore, MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoreError,
 };
 use crate::reconciliation::record::Session;
 use crate::reconciliation::store::{
@@ -59,11 +59,11 @@ fn existing_mark(item: &Item) -> Option<ExistingMark<'_>> {
 
 impl DynamoDbStore {
     fn client(&self) -> &Client {
-        self.claims().client()
+        IdempotencyStore::claims(self).client()
     }
 
     fn table(&self) -> &str {
-        self.claims().table()
+        IdempotencyStore::claims(self).table()
     }
 
     /// Writes our claim on the state, on `condition` (with `:now` and more bound by
