@@ -4,11 +4,15 @@
 //! invocation it turns the raw event into a request and a deadline
 //! ([`lambda_event`]), calls the pipeline once, and turns its outcome into the HTTP
 //! answer, the delivery's log line and its metrics line ([`answer`], [`metrics`]).
+//! `reconciler` (feature `kite-api`) is the scheduled reconciler's entry: one run per
+//! invocation, its report logged, counted and answered.
 
 pub mod answer;
 pub mod function;
 pub mod lambda_event;
 pub mod metrics;
+#[cfg(feature = "kite-api")]
+pub mod reconciler;
 pub mod timing;
 
 pub use answer::Answer;

@@ -11,7 +11,15 @@ use reqwest::StatusCode;
 
 use super::rate_limit::RateLimit;
 use crate::providers::kite::order_book::{is_token_exception, read_book, read_history};
-use crate::reconciliation::record::{OrderRecord, RecordError, RecordPage, RecordedState, Session};
+use crate::config::{ConfigError, ConfigSource};
+use crate::reconciliation::record::{
+    OrderRecord, RecordError, RecordFromConfig, RecordPage, RecordedState, Session,
+};
+
+/// Kite Connect's API base URL (default [`DEFAULT_BASE_URL`]).
+pub const BASE_URL_VARIABLE: &str = "KITE_API_URL";
+/// Requests a second per API key (default [`DEFAULT_REQUESTS_PER_SECOND`]).
+pub const RATE_VARIABLE: &str = "KITE_API_REQUESTS_PER_SECOND";
 
 /// Kite Connect's API, unless `KITE_API_URL` says otherwise (a local stand-in).
 pub const DEFAULT_BASE_URL: &str = "https://api.kite.trade";
@@ -99,6 +107,33 @@ impl KiteApi {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
+    }
+}
+
+impl RecordFromConfig for KiteApi {
+    const VARIABLES: &'static [&'static str] = &[BASE_URL_VARIABLE, RATE_VARIABLE];
+
+    fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
+        let base_url = config.get(BASE_URL_VARIABLE).unwrap_or(DEFAULT_BASE_URL);
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                name: BASE_URL_VARIABLE,
+                reason: "must be an http(s) URL".to_owned(),
+            });
+        }
+        let rate = config.u64_or(RATE_VARIABLE, u64::from(DEFAULT_REQUESTS_PER_SECOND))?;
+        if !(1..=10).contains(&rate) {
+            return Err(ConfigError::Invalid {
+                name: RATE_VARIABLE,
+                reason: "must be from 1 to 10 (Kite's limit)".to_owned(),
+            });
+        }
+        KiteApi::new(base_url, rate as u32, DEFAULT_RETRY_BUDGET).map_err(|reason| {
+            ConfigError::Invalid {
+                name: BASE_URL_VARIABLE,
+                reason,
+            }
+        })
     }
 }
 

@@ -80,6 +80,14 @@ pub enum RecordError {
     Invalid(String),
 }
 
+/// A record a reconciler function builds from its configuration at cold start.
+pub trait RecordFromConfig: OrderRecord + Sized {
+    /// Every variable `from_config` reads (the template sets them).
+    const VARIABLES: &'static [&'static str];
+
+    fn from_config(config: &crate::config::ConfigSource) -> Result<Self, crate::config::ConfigError>;
+}
+
 /// A provider's own record of orders.
 pub trait OrderRecord: Send + Sync {
     /// The provider's name: the envelope `provider`, and the key prefix of its marks.
