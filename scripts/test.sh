@@ -37,6 +37,9 @@ log "cargo test"
 export BROKERHOOKS_REQUIRE_STACK=1
 BROKERHOOKS_METRICS_OFF=1 cargo test --workspace 2>&1 | tee "$STATE/test-output.log"
 
+log "the JSON Schemas in other languages (README: Other languages: the JSON Schemas)"
+bash "$ROOT/scripts/schema-consumers.sh"
+
 log "auditing the logs of the whole run for secrets, signatures and e-mail addresses"
 BROKERHOOKS_TEST_OUTPUT_LOG="$STATE/test-output.log" \
   cargo test --quiet -p brokerhooks-testkit --test offline log_audit -- --ignored

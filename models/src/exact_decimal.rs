@@ -130,7 +130,9 @@ fn is_decimal_text(text: &str) -> bool {
 }
 
 /// The JSON Schema of a decimal field: a number, or a string holding one, both marked
-/// `format: decimal` so code generators can map them to a decimal type.
+/// `format: decimal` so code generators can map them to a decimal type. Inlined in each
+/// field rather than a shared definition, so generators type the field itself as a
+/// decimal (a definition becomes a wrapper class, e.g. a pydantic `RootModel`).
 #[cfg(feature = "schema")]
 pub struct DecimalSchema;
 
@@ -138,6 +140,10 @@ pub struct DecimalSchema;
 impl schemars::JsonSchema for DecimalSchema {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Decimal".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {

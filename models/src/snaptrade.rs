@@ -199,6 +199,11 @@ impl schemars::JsonSchema for ConnectionAttemptedResult {
         "ConnectionAttemptedResult".into()
     }
 
+    // Inline: a plain string field in generated code, not a wrapper class.
+    fn inline_schema() -> bool {
+        true
+    }
+
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
@@ -345,11 +350,7 @@ pub struct TradeInstrument {
 /// says which shape it has (so its decimals are parsed from the original text; serde's
 /// tagged enums and `flatten` would lose it).
 #[derive(Deserialize)]
-#[cfg_attr(
-    feature = "schema",
-    derive(schemars::JsonSchema),
-    schemars(rename = "SnapTradeWebhook")
-)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 struct SnapTradeWire {
     #[serde(default)]
@@ -377,23 +378,9 @@ struct SnapTradeWire {
     account_id: Option<String>,
     #[serde(default)]
     connection_attempted_result: Option<ConnectionAttemptedResult>,
-    /// ACCOUNT_HOLDINGS_UPDATED: `HoldingsSyncDetails`; TRADE_DETECTION and TRADE_UPDATE:
-    /// `TradeDetails`; CONNECTION_ATTEMPTED: an undocumented object.
+    /// Its shape depends on `eventType`: see the variants of the JSON Schema.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<DetailsSchema>"))]
     details: Option<RawJson>,
-}
-
-// Only for the JSON Schema: the shapes `details` takes.
-/// Holdings sync outcome, detected trades, or an undocumented object.
-#[cfg(feature = "schema")]
-#[derive(schemars::JsonSchema)]
-#[schemars(untagged, rename = "SnapTradeDetails")]
-#[allow(dead_code)]
-enum DetailsSchema {
-    Holdings(HoldingsSyncDetails),
-    Trades(TradeDetails),
-    Other(serde_json::Map<String, serde_json::Value>),
 }
 
 impl<'de> Deserialize<'de> for SnapTradeWebhook {
@@ -459,14 +446,147 @@ impl<'de> Deserialize<'de> for SnapTradeWebhook {
     }
 }
 
+/// The JSON Schema says what the deserializer does: `details` is read by `eventType`.
+/// Code generators cannot see that in a union of `details` shapes (they pick a shape by
+/// its fields), so the webhook is a `oneOf` of one variant per `details` shape, each
+/// constraining `eventType` by a pattern; the patterns exclude each other, so exactly one
+/// variant fits.
 #[cfg(feature = "schema")]
-impl schemars::JsonSchema for SnapTradeWebhook {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        SnapTradeWire::schema_name()
+mod webhook_schema {
+    use std::borrow::Cow;
+    use std::marker::PhantomData;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{HoldingsSyncDetails, SnapTradeWebhook, SnapTradeWire, TradeDetails};
+
+    /// The event types whose `details` has its own variant.
+    const HOLDINGS: [&str; 1] = ["ACCOUNT_HOLDINGS_UPDATED"];
+    const TRADES: [&str; 2] = ["TRADE_DETECTION", "TRADE_UPDATE"];
+    const CONNECTION_ATTEMPT: [&str; 1] = ["CONNECTION_ATTEMPTED"];
+
+    fn one_of(types: &[&str]) -> String {
+        format!("^({})$", types.join("|"))
     }
 
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        SnapTradeWire::json_schema(generator)
+    /// Any other `eventType`, known or not (a lookahead: generators hand it to an engine
+    /// that supports it, e.g. pydantic's `python-re`).
+    fn none_of(types: &[&[&str]]) -> String {
+        format!("^(?!({})$)", types.concat().join("|"))
+    }
+
+    trait Variant {
+        const NAME: &'static str;
+        const DESCRIPTION: &'static str;
+        fn event_type_pattern() -> String;
+        fn details_schema(generator: &mut SchemaGenerator) -> Schema;
+    }
+
+    /// One variant of the webhook: the wire fields, with `eventType` and `details` narrowed.
+    struct WebhookVariant<V>(PhantomData<V>);
+
+    impl<V: Variant> JsonSchema for WebhookVariant<V> {
+        fn schema_name() -> Cow<'static, str> {
+            V::NAME.into()
+        }
+
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            let mut schema = SnapTradeWire::json_schema(generator);
+            let details = V::details_schema(generator);
+            schema.insert("description".into(), V::DESCRIPTION.into());
+            if let Some(properties) = schema
+                .get_mut("properties")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                properties.insert(
+                    "eventType".into(),
+                    json_schema!({"type": "string", "pattern": V::event_type_pattern()}).to_value(),
+                );
+                properties.insert("details".into(), details.to_value());
+            }
+            schema
+        }
+    }
+
+    struct Holdings;
+
+    impl Variant for Holdings {
+        const NAME: &'static str = "SnapTradeHoldingsWebhook";
+        const DESCRIPTION: &'static str =
+            "ACCOUNT_HOLDINGS_UPDATED: `details` says which parts of the holdings sync succeeded.";
+
+        fn event_type_pattern() -> String {
+            one_of(&HOLDINGS)
+        }
+
+        fn details_schema(generator: &mut SchemaGenerator) -> Schema {
+            generator.subschema_for::<Option<HoldingsSyncDetails>>()
+        }
+    }
+
+    struct Trades;
+
+    impl Variant for Trades {
+        const NAME: &'static str = "SnapTradeTradeWebhook";
+        const DESCRIPTION: &'static str =
+            "TRADE_DETECTION and TRADE_UPDATE: `details` holds the orders.";
+
+        fn event_type_pattern() -> String {
+            one_of(&TRADES)
+        }
+
+        fn details_schema(generator: &mut SchemaGenerator) -> Schema {
+            generator.subschema_for::<Option<TradeDetails>>()
+        }
+    }
+
+    struct ConnectionAttempt;
+
+    impl Variant for ConnectionAttempt {
+        const NAME: &'static str = "SnapTradeConnectionAttemptWebhook";
+        const DESCRIPTION: &'static str = "CONNECTION_ATTEMPTED: `details`, in OAuth-app payloads, is an undocumented object (e.g. `sessionId`), kept whole.";
+
+        fn event_type_pattern() -> String {
+            one_of(&CONNECTION_ATTEMPT)
+        }
+
+        fn details_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({"type": ["object", "null"]})
+        }
+    }
+
+    struct Other;
+
+    impl Variant for Other {
+        const NAME: &'static str = "SnapTradeOtherWebhook";
+        const DESCRIPTION: &'static str =
+            "Every other event type, documented or added later: no `details` is read.";
+
+        fn event_type_pattern() -> String {
+            none_of(&[&HOLDINGS, &TRADES, &CONNECTION_ATTEMPT])
+        }
+
+        fn details_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!(true)
+        }
+    }
+
+    impl JsonSchema for SnapTradeWebhook {
+        fn schema_name() -> Cow<'static, str> {
+            "SnapTradeWebhook".into()
+        }
+
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "One SnapTrade webhook (API-key or OAuth-app schema). Its `details` is read by `eventType`: one variant per shape.",
+                "oneOf": [
+                    generator.subschema_for::<WebhookVariant<Holdings>>(),
+                    generator.subschema_for::<WebhookVariant<Trades>>(),
+                    generator.subschema_for::<WebhookVariant<ConnectionAttempt>>(),
+                    generator.subschema_for::<WebhookVariant<Other>>(),
+                ]
+            })
+        }
     }
 }
 

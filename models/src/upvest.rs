@@ -272,39 +272,19 @@ pub struct Account {
 /// The event as it arrives, `object` kept as text until the category says which model
 /// reads it (so its decimals are parsed from the original text).
 #[derive(Deserialize)]
-#[cfg_attr(
-    feature = "schema",
-    derive(schemars::JsonSchema),
-    schemars(rename = "UpvestEvent")
-)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct UpvestEventWire {
     id: String,
     /// `CATEGORY.ACTION`, e.g. `ORDER.FILLED`; an open set.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     event_type: EventType,
     #[serde(default)]
     created_at: Option<String>,
     #[serde(default)]
     webhook_id: Option<String>,
-    /// ORDER: `Order`; EXECUTION: `Execution`; USER: `User`; ACCOUNT: `Account`; other
-    /// categories: the resource as Upvest documents it.
-    #[cfg_attr(feature = "schema", schemars(with = "ObjectSchema"))]
+    /// The resource the event is about; its model depends on the category of `type`.
     object: RawJson,
-}
-
-// Only for the JSON Schema: the shapes `object` takes.
-/// The resource the event is about, by category: ORDER, EXECUTION, USER, ACCOUNT, or
-/// another category's resource.
-#[cfg(feature = "schema")]
-#[derive(schemars::JsonSchema)]
-#[schemars(untagged, rename = "UpvestObject")]
-#[allow(dead_code)]
-enum ObjectSchema {
-    Order(Order),
-    Execution(Execution),
-    User(User),
-    Account(Account),
-    Other(serde_json::Map<String, serde_json::Value>),
 }
 
 impl<'de> Deserialize<'de> for UpvestEvent {
@@ -327,14 +307,158 @@ impl<'de> Deserialize<'de> for UpvestEvent {
     }
 }
 
+/// The JSON Schema says what the deserializer does: `object` is read by the category of
+/// `type`. Code generators cannot see that in a union of object shapes (they pick a shape
+/// by its fields), so the event is a `oneOf` of one variant per modelled category, each
+/// constraining `type` by a pattern together with its `object` model, plus a variant for
+/// every other category; the patterns exclude each other, so exactly one variant fits.
 #[cfg(feature = "schema")]
-impl schemars::JsonSchema for UpvestEvent {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        UpvestEventWire::schema_name()
+mod event_schema {
+    use std::borrow::Cow;
+    use std::marker::PhantomData;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{Account, EventCategory, Execution, Order, UpvestEvent, UpvestEventWire, User};
+
+    /// The categories whose `object` has a model, in the order of the `oneOf`.
+    const MODELLED: [EventCategory; 4] = [
+        EventCategory::Order,
+        EventCategory::Execution,
+        EventCategory::User,
+        EventCategory::Account,
+    ];
+
+    /// `type` of a category: the category alone or followed by `.` and the action.
+    fn category_pattern(category: &EventCategory) -> String {
+        format!("^{}(\\.|$)", category.as_str())
     }
 
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        UpvestEventWire::json_schema(generator)
+    /// `type` of any category but the modelled ones (a lookahead: generators hand it to
+    /// an engine that supports it, e.g. pydantic's `python-re`).
+    fn other_category_pattern() -> String {
+        let names: Vec<&str> = MODELLED.iter().map(EventCategory::as_str).collect();
+        format!("^(?!({})(\\.|$))", names.join("|"))
+    }
+
+    trait Variant {
+        const NAME: &'static str;
+        const DESCRIPTION: &'static str;
+        fn type_pattern() -> String;
+        fn object_schema(generator: &mut SchemaGenerator) -> Schema;
+    }
+
+    /// One variant of the event: the wire fields, with `type` and `object` narrowed.
+    struct EventVariant<V>(PhantomData<V>);
+
+    impl<V: Variant> JsonSchema for EventVariant<V> {
+        fn schema_name() -> Cow<'static, str> {
+            V::NAME.into()
+        }
+
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            let mut schema = UpvestEventWire::json_schema(generator);
+            let object = V::object_schema(generator);
+            schema.insert("description".into(), V::DESCRIPTION.into());
+            if let Some(properties) = schema
+                .get_mut("properties")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                properties.insert(
+                    "type".into(),
+                    json_schema!({
+                        "type": "string",
+                        "pattern": V::type_pattern(),
+                        "description": "`CATEGORY.ACTION`, e.g. `ORDER.FILLED`; an open set."
+                    })
+                    .to_value(),
+                );
+                properties.insert("object".into(), object.to_value());
+            }
+            schema
+        }
+    }
+
+    macro_rules! modelled_variant {
+        ($marker:ident, $name:literal, $category:expr, $model:ty, $description:literal) => {
+            struct $marker;
+
+            impl Variant for $marker {
+                const NAME: &'static str = $name;
+                const DESCRIPTION: &'static str = $description;
+
+                fn type_pattern() -> String {
+                    category_pattern(&$category)
+                }
+
+                fn object_schema(generator: &mut SchemaGenerator) -> Schema {
+                    generator.subschema_for::<$model>()
+                }
+            }
+        };
+    }
+
+    modelled_variant!(
+        OrderVariant,
+        "UpvestOrderEvent",
+        EventCategory::Order,
+        Order,
+        "An ORDER event: `object` is the order."
+    );
+    modelled_variant!(
+        ExecutionVariant,
+        "UpvestExecutionEvent",
+        EventCategory::Execution,
+        Execution,
+        "An EXECUTION event: `object` is the execution."
+    );
+    modelled_variant!(
+        UserVariant,
+        "UpvestUserEvent",
+        EventCategory::User,
+        User,
+        "A USER event: `object` is the user (identity and state only)."
+    );
+    modelled_variant!(
+        AccountVariant,
+        "UpvestAccountEvent",
+        EventCategory::Account,
+        Account,
+        "An ACCOUNT event: `object` is the account."
+    );
+
+    struct OtherVariant;
+
+    impl Variant for OtherVariant {
+        const NAME: &'static str = "UpvestOtherEvent";
+        const DESCRIPTION: &'static str = "An event of any other category: `object` is that category's resource, as Upvest documents it.";
+
+        fn type_pattern() -> String {
+            other_category_pattern()
+        }
+
+        fn object_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({"type": "object"})
+        }
+    }
+
+    impl JsonSchema for UpvestEvent {
+        fn schema_name() -> Cow<'static, str> {
+            "UpvestEvent".into()
+        }
+
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "One Upvest event. Its `object` is read by the category of `type` (the part before the first `.`): one variant per modelled category, and one for every other category.",
+                "oneOf": [
+                    generator.subschema_for::<EventVariant<OrderVariant>>(),
+                    generator.subschema_for::<EventVariant<ExecutionVariant>>(),
+                    generator.subschema_for::<EventVariant<UserVariant>>(),
+                    generator.subschema_for::<EventVariant<AccountVariant>>(),
+                    generator.subschema_for::<EventVariant<OtherVariant>>(),
+                ]
+            })
+        }
     }
 }
 
