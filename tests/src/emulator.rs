@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 
-use crate::local_stack::{TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE};
+use crate::local_stack::{SESSIONS_PARTITION_KEY, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE};
 use crate::stack_presence::stack_variable;
 
 pub const EMULATOR_URL_VARIABLE: &str = "BROKERHOOKS_EMULATOR_URL";
@@ -88,6 +88,34 @@ impl Emulator {
 
     /// Creates the events table (key `pk`, TTL `expires_at`, on-demand).
     pub async fn create_table(&self, name: &str) -> Result<(), String> {
+        self.create_table_keyed(name, TABLE_PARTITION_KEY).await
+    }
+
+    /// Creates a reconciler's sessions table (key `user_id`, TTL `expires_at`).
+    pub async fn create_sessions_table(&self, name: &str) -> Result<(), String> {
+        self.create_table_keyed(name, SESSIONS_PARTITION_KEY).await
+    }
+
+    /// Puts one reconciler session (the item the app's login flow writes).
+    pub async fn put_session(
+        &self,
+        table: &str,
+        session: &brokerhooks::reconciliation::Session,
+    ) -> Result<(), String> {
+        self.dynamodb
+            .put_item()
+            .table_name(table)
+            .item(SESSIONS_PARTITION_KEY, AttributeValue::S(session.user_id.clone()))
+            .item("api_key", AttributeValue::S(session.api_key.clone()))
+            .item("access_token", AttributeValue::S(session.access_token.clone()))
+            .item("expires_at", AttributeValue::N(session.expires_at.to_string()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+    }
+
+    async fn create_table_keyed(&self, name: &str, partition_key: &str) -> Result<(), String> {
         let exists = self
             .dynamodb
             .describe_table()
@@ -102,14 +130,14 @@ impl Emulator {
                 .billing_mode(BillingMode::PayPerRequest)
                 .attribute_definitions(
                     AttributeDefinition::builder()
-                        .attribute_name(TABLE_PARTITION_KEY)
+                        .attribute_name(partition_key)
                         .attribute_type(ScalarAttributeType::S)
                         .build()
                         .map_err(|e| e.to_string())?,
                 )
                 .key_schema(
                     KeySchemaElement::builder()
-                        .attribute_name(TABLE_PARTITION_KEY)
+                        .attribute_name(partition_key)
                         .key_type(KeyType::Hash)
                         .build()
                         .map_err(|e| e.to_string())?,

@@ -12,6 +12,7 @@ pub mod drift_check;
 pub mod e2e;
 pub mod emulator;
 pub mod event_source_mapping;
+pub mod fake_kite;
 pub mod fake_runtime_api;
 pub mod fault_proxy;
 pub mod local_secrets;

@@ -5,6 +5,8 @@
 pub const TABLE_PARTITION_KEY: &str = "pk";
 /// TTL attribute of the events table (epoch seconds).
 pub const TABLE_TTL_ATTRIBUTE: &str = "expires_at";
+/// The reconciler's sessions table's partition key (its TTL attribute is `expires_at` too).
+pub const SESSIONS_PARTITION_KEY: &str = "user_id";
 /// The local table's name.
 pub const LOCAL_TABLE: &str = "brokerhooks-events";
 /// The local queue's name: FIFO, like the template's default.

@@ -19,6 +19,7 @@ mod lease_emulator;
 mod onemetric_emulator;
 mod onemetric_http;
 mod onemetric_logs;
+mod reconciler_emulator;
 mod smallcase_emulator;
 mod smallcase_http;
 mod snaptrade_emulator;
