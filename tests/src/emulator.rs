@@ -105,10 +105,19 @@ impl Emulator {
         self.dynamodb
             .put_item()
             .table_name(table)
-            .item(SESSIONS_PARTITION_KEY, AttributeValue::S(session.user_id.clone()))
+            .item(
+                SESSIONS_PARTITION_KEY,
+                AttributeValue::S(session.user_id.clone()),
+            )
             .item("api_key", AttributeValue::S(session.api_key.clone()))
-            .item("access_token", AttributeValue::S(session.access_token.clone()))
-            .item("expires_at", AttributeValue::N(session.expires_at.to_string()))
+            .item(
+                "access_token",
+                AttributeValue::S(session.access_token.clone()),
+            )
+            .item(
+                "expires_at",
+                AttributeValue::N(session.expires_at.to_string()),
+            )
             .send()
             .await
             .map(|_| ())

@@ -175,11 +175,17 @@ fn error(message: &str, error_type: &str) -> Value {
 fn answer(head: &str, state: &Mutex<State>) -> (&'static str, Value) {
     let mut lines = head.lines();
     let request_line = lines.next().unwrap_or_default();
-    let path = request_line.split(' ').nth(1).unwrap_or_default().to_owned();
+    let path = request_line
+        .split(' ')
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
     let header = |name: &str| {
         head.lines().skip(1).find_map(|line| {
             let (key, value) = line.split_once(':')?;
-            key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
         })
     };
     let versioned = header("x-kite-version").as_deref() == Some("3");
@@ -197,23 +203,38 @@ fn answer(head: &str, state: &Mutex<State>) -> (&'static str, Value) {
             .get_mut(&token)
             .filter(|account| account.api_key == key)
     }) else {
-        return ("403 Forbidden", error("Incorrect `api_key` or `access_token`.", "TokenException"));
+        return (
+            "403 Forbidden",
+            error("Incorrect `api_key` or `access_token`.", "TokenException"),
+        );
     };
     match account.behaviour {
         Some(Behaviour::Expired) => {
-            return ("403 Forbidden", error("Token is invalid or has expired.", "TokenException"));
+            return (
+                "403 Forbidden",
+                error("Token is invalid or has expired.", "TokenException"),
+            );
         }
         Some(Behaviour::Down) => {
-            return ("503 Service Unavailable", error("Service unavailable", "NetworkException"));
+            return (
+                "503 Service Unavailable",
+                error("Service unavailable", "NetworkException"),
+            );
         }
         Some(Behaviour::Throttled(left)) if left > 0 => {
             account.behaviour = Some(Behaviour::Throttled(left - 1));
-            return ("429 Too Many Requests", error("Too many requests", "NetworkException"));
+            return (
+                "429 Too Many Requests",
+                error("Too many requests", "NetworkException"),
+            );
         }
         _ => {}
     }
     if !versioned {
-        return ("400 Bad Request", error("X-Kite-Version missing", "InputException"));
+        return (
+            "400 Bad Request",
+            error("X-Kite-Version missing", "InputException"),
+        );
     }
     if path == "/orders" {
         let book: Vec<Value> = account

@@ -12,7 +12,8 @@ use aws_sdk_dynamodb::types::{
 
 use super::dynamodb_store::DynamoDbStore;
 use crate::pipeline::ports::store::{
-    IdempotencyStore, MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION, STATUS_ENQUEUED, STATUS_IN_PROGRESS, StoreError,
+    IdempotencyStore, MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION, STATUS_ENQUEUED,
+    STATUS_IN_PROGRESS, StoreError,
 };
 use crate::reconciliation::record::Session;
 use crate::reconciliation::store::{

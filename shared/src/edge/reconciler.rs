@@ -58,7 +58,11 @@ impl<R: RecordFromConfig> ReconcilerService<R> {
                 record,
                 DynamoDbStore::new(dynamodb.clone(), &pipeline.events_table),
                 DynamoDbSessions::new(dynamodb, sessions_table),
-                SqsQueue::new(sqs_client(aws), &pipeline.events_queue_url, pipeline.queue_is_fifo()),
+                SqsQueue::new(
+                    sqs_client(aws),
+                    &pipeline.events_queue_url,
+                    pipeline.queue_is_fifo(),
+                ),
                 settings,
             ))
         })();
@@ -103,7 +107,11 @@ fn run_line(provider: &str, outcome: &RunOutcome) -> EmfLine {
         .count("reconcile_failed", report.failed + report.deferred)
         .count("orders_read", report.orders_read)
         .metric("requests", Unit::Count, report.requests as f64)
-        .metric("run_duration", Unit::Milliseconds, outcome.duration.as_secs_f64() * 1000.0)
+        .metric(
+            "run_duration",
+            Unit::Milliseconds,
+            outcome.duration.as_secs_f64() * 1000.0,
+        )
         .integer("sessions", report.sessions as u64)
         .integer("orders_checked", report.orders_checked as u64)
         .integer("already_delivered", report.already_delivered as u64)
@@ -150,8 +158,9 @@ impl From<RunReport> for Summary {
 pub async fn run<R: RecordFromConfig>() -> Result<(), lambda_runtime::Error> {
     brokerhooks_logging::init();
     let config = ConfigSource::from_process_env();
-    let client_settings = AwsSettings::from_config(&config, crate::config::DEFAULT_AWS_RETRY_SECONDS)
-        .unwrap_or_default();
+    let client_settings =
+        AwsSettings::from_config(&config, crate::config::DEFAULT_AWS_RETRY_SECONDS)
+            .unwrap_or_default();
     let aws = aws_config(client_settings.tls_system_roots, client_settings.retry).await;
     let service = ReconcilerService::<R>::build(&config, &aws);
     let service = &service;

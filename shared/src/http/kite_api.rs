@@ -10,8 +10,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::rate_limit::RateLimit;
-use crate::providers::kite::order_book::{is_token_exception, read_book, read_history};
 use crate::config::{ConfigError, ConfigSource};
+use crate::providers::kite::order_book::{is_token_exception, read_book, read_history};
 use crate::reconciliation::record::{
     OrderRecord, RecordError, RecordFromConfig, RecordPage, RecordedState, Session,
 };

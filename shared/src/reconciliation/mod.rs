@@ -16,6 +16,9 @@ pub mod run;
 pub mod settings;
 pub mod store;
 
+#[cfg(test)]
+mod tests;
+
 pub use record::{OrderRecord, RecordError, RecordPage, RecordedState, Session};
 pub use report::{RunOutcome, RunReport};
 pub use run::Reconciler;

@@ -85,7 +85,9 @@ pub trait RecordFromConfig: OrderRecord + Sized {
     /// Every variable `from_config` reads (the template sets them).
     const VARIABLES: &'static [&'static str];
 
-    fn from_config(config: &crate::config::ConfigSource) -> Result<Self, crate::config::ConfigError>;
+    fn from_config(
+        config: &crate::config::ConfigSource,
+    ) -> Result<Self, crate::config::ConfigError>;
 }
 
 /// A provider's own record of orders.

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use brokerhooks::aws::{DynamoDbSessions, DynamoDbStore, SqsQueue};
 use brokerhooks::config::secret_list::SecretList;
 use brokerhooks::http::kite_api::KiteApi;
 use brokerhooks::pipeline::deadline::Deadline;
@@ -16,7 +17,6 @@ use brokerhooks::pipeline::ports::clock::ManualClock;
 use brokerhooks::providers::kite::{KiteProvider, checksum_hex};
 use brokerhooks::reconciliation::{ReconcileSettings, Reconciler, RunReport, Session};
 use brokerhooks::{Pipeline, WebhookRequest};
-use brokerhooks::aws::{DynamoDbSessions, DynamoDbStore, SqsQueue};
 use brokerhooks_testkit::answers::accepted;
 use brokerhooks_testkit::emulator::{Emulator, ReceivedMessage, test_settings};
 use brokerhooks_testkit::fake_kite::{Behaviour, FakeKite, order_entry};
@@ -38,15 +38,57 @@ type Step = (&'static str, &'static str, u64, u64, u64, &'static str);
 const STATES: [Step; 12] = [
     ("261120000200001", "OPEN", 10, 0, 0, "2026-11-20 09:15:02"),
     ("261120000200001", "OPEN", 10, 4, 0, "2026-11-20 09:16:40"),
-    ("261120000200001", "COMPLETE", 10, 10, 0, "2026-11-20 09:18:11"),
-    ("261120000200002", "CANCELLED", 5, 0, 5, "2026-11-20 09:20:00"),
-    ("261120000200003", "REJECTED", 1, 0, 0, "2026-11-20 09:21:00"),
-    ("261120000200004", "COMPLETE", 3, 3, 0, "2026-11-20 09:22:00"),
+    (
+        "261120000200001",
+        "COMPLETE",
+        10,
+        10,
+        0,
+        "2026-11-20 09:18:11",
+    ),
+    (
+        "261120000200002",
+        "CANCELLED",
+        5,
+        0,
+        5,
+        "2026-11-20 09:20:00",
+    ),
+    (
+        "261120000200003",
+        "REJECTED",
+        1,
+        0,
+        0,
+        "2026-11-20 09:21:00",
+    ),
+    (
+        "261120000200004",
+        "COMPLETE",
+        3,
+        3,
+        0,
+        "2026-11-20 09:22:00",
+    ),
     ("261120000200005", "OPEN", 10, 2, 0, "2026-11-20 09:23:00"),
     ("261120000200005", "OPEN", 10, 5, 0, "2026-11-20 09:24:00"),
-    ("261120000200005", "COMPLETE", 10, 10, 0, "2026-11-20 09:25:00"),
+    (
+        "261120000200005",
+        "COMPLETE",
+        10,
+        10,
+        0,
+        "2026-11-20 09:25:00",
+    ),
     ("261120000200006", "OPEN", 10, 3, 0, "2026-11-20 09:26:00"),
-    ("261120000200006", "CANCELLED", 10, 3, 7, "2026-11-20 09:27:00"),
+    (
+        "261120000200006",
+        "CANCELLED",
+        10,
+        3,
+        7,
+        "2026-11-20 09:27:00",
+    ),
     ("261120000200007", "OPEN", 4, 0, 0, "2026-11-20 09:28:00"),
 ];
 
@@ -111,11 +153,17 @@ impl Stack {
         let emulator = Emulator::from_env().await?;
         let (table, queue) = emulator.fresh_stack(true).await;
         let sessions_table = Emulator::unique_name("sessions");
-        emulator.create_sessions_table(&sessions_table).await.unwrap();
+        emulator
+            .create_sessions_table(&sessions_table)
+            .await
+            .unwrap();
         let kite = FakeKite::start().await.unwrap();
         for user in users {
             let session = session(user);
-            emulator.put_session(&sessions_table, &session).await.unwrap();
+            emulator
+                .put_session(&sessions_table, &session)
+                .await
+                .unwrap();
             kite.add_session(&session.api_key, &session.access_token);
             for step in &STATES {
                 kite.push_state(&session.access_token, book_entry(step));
@@ -225,7 +273,10 @@ async fn lost_postbacks_are_recovered_once_and_a_second_run_enqueues_nothing() {
         (1, 3, 7),
         "{report:?}"
     );
-    assert_eq!((report.failed, report.in_flight, report.sessions_unreachable), (0, 0, 0));
+    assert_eq!(
+        (report.failed, report.in_flight, report.sessions_unreachable),
+        (0, 0, 0)
+    );
     assert_eq!(report.orders_read, 7);
     let recovered = stack.emulator.drain(&stack.queue).await;
     assert_eq!(recovered.len(), 3);
@@ -241,15 +292,28 @@ async fn lost_postbacks_are_recovered_once_and_a_second_run_enqueues_nothing() {
     assert_eq!(cancelled["payload"], book_entry(&STATES[10]));
     assert_eq!(cancelled["occurred_at"], "2026-11-20T03:57:00Z");
     assert_eq!(
-        recovered[0].group_id.as_deref().map(|g| g.starts_with("kite:26112000020000")),
+        recovered[0]
+            .group_id
+            .as_deref()
+            .map(|g| g.starts_with("kite:26112000020000")),
         Some(true)
     );
     // The book, and the history of each order with fills, read with Kite's version header.
-    assert!(stack.kite.requests().iter().all(|(_, versioned)| *versioned));
+    assert!(
+        stack
+            .kite
+            .requests()
+            .iter()
+            .all(|(_, versioned)| *versioned)
+    );
 
     // A second run finds every order reconciled through its latest state: nothing.
     let again = stack.run().await;
-    assert_eq!((again.reconciled, again.orders_checked), (0, 0), "{again:?}");
+    assert_eq!(
+        (again.reconciled, again.orders_checked),
+        (0, 0),
+        "{again:?}"
+    );
     assert!(stack.emulator.drain(&stack.queue).await.is_empty());
 }
 
@@ -305,7 +369,10 @@ async fn an_expired_session_is_skipped_and_counted_while_the_others_are_reconcil
         (2, 1, 3),
         "{report:?}"
     );
-    assert_eq!(reconciled(&stack.emulator.drain(&stack.queue).await), lost_states());
+    assert_eq!(
+        reconciled(&stack.emulator.drain(&stack.queue).await),
+        lost_states()
+    );
 }
 
 #[tokio::test]
@@ -319,11 +386,18 @@ async fn an_api_answering_429_then_200_completes_the_run() {
     stack.deliver_postbacks().await;
     stack.emulator.drain(&stack.queue).await;
     let report = stack.run().await;
-    assert_eq!((report.reconciled, report.sessions_unreachable), (3, 0), "{report:?}");
+    assert_eq!(
+        (report.reconciled, report.sessions_unreachable),
+        (3, 0),
+        "{report:?}"
+    );
     // Two refused, then the book and the histories.
     assert_eq!(report.requests as usize, stack.kite.requests().len());
     assert!(report.requests >= 3 + 2);
-    assert_eq!(reconciled(&stack.emulator.drain(&stack.queue).await), lost_states());
+    assert_eq!(
+        reconciled(&stack.emulator.drain(&stack.queue).await),
+        lost_states()
+    );
 }
 
 #[tokio::test]
@@ -336,12 +410,23 @@ async fn an_api_down_for_the_whole_run_fails_it_visibly_and_the_next_run_catches
     stack.deliver_postbacks().await;
     stack.emulator.drain(&stack.queue).await;
     let down = stack.run().await;
-    assert_eq!((down.sessions_unreachable, down.reconciled), (1, 0), "{down:?}");
+    assert_eq!(
+        (down.sessions_unreachable, down.reconciled),
+        (1, 0),
+        "{down:?}"
+    );
     assert!(down.incomplete());
     assert!(stack.emulator.drain(&stack.queue).await.is_empty());
 
     stack.kite.set_behaviour(&token, Behaviour::Serving);
     let back = stack.run().await;
-    assert_eq!((back.sessions_unreachable, back.reconciled), (0, 3), "{back:?}");
-    assert_eq!(reconciled(&stack.emulator.drain(&stack.queue).await), lost_states());
+    assert_eq!(
+        (back.sessions_unreachable, back.reconciled),
+        (0, 3),
+        "{back:?}"
+    );
+    assert_eq!(
+        reconciled(&stack.emulator.drain(&stack.queue).await),
+        lost_states()
+    );
 }

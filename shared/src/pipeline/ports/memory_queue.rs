@@ -14,6 +14,8 @@ pub struct SentMessage {
     pub dedup_id: String,
     /// The `fallback` attribute, when set.
     pub fallback: Option<String>,
+    /// The `origin` attribute.
+    pub origin: &'static str,
 }
 
 /// In-memory queue for tests and benchmarks. Counts requests as SQS would bill them.
@@ -70,6 +72,7 @@ impl EventQueue for MemoryQueue {
                     group_id: message.group_id().to_owned(),
                     dedup_id: message.dedup_id().to_owned(),
                     fallback: message.fallback().map(str::to_owned),
+                    origin: message.origin(),
                 });
                 Ok(())
             })

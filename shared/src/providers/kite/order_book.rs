@@ -103,7 +103,106 @@ fn recorded_state(entry: &RawValue) -> Result<Option<RecordedState>, RecordError
         state_key: state.key_hex(),
         status,
         occurred_at,
-        may_have_earlier_states: state.filled != "0",
+        may_have_earlier_states: state.may_have_earlier_fills(),
         entry: entry.to_owned(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use time::macros::datetime;
+
+    use super::*;
+
+    /// An entry in the shape of Kite's book (kiteconnect-mocks `orders.json`), the fields
+    /// the reader looks at and a few it passes through.
+    fn entry(id: &str, status: &str, filled: u64, pending: u64, updated: Option<&str>) -> Value {
+        json!({"order_id": id, "exchange_order_id": null, "status": status,
+               "variety": "regular", "tradingsymbol": "SBIN", "quantity": filled + pending,
+               "filled_quantity": filled, "pending_quantity": pending, "cancelled_quantity": 0,
+               "average_price": 470.05, "order_timestamp": "2021-05-31 09:18:57",
+               "exchange_timestamp": updated, "exchange_update_timestamp": updated})
+    }
+
+    fn answer(entries: &[Value]) -> Vec<u8> {
+        json!({"status": "success", "data": entries}).to_string().into_bytes()
+    }
+
+    #[test]
+    fn the_book_gives_the_latest_state_of_each_recoverable_order_with_its_entry_as_received() {
+        let book = [
+            entry("100000000000000", "CANCELLED", 0, 1, Some("2021-05-31 09:18:58")),
+            entry("300000000000000", "COMPLETE", 1, 0, Some("2021-05-31 15:20:28")),
+            entry("220524001859672", "REJECTED", 0, 0, None),
+            entry("400000000000000", "OPEN", 0, 5, Some("2021-05-31 15:30:00")),
+            entry("500000000000000", "OPEN", 2, 3, Some("2021-05-31 15:31:00")),
+            entry("600000000000000", "TRIGGER PENDING", 0, 1, None),
+        ];
+        let page = read_book(&answer(&book)).unwrap();
+        assert_eq!(page.orders_read, 6);
+        let read: Vec<_> = page
+            .recoverable
+            .iter()
+            .map(|s| (s.order_id.as_str(), s.status.as_str(), s.occurred_at, s.may_have_earlier_states))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("100000000000000", "CANCELLED", Some(datetime!(2021-05-31 03:48:58 UTC)), false),
+                ("300000000000000", "COMPLETE", Some(datetime!(2021-05-31 09:50:28 UTC)), true),
+                // No exchange time: the order's own.
+                ("220524001859672", "REJECTED", Some(datetime!(2021-05-31 03:48:57 UTC)), false),
+                ("500000000000000", "OPEN", Some(datetime!(2021-05-31 10:01:00 UTC)), true),
+            ]
+        );
+        let entry: Value = serde_json::from_str(page.recoverable[1].entry.get()).unwrap();
+        assert_eq!(entry, book[1]);
+    }
+
+    #[test]
+    fn a_history_gives_each_recoverable_state_once_oldest_first() {
+        let history = [
+            entry("500000000000000", "PUT ORDER REQ RECEIVED", 0, 5, None),
+            entry("500000000000000", "OPEN", 0, 5, Some("2021-05-31 15:30:00")),
+            entry("500000000000000", "OPEN", 2, 3, Some("2021-05-31 15:31:00")),
+            entry("500000000000000", "MODIFIED", 2, 3, Some("2021-05-31 15:31:30")),
+            entry("500000000000000", "OPEN", 2, 3, Some("2021-05-31 15:31:30")),
+            entry("500000000000000", "COMPLETE", 5, 0, Some("2021-05-31 15:32:00")),
+        ];
+        let states = read_history(&answer(&history)).unwrap();
+        let read: Vec<_> = states.iter().map(|s| (s.status.as_str(), s.occurred_at)).collect();
+        assert_eq!(
+            read,
+            [
+                ("OPEN", Some(datetime!(2021-05-31 10:01:00 UTC))),
+                ("COMPLETE", Some(datetime!(2021-05-31 10:02:00 UTC))),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_book_reads_as_no_orders() {
+        let page = read_book(&answer(&[])).unwrap();
+        assert_eq!((page.orders_read, page.recoverable.len()), (0, 0));
+    }
+
+    #[test]
+    fn answers_that_are_not_kites_are_invalid_and_a_token_exception_is_told_apart() {
+        let token = br#"{"status":"error","message":"Incorrect `api_key` or `access_token`.","data":null,"error_type":"TokenException"}"#;
+        assert!(is_token_exception(token));
+        assert_eq!(read_book(token).unwrap_err(), RecordError::Invalid("status TokenException".to_owned()));
+        let others: [&[u8]; 6] = [
+            b"",
+            b"<html>502</html>",
+            br#"{"status":"error","error_type":"NetworkException"}"#,
+            br#"{"status":"success"}"#,
+            br#"{"status":"success","data":{"order_id":"1"}}"#,
+            br#"{"status":"success","data":[1]}"#,
+        ];
+        for body in others {
+            assert!(!is_token_exception(body));
+            assert!(matches!(read_book(body), Err(RecordError::Invalid(_))), "{}", String::from_utf8_lossy(body));
+        }
+    }
 }

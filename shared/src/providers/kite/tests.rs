@@ -500,3 +500,21 @@ fn its_age_window_and_aws_budget_are_its_own() {
     );
     assert_eq!(KiteProvider::DEFAULT_AWS_RETRY_SECONDS, 12);
 }
+
+#[test]
+fn a_postback_carries_the_identity_of_the_order_state_it_reports() {
+    let drafts = verify(&provider("API_SECRET"), &postback(VECTOR_CHECKSUM))
+        .unwrap()
+        .into_value();
+    // The same state as the book's entry for the order (order_state's known answer).
+    assert_eq!(
+        drafts[0].state_key.as_deref(),
+        Some("683bda7a8bae87f27981c9536ed048361d906e5b1db54e9b84647716b920f638")
+    );
+    // A modification without a fill reports no state a record can prove: no identity.
+    let modified = postback(VECTOR_CHECKSUM)
+        .replace(r#""status":"COMPLETE""#, r#""status":"UPDATE""#)
+        .replace(r#""filled_quantity":1"#, r#""filled_quantity":0"#);
+    let drafts = verify(&provider("API_SECRET"), &modified).unwrap().into_value();
+    assert_eq!(drafts[0].state_key, None);
+}
