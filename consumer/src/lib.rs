@@ -57,3 +57,8 @@ pub use idempotency::{ClaimStore, Idempotency, MemoryClaims, NoIdempotency};
 pub use lambda_runtime::Error;
 pub use record::Record;
 pub use time::OffsetDateTime;
+
+// The README's Rust examples, compiled by `cargo test --doc -p brokerhooks-consumer`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;
