@@ -1,5 +1,5 @@
 # The two commands of the README, plus helpers.
-.PHONY: dev test events
+.PHONY: dev test events invoke
 
 ## Local stack: emulator, functions, sample events replayed, queue printed; serves until Ctrl-C.
 dev:
@@ -15,3 +15,8 @@ test:
 ## Re-sign events/<provider>/*.json from events/<provider>/payloads/ and events/<function>/local.env.
 events:
 	cargo run --quiet -p brokerhooks-testkit --bin sign-events
+
+## One event to a function of a running `make dev`, through cargo lambda invoke from .venv:
+## make invoke FUNCTION=kite EVENT=events/kite/03-complete.json (README, "The two commands").
+invoke:
+	@bash scripts/invoke.sh "$(FUNCTION)" "$(EVENT)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit tests, integration tests against the
-# local emulator, end-to-end tests over HTTP against `cargo lambda watch`, then the
-# infrastructure checks (scripts/infra-checks.sh: cfn-lint, sam validate, sam build).
+# local emulator, end-to-end tests over HTTP against `cargo lambda watch`, the README's
+# consumer crate and first steps as a reader runs them, then the infrastructure checks
+# (scripts/infra-checks.sh: cfn-lint, sam validate, sam build).
 # Starts and stops everything it needs; nothing reaches AWS.
 source "$(dirname "$0")/common.sh"
 trap stop_all EXIT
@@ -43,5 +44,9 @@ bash "$ROOT/scripts/schema-consumers.sh"
 log "auditing the logs of the whole run for secrets, signatures and e-mail addresses"
 BROKERHOOKS_TEST_OUTPUT_LOG="$STATE/test-output.log" \
   cargo test --quiet -p brokerhooks-testkit --test offline log_audit -- --ignored
+log "the consumer crates as dependencies of a crate outside the workspace (README's lines)"
+python3 "$ROOT/scripts/consumer-as-dependency.py"
+log "the README's first steps, as written, against a make dev of their own"
+"$VENV/bin/python" "$ROOT/scripts/check-readme-commands.py"
 log "infrastructure checks"
 bash "$ROOT/scripts/infra-checks.sh"

@@ -16,18 +16,20 @@
 //! 3. **Release** when the work failed: the claim is deleted, if our token still holds it
 //!    and it is in progress, so a retry can claim it at once.
 //!
-//! [`DynamoDbClaims`] is the store on DynamoDB, [`MemoryClaims`] a fake with the same
-//! semantics for tests. [`completion`] is how completion and release writes are retried
-//! within an invocation's time.
+//! `DynamoDbClaims` is the store on DynamoDB (feature `dynamodb`, on by default),
+//! [`MemoryClaims`] a fake with the same semantics for tests. [`completion`] is how
+//! completion and release writes are retried within an invocation's time.
 
 pub mod completion;
 pub mod decision;
+#[cfg(feature = "dynamodb")]
 mod dynamodb;
 mod memory;
 mod token;
 
 use std::future::Future;
 
+#[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoDbClaims;
 pub use memory::{MemoryClaims, StoredClaim};
 pub use token::new_claim_token;

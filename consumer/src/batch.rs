@@ -19,7 +19,7 @@ use brokerhooks_models::Envelope;
 use time::OffsetDateTime;
 
 use crate::handler::{EventHandler, Handled};
-use crate::idempotency::{ClaimOutcome, ClaimStore, DynamoDbClaims, Idempotency};
+use crate::idempotency::{ClaimOutcome, ClaimStore, Idempotency, NoIdempotency};
 use crate::record::Record;
 
 /// The SQS system attribute that carries a FIFO record's message group.
@@ -194,7 +194,7 @@ fn message_group(record: &SqsMessage) -> Option<&str> {
 }
 
 /// Runs a handler over SQS batches; see the module documentation.
-pub struct BatchProcessor<H, S = DynamoDbClaims> {
+pub struct BatchProcessor<H, S = NoIdempotency> {
     handler: H,
     idempotency: Option<Idempotency<S>>,
 }

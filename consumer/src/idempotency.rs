@@ -22,14 +22,17 @@
 //! the other completed.
 //!
 //! The store is any [`ClaimStore`] of `brokerhooks-claims` (the receiver's claims use
-//! the same crate): [`DynamoDbClaims`] or, in tests, [`MemoryClaims`].
+//! the same crate): `DynamoDbClaims` (feature `idempotency`, on by default) or, in tests,
+//! [`MemoryClaims`].
 
 use brokerhooks_models::Envelope;
 use time::OffsetDateTime;
 
+#[cfg(feature = "idempotency")]
+pub use brokerhooks_claims::DynamoDbClaims;
 pub use brokerhooks_claims::{
-    Claim, ClaimOutcome, ClaimStore, DynamoDbClaims, MemoryClaims, STATUS_COMPLETED,
-    STATUS_IN_PROGRESS, StoreError, StoredClaim,
+    Claim, ClaimOutcome, ClaimStore, MemoryClaims, STATUS_COMPLETED, STATUS_IN_PROGRESS,
+    StoreError, StoredClaim,
 };
 
 /// The key prefix when none is configured.
@@ -42,6 +45,23 @@ pub const DEFAULT_TTL_SECONDS: i64 = 30 * 24 * 3600;
 pub const DEFAULT_LEASE_SECONDS: i64 = 30;
 
 type Clock = Box<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// The store type of a [`BatchProcessor`](crate::BatchProcessor) without idempotency. It
+/// has no values, so nothing is ever claimed through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoIdempotency {}
+
+impl ClaimStore for NoIdempotency {
+    async fn claim(&self, _: &Claim) -> Result<ClaimOutcome, StoreError> {
+        match *self {}
+    }
+    async fn complete(&self, _: &Claim) -> Result<(), StoreError> {
+        match *self {}
+    }
+    async fn release(&self, _: &Claim) -> Result<(), StoreError> {
+        match *self {}
+    }
+}
 
 /// A store plus the rules: key prefix, how long marks live, the clock.
 pub struct Idempotency<S> {

@@ -30,9 +30,14 @@
 //! - [`batch`]: [`BatchProcessor`], the batch rules, [`BatchReport`].
 //! - [`handler`]: [`EventHandler`] (any `async fn(&Record) -> Result<Handled, E>`);
 //!   [`record`]: [`Record`].
-//! - [`idempotency`]: claim / complete / release on DynamoDB ([`DynamoDbClaims`]) or in
-//!   memory ([`MemoryClaims`], for tests).
+//! - [`idempotency`]: claim / complete / release on DynamoDB (`DynamoDbClaims`, feature
+//!   `idempotency`, on by default) or in memory ([`MemoryClaims`], for tests).
 //! - [`function`]: [`run`], the Lambda main; [`settings`]: its variables.
+//!
+//! The SQS types ([`SqsEvent`], [`SqsBatchResponse`], [`SqsMessage`]) and
+//! [`OffsetDateTime`] (the `deadline` of [`BatchProcessor::process`]) are re-exported:
+//! use these, and a crate of your own with another `aws_lambda_events` version still
+//! matches.
 
 pub mod batch;
 pub mod function;
@@ -42,10 +47,18 @@ pub mod metrics;
 pub mod record;
 pub mod settings;
 
-pub use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+pub use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 pub use batch::{BatchProcessor, BatchReport, RecordOutcome, RecordReport};
-pub use function::run;
+pub use function::{OutsideLambda, run};
 pub use handler::{EventHandler, Handled};
-pub use idempotency::{ClaimStore, DynamoDbClaims, Idempotency, MemoryClaims};
+#[cfg(feature = "idempotency")]
+pub use idempotency::DynamoDbClaims;
+pub use idempotency::{ClaimStore, Idempotency, MemoryClaims, NoIdempotency};
 pub use lambda_runtime::Error;
 pub use record::Record;
+pub use time::OffsetDateTime;
+
+// The README's Rust examples, compiled by `cargo test --doc -p brokerhooks-consumer`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

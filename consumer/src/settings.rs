@@ -4,7 +4,8 @@ use brokerhooks_models::{CONFIGURED_SOURCES_FUNCTION, ProviderName};
 
 use crate::idempotency::{DEFAULT_KEY_PREFIX, DEFAULT_TTL_SECONDS};
 
-/// The idempotency table; idempotency is on when set and not empty.
+/// The idempotency table; idempotency is on when set and not empty (feature
+/// `idempotency`; without it a table is refused).
 pub const TABLE_VARIABLE: &str = "CONSUMER_TABLE";
 /// The key prefix of this consumer's marks (default `consumer`).
 pub const KEY_PREFIX_VARIABLE: &str = "CONSUMER_KEY_PREFIX";
@@ -21,11 +22,18 @@ pub const CONSUMER_VARIABLES: &[&str] = &[
 ];
 
 /// Why the consumer refuses to start. Names the variable, never its value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("variable {name} is invalid: {reason}")]
 pub struct SettingsError {
     pub name: &'static str,
     pub reason: &'static str,
+}
+
+/// The message itself: `main` returning this error (through `run`) prints its `Debug`.
+impl std::fmt::Debug for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Whether `prefix` starts the receivers' own keys: `<provider>#…`, `generic#…`.
@@ -80,8 +88,16 @@ impl ConsumerSettings {
                     reason: "not a positive whole number of seconds",
                 })?,
         };
+        let table = get(TABLE_VARIABLE);
+        if table.is_some() && !cfg!(feature = "idempotency") {
+            // A deployment that sets a table expects duplicates to be skipped: not silently.
+            return Err(SettingsError {
+                name: TABLE_VARIABLE,
+                reason: "set, but brokerhooks-consumer was built without its `idempotency` feature",
+            });
+        }
         Ok(ConsumerSettings {
-            table: get(TABLE_VARIABLE),
+            table,
             key_prefix,
             ttl_seconds,
         })
@@ -114,6 +130,19 @@ mod tests {
         );
     }
 
+    #[cfg(not(feature = "idempotency"))]
+    #[test]
+    fn without_the_feature_a_table_is_refused() {
+        assert_eq!(
+            settings(&[(TABLE_VARIABLE, "marks")]),
+            Err(SettingsError {
+                name: TABLE_VARIABLE,
+                reason: "set, but brokerhooks-consumer was built without its `idempotency` feature",
+            })
+        );
+    }
+
+    #[cfg(feature = "idempotency")]
     #[test]
     fn a_table_turns_it_on_with_the_given_prefix_and_ttl() {
         assert_eq!(
@@ -161,5 +190,17 @@ mod tests {
             );
         }
         assert!(settings(&[(KEY_PREFIX_VARIABLE, "kite-consumer")]).is_ok());
+    }
+
+    #[test]
+    fn the_error_debugs_as_its_message() {
+        let error = SettingsError {
+            name: TTL_VARIABLE,
+            reason: "not a positive whole number of seconds",
+        };
+        assert_eq!(
+            format!("{error:?}"),
+            "variable CONSUMER_TTL_SECONDS is invalid: not a positive whole number of seconds"
+        );
     }
 }
