@@ -10,8 +10,10 @@ everything else resolves as here): that builds only because the library crates d
 semver ranges. Checks that each resolves that serde_json, that the crate without
 idempotency compiles neither the AWS SDK nor its TLS stack (and refuses
 `CONSUMER_TABLE`), that the README's outside-`run` example passes, and that its binary
-outside Lambda stops with the README's error. Needs crates.io (the other serde_json); one target directory under .local/,
-shared by both crates and kept between runs. Exit code 1 on any failure.
+outside Lambda stops with the README's error. Needs crates.io (the other serde_json).
+Built in the workspace's target directory with its debug profile: what the crates share
+with the workspace (the AWS SDK, the runtime) is not compiled again. Exit code 1 on any
+failure.
 """
 
 import os
@@ -24,7 +26,8 @@ import readme_blocks
 
 ROOT = readme_blocks.ROOT
 WORK = ROOT / ".local" / "consumer-as-dependency"
-TARGET = WORK / "target"
+# The workspace's own target directory: what both builds share with it is compiled once.
+TARGET = ROOT / "target"
 # Another patch version of a dependency the consumer crates share with a team's crate.
 OTHER_SERDE_JSON = "1.0.153"
 NOT_WITHOUT_IDEMPOTENCY = [
@@ -97,7 +100,11 @@ name = "outside_run"
 path = "tests/outside_run.rs"
 harness = false
 
+# The workspace's debug profile, so the target directory's artifacts are reused.
 [profile.dev]
+debug = "line-tables-only"
+
+[profile.dev.package."*"]
 debug = false
 """
 
