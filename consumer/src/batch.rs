@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use brokerhooks_models::Envelope;
+use brokerhooks_models::{Envelope, ORIGIN_ATTRIBUTE};
 use time::OffsetDateTime;
 
 use crate::handler::{EventHandler, Handled};
@@ -60,6 +60,8 @@ pub struct RecordReport {
     pub provider: Option<String>,
     pub event_type: Option<String>,
     pub event_id: Option<String>,
+    /// The message's `origin` attribute (`webhook`, `postback`, `reconciliation`).
+    pub origin: Option<String>,
     pub outcome: RecordOutcome,
     /// Handled, but the handler asked for a look ([`Handled::FollowUp`]).
     pub follow_up: bool,
@@ -68,12 +70,16 @@ pub struct RecordReport {
 }
 
 impl RecordReport {
-    fn new(message_id: &str, envelope: Option<&Envelope>) -> Self {
+    fn new(message: &SqsMessage, envelope: Option<&Envelope>) -> Self {
         RecordReport {
-            message_id: message_id.to_owned(),
+            message_id: message_id(message).to_owned(),
             provider: envelope.map(|e| e.provider.clone()),
             event_type: envelope.map(|e| e.event_type.clone()),
             event_id: envelope.map(|e| e.id.clone()),
+            origin: message
+                .message_attributes
+                .get(ORIGIN_ATTRIBUTE)
+                .and_then(|attribute| attribute.string_value.clone()),
             outcome: RecordOutcome::Handled,
             follow_up: false,
             reason: None,
@@ -102,12 +108,14 @@ impl RecordReport {
         let message_id = self.message_id.as_str();
         let outcome = self.outcome.as_str();
         let reason = self.reason.as_deref().unwrap_or_default();
+        let origin = self.origin.as_deref();
         match (&self.provider, &self.event_type, &self.event_id) {
             (Some(provider), Some(event_type), Some(event_id)) => match self.outcome {
                 RecordOutcome::Failed => tracing::warn!(
                     provider,
                     r#type = event_type,
                     event_id,
+                    origin,
                     outcome,
                     message_id,
                     reason,
@@ -117,6 +125,7 @@ impl RecordReport {
                     provider,
                     r#type = event_type,
                     event_id,
+                    origin,
                     outcome,
                     message_id,
                     follow_up = true,
@@ -126,6 +135,7 @@ impl RecordReport {
                     provider,
                     r#type = event_type,
                     event_id,
+                    origin,
                     outcome,
                     message_id,
                     "record"
@@ -234,8 +244,7 @@ impl<H: EventHandler, S: ClaimStore> BatchProcessor<H, S> {
             let group = message_group(record);
             let record_report = if group.is_some_and(|g| failed_groups.contains(g)) {
                 let envelope = parse_envelope(record);
-                RecordReport::new(message_id(record), envelope.as_ref())
-                    .failed(EARLIER_RECORD_OF_GROUP_FAILED)
+                RecordReport::new(record, envelope.as_ref()).failed(EARLIER_RECORD_OF_GROUP_FAILED)
             } else {
                 self.process_record(record, deadline).await
             };
@@ -256,9 +265,9 @@ impl<H: EventHandler, S: ClaimStore> BatchProcessor<H, S> {
         deadline: Option<OffsetDateTime>,
     ) -> RecordReport {
         let Some(envelope) = parse_envelope(record) else {
-            return RecordReport::new(message_id(record), None).failed(NOT_AN_ENVELOPE);
+            return RecordReport::new(record, None).failed(NOT_AN_ENVELOPE);
         };
-        let report = RecordReport::new(message_id(record), Some(&envelope));
+        let report = RecordReport::new(record, Some(&envelope));
         let record = Record::new(envelope, record);
         let envelope = &record.envelope;
         let Some(idempotency) = &self.idempotency else {

@@ -34,6 +34,7 @@ mod tests {
             message_id: "m".to_owned(),
             provider: None,
             event_type: None,
+            origin: None,
             event_id: None,
             outcome,
             follow_up,

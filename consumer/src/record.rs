@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::Deref;
 
 use aws_lambda_events::event::sqs::SqsMessage;
-use brokerhooks_models::{Envelope, FALLBACK_ATTRIBUTE, Fallback};
+use brokerhooks_models::{Envelope, EventOrigin, FALLBACK_ATTRIBUTE, Fallback, ORIGIN_ATTRIBUTE};
 
 /// The SQS system attribute counting the receives of a message.
 pub const RECEIVE_COUNT_ATTRIBUTE: &str = "ApproximateReceiveCount";
@@ -22,8 +22,8 @@ pub struct Record {
     /// delivery; `ApproximateReceiveCount`). A record nearing the queue's
     /// `maxReceiveCount` goes to the dead-letter queue on its next failure.
     pub receive_count: u32,
-    /// The string message attributes the receiver set: `provider`, `type`, and `fallback`
-    /// when it used stand-ins.
+    /// The string message attributes the receiver set: `provider`, `type`, `origin`, and
+    /// `fallback` when it used stand-ins.
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -59,6 +59,16 @@ impl Record {
             .map(|value| Fallback::parse_attribute(value).flatten().collect())
             .unwrap_or_default()
     }
+
+    /// How the event reached the queue (its `origin` attribute): a provider's webhook, a
+    /// Kite postback, or [`EventOrigin::Reconciliation`] for an order state a reconciler
+    /// recovered from Kite's order book because its postback was lost (same payload
+    /// shape: handle it alike). `None` for a message without the attribute or with a value
+    /// this version does not know.
+    pub fn origin(&self) -> Option<EventOrigin> {
+        self.attribute(ORIGIN_ATTRIBUTE)
+            .and_then(EventOrigin::parse)
+    }
 }
 
 impl Deref for Record {
@@ -81,6 +91,7 @@ mod tests {
             "attributes": {"ApproximateReceiveCount": "3"},
             "messageAttributes": {
                 "provider": {"dataType": "String", "stringValue": "kite"},
+                "origin": {"dataType": "String", "stringValue": "reconciliation"},
                 "fallback": {"dataType": "String", "stringValue": "occurred_at,signed_timestamp,later"},
                 "blob": {"dataType": "Binary", "binaryValue": "AQI="},
             },
@@ -102,10 +113,12 @@ mod tests {
             [Fallback::OccurredAt, Fallback::SignedTimestamp]
         );
         assert_eq!(record.id, "e1");
+        assert_eq!(record.origin(), Some(EventOrigin::Reconciliation));
 
         let bare: SqsMessage = serde_json::from_value(json!({"body": "{}"})).unwrap();
         let record = Record::new(record.envelope.clone(), &bare);
         assert_eq!((record.message_id.as_str(), record.receive_count), ("", 1));
         assert!(record.fallback().is_empty());
+        assert_eq!(record.origin(), None);
     }
 }

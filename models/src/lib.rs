@@ -41,6 +41,7 @@
 mod provider_list;
 
 pub mod envelope;
+pub mod event_origin;
 pub mod exact_decimal;
 pub mod fallback;
 pub mod payload_error;
@@ -61,6 +62,7 @@ macro_rules! provider_modules {
 providers!(provider_modules);
 
 pub use envelope::Envelope;
+pub use event_origin::{EventOrigin, ORIGIN_ATTRIBUTE};
 pub use fallback::{FALLBACK_ATTRIBUTE, Fallback, UNKNOWN_SUBJECT, UNPARSED_TYPE};
 pub use payload_error::{ModelMismatch, PayloadError};
 pub use provider_name::{CONFIGURED_SOURCES_FUNCTION, ProviderName};

@@ -104,6 +104,33 @@ fn kite_reads_both_price_and_meta_shapes_and_fractional_quantities() {
     assert!(matches!(second.meta, Some(KiteMeta::Object(ref m)) if m.contains_key("iceberg")));
 }
 
+/// A reconciled Kite event's payload is the order book's entry as Kite answered it: no
+/// `user_id`, `app_id` or `checksum`, and fields the postbacks do not carry (`modified`,
+/// `tags`, `validity_ttl`, `auction_number`, nulls where an order never reached the
+/// exchange). It reads as the same model.
+#[test]
+fn kite_order_book_entries_read_as_postbacks() {
+    let entries = [
+        r#"{"placed_by":"AB1234","order_id":"261120000112377","exchange_order_id":null,"parent_order_id":null,"status":"REJECTED","status_message":"margin","status_message_raw":"RMS:margin","order_timestamp":"2026-11-20 09:22:10","exchange_update_timestamp":null,"exchange_timestamp":null,"variety":"iceberg","modified":false,"exchange":"NSE","tradingsymbol":"SBIN","instrument_token":779521,"order_type":"LIMIT","transaction_type":"BUY","validity":"TTL","validity_ttl":2,"product":"CNC","quantity":200,"disclosed_quantity":0,"price":463,"trigger_price":0,"average_price":0,"filled_quantity":0,"pending_quantity":0,"cancelled_quantity":0,"market_protection":0,"meta":{"iceberg":{"leg":1,"legs":5}},"tag":"ice","tags":["ice"],"guid":"g-1"}"#,
+        r#"{"placed_by":"AB1234","order_id":"261120000112301","exchange_order_id":"1300000001887410","parent_order_id":null,"status":"CANCELLED","status_message":null,"status_message_raw":null,"order_timestamp":"2026-11-20 09:18:03","exchange_update_timestamp":"2026-11-20 09:18:58","exchange_timestamp":"2026-11-20 09:18:04","variety":"auction","modified":false,"exchange":"NSE","tradingsymbol":"INFY","instrument_token":408065,"order_type":"LIMIT","transaction_type":"SELL","validity":"DAY","product":"CNC","quantity":60,"disclosed_quantity":0,"price":1502.5,"trigger_price":0,"average_price":0,"filled_quantity":0,"pending_quantity":60,"cancelled_quantity":0,"market_protection":0,"meta":{},"tag":null,"guid":null,"auction_number":"22"}"#,
+    ];
+    let TypedEvent::Kite(rejected) = typed("kite", "REJECTED", entries[0]) else {
+        panic!()
+    };
+    assert_eq!((rejected.user_id, rejected.app_id), (None, None));
+    assert_eq!(rejected.exchange_update_timestamp, None);
+    exact(rejected.price, "463");
+    let TypedEvent::Kite(cancelled) = typed("kite", "CANCELLED", entries[1]) else {
+        panic!()
+    };
+    exact(cancelled.price, "1502.5");
+    exact(cancelled.pending_quantity, "60");
+    assert_eq!(
+        cancelled.exchange_update_timestamp.as_deref(),
+        Some("2026-11-20 09:18:58")
+    );
+}
+
 #[test]
 fn smallcase_samples() {
     let kinds = [

@@ -7,9 +7,12 @@ use brokerhooks_consumer::{Handled, Record};
 use brokerhooks_models::{PayloadError, TypedEvent};
 
 /// `record` is the envelope (`record.typed()`, `record.id`) plus SQS's context:
-/// `record.receive_count`, `record.fallback()`, `record.message_id`.
+/// `record.receive_count`, `record.fallback()`, `record.origin()`, `record.message_id`.
 async fn handle(record: &Record) -> Result<Handled, PayloadError> {
     match record.typed()? {
+        // `record.origin()` is `Some(EventOrigin::Reconciliation)` for an order state the
+        // reconciler recovered from Kite's order book (its postback was lost): the same
+        // payload, handled alike.
         TypedEvent::Kite(_postback) => {}
         TypedEvent::Smallcase(_event) => {}
         TypedEvent::SnapTrade(_webhook) => {}

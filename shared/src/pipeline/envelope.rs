@@ -68,10 +68,7 @@ struct EnvelopeWire<'a> {
     payload: &'a RawValue,
 }
 
-/// The message attribute naming how an event reached the queue.
-pub const ORIGIN_ATTRIBUTE: &str = "origin";
-/// Its value for an event a reconciler recovered from the provider's own record.
-pub const RECONCILIATION_ORIGIN: &str = "reconciliation";
+pub use brokerhooks_models::{EventOrigin, ORIGIN_ATTRIBUTE};
 
 /// A message ready for the queue. Only this crate builds these: the pipeline from
 /// verified events, a reconciler from the provider's own record.
@@ -87,7 +84,7 @@ pub struct OutgoingMessage {
     pub(crate) fallback: Option<String>,
     /// The `origin` attribute: how the event reached the queue (`webhook`, Kite's
     /// `postback`, `reconciliation`).
-    pub(crate) origin: &'static str,
+    pub(crate) origin: EventOrigin,
     /// The envelope JSON, with characters SQS refuses escaped (see `sqs_text`).
     pub(crate) body: String,
 }
@@ -113,7 +110,7 @@ fn fifo_group_id(provider: &str, subject: &str) -> String {
 impl OutgoingMessage {
     pub(crate) fn new(
         provider: &str,
-        origin: &'static str,
+        origin: EventOrigin,
         draft: &EventDraft,
         received_at: OffsetDateTime,
     ) -> Result<Self, serde_json::Error> {
@@ -151,7 +148,7 @@ impl OutgoingMessage {
         &self.dedup_id
     }
     /// The `origin` message attribute.
-    pub fn origin(&self) -> &'static str {
+    pub fn origin(&self) -> EventOrigin {
         self.origin
     }
     /// The `fallback` message attribute, when the event needed one.
@@ -171,7 +168,7 @@ impl OutgoingMessage {
         [
             ("provider", Some(self.provider.as_str())),
             ("type", Some(self.event_type.as_str())),
-            (ORIGIN_ATTRIBUTE, Some(self.origin)),
+            (ORIGIN_ATTRIBUTE, Some(self.origin.token())),
             (
                 crate::pipeline::fallback::FALLBACK_ATTRIBUTE,
                 self.fallback.as_deref(),
@@ -230,7 +227,7 @@ mod tests {
         };
         let message = OutgoingMessage::new(
             "kite",
-            "postback",
+            EventOrigin::Postback,
             &draft,
             datetime!(2022-03-03 03:54:26.5 UTC),
         )
@@ -262,7 +259,7 @@ mod tests {
         };
         let message = OutgoingMessage::new(
             "kite",
-            "postback",
+            EventOrigin::Postback,
             &draft,
             datetime!(2022-03-03 03:54:26 UTC),
         )
@@ -321,7 +318,7 @@ mod tests {
         };
         let message = OutgoingMessage::new(
             "kite",
-            "postback",
+            EventOrigin::Postback,
             &draft,
             datetime!(2022-03-03 03:54:26 UTC),
         )

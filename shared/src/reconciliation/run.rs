@@ -11,7 +11,7 @@ use super::report::{RunOutcome, RunReport};
 use super::settings::ReconcileSettings;
 use super::store::{ReconcileStore, SessionStore, StateClaim, StateClaimOutcome, checkpoint_key};
 use crate::pipeline::deadline::Deadline;
-use crate::pipeline::envelope::{EventDraft, OutgoingMessage, RECONCILIATION_ORIGIN};
+use crate::pipeline::envelope::{EventDraft, EventOrigin, OutgoingMessage};
 use crate::pipeline::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
 use crate::pipeline::limits::SQS_MAX_MESSAGE_BYTES;
 use crate::pipeline::ports::clock::{Clock, SystemClock};
@@ -298,9 +298,13 @@ where
             state_key: Some(state.state_key.clone()),
         };
         draft.keep_within_limits();
-        let message =
-            OutgoingMessage::new(self.record.provider(), RECONCILIATION_ORIGIN, &draft, now)
-                .ok()?;
+        let message = OutgoingMessage::new(
+            self.record.provider(),
+            EventOrigin::Reconciliation,
+            &draft,
+            now,
+        )
+        .ok()?;
         (message.sqs_bytes() <= SQS_MAX_MESSAGE_BYTES).then_some(message)
     }
 }

@@ -15,7 +15,7 @@ use super::*;
 use crate::config::{PipelineSettings, RetryBudget, SecretList};
 use crate::edge::Answer;
 use crate::pipeline::deadline::Deadline;
-use crate::pipeline::envelope::RECONCILIATION_ORIGIN;
+use crate::pipeline::envelope::EventOrigin;
 use crate::pipeline::ports::clock::ManualClock;
 use crate::pipeline::ports::store::{MARKED_BY_RECONCILIATION, STATUS_ENQUEUED, state_mark_key};
 use crate::pipeline::ports::{MemoryQueue, MemoryStore};
@@ -218,7 +218,7 @@ impl Harness {
         self.queue
             .messages()
             .into_iter()
-            .filter(|m| m.origin == RECONCILIATION_ORIGIN)
+            .filter(|m| m.origin == EventOrigin::Reconciliation)
             .map(|m| {
                 let envelope: Value = serde_json::from_str(&m.body).unwrap();
                 (m.event_type, envelope["id"].as_str().unwrap().to_owned())
@@ -282,7 +282,7 @@ async fn a_delivered_postback_is_not_enqueued_again() {
         "{report:?}"
     );
     assert_eq!(h.queue.messages().len(), 1);
-    assert_eq!(h.queue.messages()[0].origin, "postback");
+    assert_eq!(h.queue.messages()[0].origin, EventOrigin::Postback);
 }
 
 #[tokio::test]

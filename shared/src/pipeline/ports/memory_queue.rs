@@ -15,7 +15,7 @@ pub struct SentMessage {
     /// The `fallback` attribute, when set.
     pub fallback: Option<String>,
     /// The `origin` attribute.
-    pub origin: &'static str,
+    pub origin: brokerhooks_models::EventOrigin,
 }
 
 /// In-memory queue for tests and benchmarks. Counts requests as SQS would bill them.

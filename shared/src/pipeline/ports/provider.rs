@@ -5,7 +5,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::config::{ConfigError, ConfigSource};
-use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::envelope::{EventDraft, EventOrigin};
 use crate::pipeline::error::WebhookError;
 use crate::pipeline::freshness::FreshnessPolicy;
 use crate::pipeline::origin::Origin;
@@ -53,7 +53,7 @@ pub trait Provider: Send + Sync + 'static {
     /// The `origin` message attribute of the events its deliveries carry: `webhook`, or
     /// the provider's own word (Kite's `postback`). Events recovered from a provider's own
     /// record by a reconciler say `reconciliation`.
-    const DELIVERY_ORIGIN: &'static str = "webhook";
+    const DELIVERY_ORIGIN: EventOrigin = EventOrigin::Webhook;
 
     /// Builds the provider from configuration (its secrets), read once at cold start.
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError>

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use time::OffsetDateTime;
 
-use crate::pipeline::envelope::{EventDraft, OutgoingMessage};
+use crate::pipeline::envelope::{EventDraft, EventOrigin, OutgoingMessage};
 use crate::pipeline::error::WebhookError;
 use crate::pipeline::limits::{SQS_MAX_MESSAGE_BYTES, is_usable_event_id};
 use crate::pipeline::origin::Origin;
@@ -26,7 +26,7 @@ pub fn keep_within_limits(drafts: &mut [EventDraft]) {
 /// before anything is written: each send, and so each retry, would fail the same way.
 pub fn prepare<'a>(
     origin: &Origin,
-    delivery_origin: &'static str,
+    delivery_origin: EventOrigin,
     drafts: &'a [EventDraft],
     received_at: OffsetDateTime,
     tally: &mut Tally,

@@ -27,7 +27,7 @@ use std::time::Duration;
 use crate::text::canonical_json::object_content_id;
 use crate::config::{ConfigError, ConfigSource};
 use crate::text::duplicate_keys::{DUPLICATE_SIGNED_FIELD, duplicates_any};
-use crate::pipeline::envelope::EventDraft;
+use crate::pipeline::envelope::{EventDraft, EventOrigin};
 use crate::pipeline::error::WebhookError;
 use crate::pipeline::fallback::{Fallback, Fallbacks, UNPARSED_TYPE};
 use crate::pipeline::ports::provider::{Provider, VerifyContext};
@@ -78,7 +78,7 @@ impl Provider for KiteProvider {
     /// least 26 s; the template gives it 29).
     const DEFAULT_AWS_RETRY_SECONDS: u64 = 12;
     /// What Kite calls its webhooks (the reconciler's say `reconciliation`).
-    const DELIVERY_ORIGIN: &'static str = "postback";
+    const DELIVERY_ORIGIN: EventOrigin = EventOrigin::Postback;
 
     fn from_config(config: &ConfigSource) -> Result<Self, ConfigError> {
         Ok(KiteProvider::new(config.secret_list(SECRET_VARIABLE)?))
