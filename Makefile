@@ -1,5 +1,5 @@
 # The two commands of the README, plus helpers.
-.PHONY: dev test events invoke
+.PHONY: dev test events invoke reconcile
 
 ## Local stack: emulator, functions, sample events replayed, queue printed; serves until Ctrl-C.
 dev:
@@ -20,3 +20,8 @@ events:
 ## make invoke FUNCTION=kite EVENT=events/kite/03-complete.json (README, "The two commands").
 invoke:
 	@bash scripts/invoke.sh "$(FUNCTION)" "$(EVENT)"
+
+## One run of the Kite reconciler against a running `make dev` (README, "Missed postbacks:
+## reconciliation"): prints what it recovered.
+reconcile:
+	@bash scripts/reconcile.sh

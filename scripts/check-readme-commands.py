@@ -3,7 +3,7 @@
 shell, against a `make dev` of its own, and compares what they print with the README.
 
 - The section's first block: `make dev` is started as written (on free ports, through
-  `EMULATOR_PORT`, `WATCH_PORT` and `CONSUMER_WATCH_PORT`, the overrides the README
+  `EMULATOR_PORT`, `WATCH_PORT`, `CONSUMER_WATCH_PORT` and `KITE_API_PORT`, the overrides the README
   names) and stopped at the end as Ctrl-C stops it. `make test` is the command running
   this check, so it is not started again.
 - Every other ```sh block of the section (the helpers, the curl recipe) runs line by line
@@ -183,6 +183,7 @@ def main() -> int:
         "EMULATOR_PORT": str(free_port()),
         "WATCH_PORT": str(free_port()),
         "CONSUMER_WATCH_PORT": str(free_port()),
+        "KITE_API_PORT": str(free_port()),
     }
     env = new_shell_environment(ports)
     dev_log = WORK / "make-dev.log"

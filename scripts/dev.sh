@@ -2,7 +2,8 @@
 # The local stack: emulator, table and queue (with its dead-letter queue), every
 # function served by cargo lambda watch under /lambda-url/<provider>/webhooks/<provider>
 # (the generic function under /lambda-url/generic/webhooks/generic/<source>),
-# the sample events sent through them, and the example consumer fed from the queue by a
+# the sample events sent through them, a stand-in for Kite's order API with the sessions
+# table for the Kite reconciler (`make reconcile`), and the example consumer fed from the queue by a
 # local stand-in for Lambda's SQS event source mapping — then it keeps serving (and
 # consuming) until Ctrl-C.
 source "$(dirname "$0")/common.sh"
@@ -13,6 +14,7 @@ cd "$ROOT"
 EMULATOR_PORT="${EMULATOR_PORT:-5050}"
 WATCH_PORT="${WATCH_PORT:-9000}"
 CONSUMER_WATCH_PORT="${CONSUMER_WATCH_PORT:-9001}"
+KITE_API_PORT="${KITE_API_PORT:-9002}"
 
 ensure_tools
 log "building"
@@ -21,8 +23,13 @@ cargo build --workspace --bins --quiet
 cargo build --quiet -p example-consumer
 
 start_emulator "$EMULATOR_PORT"
+# The Kite reconciler's stand-in for Kite's order API (`make reconcile` reads it).
+log "serving a stand-in for Kite's order API on 127.0.0.1:$KITE_API_PORT"
+setsid "$ROOT/target/debug/local-stack" fake-kite "127.0.0.1:$KITE_API_PORT" \
+    > "$STATE/dev-fake-kite.log" 2>&1 &
+PIDS+=("$!")
 env_file="$STATE/dev-functions.env"
-local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file"
+local_stack create "$BROKERHOOKS_EMULATOR_URL" "$env_file" "http://127.0.0.1:$KITE_API_PORT"
 queue_url="$(grep '^EVENTS_QUEUE_URL=' "$env_file" | cut -d= -f2-)"
 start_watch "$WATCH_PORT" "$env_file" "$STATE/dev-watch.log"
 start_consumer_watch "$CONSUMER_WATCH_PORT" "$env_file" "$STATE/dev-consumer-watch.log"
@@ -42,6 +49,7 @@ for name in $(function_names); do
 done
 echo "    emulator: $BROKERHOOKS_EMULATOR_URL   queue: $queue_url"
 echo "    example consumer: $BROKERHOOKS_CONSUMER_WATCH_URL/2015-03-31/functions/example-consumer/invocations"
+echo "    Kite reconciler: make reconcile   (Kite order API stand-in: http://127.0.0.1:$KITE_API_PORT, book reconcilers/kite/local-order-book.json)"
 echo "    function logs: .local/dev-watch.log, example consumer: .local/dev-consumer-watch.log   (Ctrl-C to stop)"
 
 # The example consumer on the queue, as Lambda's event source mapping runs it (batches

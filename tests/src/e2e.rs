@@ -62,6 +62,26 @@ impl E2eStack {
     pub async fn table_len(&self) -> usize {
         self.emulator.table_items(LOCAL_TABLE).await.len()
     }
+
+    /// The table's items whose key starts with `prefix`: key → `marked_by`, when set.
+    pub async fn items_under(&self, prefix: &str) -> Vec<(String, Option<String>)> {
+        let mut items: Vec<(String, Option<String>)> = self
+            .emulator
+            .scan_raw(LOCAL_TABLE)
+            .await
+            .into_iter()
+            .filter_map(|item| {
+                let key = item.get("pk")?.as_s().ok()?.clone();
+                let marked_by = item
+                    .get("marked_by")
+                    .and_then(|value| value.as_s().ok())
+                    .cloned();
+                key.starts_with(prefix).then_some((key, marked_by))
+            })
+            .collect();
+        items.sort();
+        items
+    }
 }
 
 /// `(envelope id, fallback attribute)` of every message that carries the attribute, sorted.

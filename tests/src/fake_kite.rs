@@ -105,6 +105,16 @@ impl FakeKite {
         }
     }
 
+    /// Order states held, over every session.
+    pub fn state_count(&self) -> usize {
+        self.lock()
+            .accounts
+            .values()
+            .flat_map(|account| &account.orders)
+            .map(|(_, history)| history.len())
+            .sum()
+    }
+
     /// Every request so far: its path, and whether it said `X-Kite-Version: 3`.
     pub fn requests(&self) -> Vec<(String, bool)> {
         self.lock().requests.clone()

@@ -7,6 +7,10 @@ pub const TABLE_PARTITION_KEY: &str = "pk";
 pub const TABLE_TTL_ATTRIBUTE: &str = "expires_at";
 /// The reconciler's sessions table's partition key (its TTL attribute is `expires_at` too).
 pub const SESSIONS_PARTITION_KEY: &str = "user_id";
+/// The local Kite reconciler's sessions table.
+pub const LOCAL_SESSIONS_TABLE: &str = "brokerhooks-kite-sessions";
+/// The local stand-in for Kite's order API serves this book (`local-stack fake-kite`).
+pub const LOCAL_ORDER_BOOK: &str = "reconcilers/kite/local-order-book.json";
 /// The local table's name.
 pub const LOCAL_TABLE: &str = "brokerhooks-events";
 /// The local queue's name: FIFO, like the template's default.

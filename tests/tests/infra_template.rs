@@ -228,7 +228,8 @@ fn the_provider_loops_list_exactly_the_registered_providers() {
 }
 
 #[test]
-fn the_expanded_template_has_one_function_per_provider_and_the_example_consumer() {
+fn the_expanded_template_has_one_function_per_provider_the_example_consumer_and_the_kite_reconciler()
+ {
     for (ingress, template) in expanded_modes() {
         let functions: BTreeSet<&str> = template["Resources"]
             .as_object()
@@ -241,6 +242,7 @@ fn the_expanded_template_has_one_function_per_provider_and_the_example_consumer(
             .map(|name| format!("{}Function", logical_prefix(name)))
             .collect();
         expected.insert("ExampleConsumerFunction".to_owned());
+        expected.insert("KiteReconcilerFunction".to_owned());
         assert_eq!(
             functions,
             expected.iter().map(String::as_str).collect::<BTreeSet<_>>(),
@@ -972,7 +974,7 @@ fn a_customer_managed_key_encrypts_every_store_when_set() {
             json!({ "Fn::Not": [{ "Fn::Equals": [reference("KmsKeyArn"), ""] }] })
         );
         let key = reference("KmsKeyArn");
-        for table in ["EventsTable", "ExampleConsumerTable"] {
+        for table in ["EventsTable", "ExampleConsumerTable", "KiteSessionsTable"] {
             assert_eq!(
                 resource(&template, table)["Properties"]["SSESpecification"],
                 json!({
@@ -1010,15 +1012,16 @@ fn a_customer_managed_key_encrypts_every_store_when_set() {
                 .or_insert(0) += 1;
         }
         let providers = Receiver::ALL.len();
-        // Each function's, the example consumer's, and the access log (HTTP API only).
+        // Each function's, the example consumer's, the Kite reconciler's, and the access
+        // log (HTTP API only).
         let access_log = usize::from(ingress == Ingress::HttpApi);
         assert_eq!(
             counted["AWS::Logs::LogGroup"],
-            providers + 1 + access_log,
+            providers + 2 + access_log,
             "{counted:?}"
         );
         assert_eq!(counted["AWS::SecretsManager::Secret"], providers);
-        assert_eq!(counted["AWS::Serverless::Function"], providers + 1);
+        assert_eq!(counted["AWS::Serverless::Function"], providers + 2);
     }
 }
 
@@ -1164,16 +1167,16 @@ fn the_security_scan_covered_every_store_and_function_and_failed_nothing() {
             }
         }
         // Each receiver's function, secret and log group (and function URL); the example
-        // consumer's function, table and log group; the events table, both queues, and
-        // with the HTTP API its access log group.
+        // consumer's and the Kite reconciler's function, table and log group; the events
+        // table, both queues, and with the HTTP API its access log group.
         let providers = Receiver::ALL.len();
         let http_api = usize::from(ingress == Ingress::HttpApi);
         let mut expected = BTreeMap::from([
-            ("AWS::Lambda::Function", providers + 1),
-            ("AWS::DynamoDB::Table", 2),
+            ("AWS::Lambda::Function", providers + 2),
+            ("AWS::DynamoDB::Table", 3),
             ("AWS::SQS::Queue", 2),
             ("AWS::SecretsManager::Secret", providers),
-            ("AWS::Logs::LogGroup", providers + 1 + http_api),
+            ("AWS::Logs::LogGroup", providers + 2 + http_api),
         ]);
         if ingress == Ingress::FunctionUrl {
             expected.insert("AWS::Lambda::Url", providers);
@@ -1697,9 +1700,11 @@ fn the_example_consumer_has_its_own_least_privilege_role_and_table() {
 }
 
 /// The receivers are built from the workspace root (`CodeUri: ../`), where cargo resolves
-/// features over the default members. The consumer crates stay out of them, and the
-/// testkit (a default member) only has them as dev-dependencies, so nothing only a
-/// consumer needs (aws_lambda_events' `sqs`, serde_with) reaches a receiver binary.
+/// features over the default members. The consumer crates and the reconcilers stay out of
+/// them (each built from its own directory), and the testkit (a default member) only has
+/// them, and the receiver's `kite-api` feature, as dev-dependencies, so nothing only a
+/// consumer needs (aws_lambda_events' `sqs`, serde_with) or only a reconciler needs (the
+/// Kite API client, reqwest) reaches a receiver binary.
 #[test]
 fn the_consumer_crates_stay_out_of_the_receivers_feature_resolution() {
     let manifest = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
@@ -1717,5 +1722,272 @@ fn the_consumer_crates_stay_out_of_the_receivers_feature_resolution() {
         .expect("tests/Cargo.toml has dev-dependencies");
     assert!(!normal.contains("brokerhooks-consumer"));
     assert!(dev.contains("brokerhooks-consumer.workspace = true"));
-    assert_eq!(source_template()["Globals"]["Function"]["CodeUri"], "../");
+    assert!(!normal.contains("kite-api"));
+    assert!(dev.contains(r#"brokerhooks = { workspace = true, features = ["kite-api"] }"#));
+    let template = source_template();
+    assert_eq!(template["Globals"]["Function"]["CodeUri"], "../");
+    assert_eq!(
+        template["Resources"]["KiteReconcilerFunction"]["Properties"]["CodeUri"],
+        "../reconcilers/kite"
+    );
+}
+
+const KITE_RECONCILER_RESOURCES: [&str; 8] = [
+    "KiteSessionsTable",
+    "KiteReconcilerLogGroup",
+    "KiteReconcilerRole",
+    "KiteReconcilerFunction",
+    "KiteReconciledAlarm",
+    "KiteSessionUnreachableAlarm",
+    "KiteSessionRejectedAlarm",
+    "KiteReconcilerFailedAlarm",
+];
+
+#[test]
+fn the_kite_reconciler_is_on_by_default_and_wholly_behind_its_parameter() {
+    for (_, template) in expanded_modes() {
+        let parameter = &template["Parameters"]["KiteReconciliation"];
+        assert_eq!(parameter["Default"], "enabled");
+        assert_eq!(parameter["AllowedValues"], json!(["enabled", "disabled"]));
+        assert_eq!(
+            template["Conditions"]["KiteReconcilerEnabled"],
+            json!({ "Fn::Equals": [reference("KiteReconciliation"), "enabled"] })
+        );
+        let ours: Vec<&String> = template["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Condition"] == "KiteReconcilerEnabled")
+            .map(|(id, _)| id)
+            .collect();
+        let mut expected: Vec<&str> = KITE_RECONCILER_RESOURCES.to_vec();
+        expected.sort();
+        let mut found: Vec<&str> = ours.iter().map(|id| id.as_str()).collect();
+        found.sort();
+        assert_eq!(found, expected);
+        assert_eq!(
+            template["Outputs"]["KiteSessionsTableName"]["Condition"],
+            "KiteReconcilerEnabled"
+        );
+        // Nothing else refers to it (the dashboard names only metrics), so the stack is
+        // whole without it.
+        for (id, value) in template["Resources"].as_object().unwrap() {
+            if KITE_RECONCILER_RESOURCES.contains(&id.as_str()) {
+                continue;
+            }
+            // A reference names it as a whole JSON string (Ref, GetAtt) or in a Sub.
+            let text = value.to_string();
+            for name in KITE_RECONCILER_RESOURCES {
+                let quoted = format!("\"{name}\"");
+                let substituted = format!("${{{name}");
+                assert!(
+                    !text.contains(&quoted) && !text.contains(&substituted),
+                    "{id} refers to {name}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_kite_reconciler_runs_on_its_schedule_without_retries_and_reads_what_it_is_given() {
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
+    let function = resource(&template, "KiteReconcilerFunction");
+    assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
+    assert_eq!(
+        function["Metadata"]["BuildProperties"],
+        json!({ "Binary": "kite-reconciler" })
+    );
+    let properties = &function["Properties"];
+    assert_eq!(
+        properties["Events"],
+        json!({ "Schedule": { "Type": "ScheduleV2", "Properties": {
+            "ScheduleExpression": reference("KiteReconcileSchedule"),
+            "ScheduleExpressionTimezone": "Asia/Kolkata",
+            "RetryPolicy": { "MaximumRetryAttempts": 0 },
+        } } })
+    );
+    assert_eq!(
+        properties["EventInvokeConfig"],
+        json!({ "MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 300 })
+    );
+    assert_eq!(
+        properties["Timeout"],
+        reference("KiteReconcileTimeoutSeconds")
+    );
+    // The default timeout leaves the run before the next one starts (every 5 minutes).
+    assert_eq!(
+        template["Parameters"]["KiteReconcileSchedule"]["Default"],
+        "cron(0/5 9-23 ? * MON-FRI *)"
+    );
+    assert!(number(&template, "KiteReconcileTimeoutSeconds", "Default") < 300);
+    // The grace period and rate limit the code validates.
+    assert_eq!(
+        number(&template, "KiteReconcileGraceSeconds", "Default"),
+        brokerhooks::reconciliation::settings::DEFAULT_GRACE_SECONDS
+    );
+    assert_eq!(
+        number(&template, "KiteApiRequestsPerSecond", "MaxValue"),
+        10
+    );
+    assert_eq!(
+        number(&template, "KiteApiRequestsPerSecond", "Default"),
+        u64::from(brokerhooks::http::kite_api::DEFAULT_REQUESTS_PER_SECOND)
+    );
+
+    // Every variable it is given (Globals included) it reads; the one it requires is set.
+    let mut environment: BTreeMap<String, Value> =
+        serde_json::from_value(template["Globals"]["Function"]["Environment"]["Variables"].clone())
+            .unwrap();
+    let own: BTreeMap<String, Value> =
+        serde_json::from_value(properties["Environment"]["Variables"].clone()).unwrap();
+    environment.extend(own.clone());
+    let reads: BTreeSet<&str> = brokerhooks::edge::reconciler::RECONCILER_VARIABLES
+        .iter()
+        .chain(<brokerhooks::http::kite_api::KiteApi as brokerhooks::reconciliation::record::RecordFromConfig>::VARIABLES)
+        .chain(PIPELINE_VARIABLES)
+        .copied()
+        .collect();
+    for variable in own.keys() {
+        assert!(
+            reads.contains(variable.as_str()),
+            "the template gives the reconciler {variable}, which it does not read"
+        );
+    }
+    for required in [
+        "EVENTS_TABLE",
+        "EVENTS_QUEUE_URL",
+        "RECONCILE_SESSIONS_TABLE",
+    ] {
+        assert!(environment.contains_key(required), "{required}");
+    }
+    assert_eq!(
+        own["RECONCILE_SESSIONS_TABLE"],
+        reference("KiteSessionsTable")
+    );
+    assert_eq!(own["AWS_RETRY_SECONDS"], reference("KiteAwsRetrySeconds"));
+    // Kite's real API, never the local stand-in's.
+    assert!(!environment.contains_key("KITE_API_URL"));
+
+    // The sessions table: the key and TTL attribute the reconciler and the local stack use.
+    let table = &resource(&template, "KiteSessionsTable")["Properties"];
+    assert_eq!(
+        table["KeySchema"],
+        json!([{ "AttributeName": brokerhooks_testkit::local_stack::SESSIONS_PARTITION_KEY, "KeyType": "HASH" }])
+    );
+    assert_eq!(
+        table["TimeToLiveSpecification"],
+        json!({ "AttributeName": TABLE_TTL_ATTRIBUTE, "Enabled": true })
+    );
+    assert_eq!(
+        table["DeletionProtectionEnabled"],
+        reference("TableDeletionProtection")
+    );
+}
+
+#[test]
+fn the_kite_reconciler_has_its_own_least_privilege_role() {
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
+    let properties = &resource(&template, "KiteReconcilerFunction")["Properties"];
+    assert_eq!(
+        properties["Role"],
+        json!({ "Fn::GetAtt": ["KiteReconcilerRole", "Arn"] })
+    );
+    assert!(properties.get("Policies").is_none());
+    let role = &resource(&template, "KiteReconcilerRole")["Properties"];
+    assert!(role.get("ManagedPolicyArns").is_none());
+    let policies = role["Policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 1);
+    assert_eq!(
+        policies[0]["PolicyDocument"]["Statement"],
+        json!([
+            {
+                "Sid": "KiteItems",
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                "Resource": { "Fn::GetAtt": ["EventsTable", "Arn"] },
+                "Condition": { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["kite#*"] } },
+            },
+            {
+                "Sid": "Sessions",
+                "Effect": "Allow",
+                "Action": ["dynamodb:Scan", "dynamodb:GetItem"],
+                "Resource": { "Fn::GetAtt": ["KiteSessionsTable", "Arn"] },
+            },
+            {
+                "Sid": "Enqueue",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": { "Fn::GetAtt": ["EventsQueue", "Arn"] },
+            },
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": { "Fn::GetAtt": ["KiteReconcilerLogGroup", "Arn"] },
+            },
+            {
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
+            },
+            with_kms_key(json!({
+                "Sid": "CustomerManagedKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": reference("KmsKeyArn"),
+                "Condition": { "StringEquals": { "kms:ViaService": [
+                    { "Fn::Sub": "dynamodb.${AWS::Region}.amazonaws.com" },
+                    { "Fn::Sub": "sqs.${AWS::Region}.amazonaws.com" },
+                ] } },
+            })),
+        ]),
+        "Kite's items, the sessions read-only, the events queue, its own log group"
+    );
+    // The key prefix is the Kite receiver's own.
+    assert_eq!(
+        Receiver::from_name("kite").unwrap().leading_keys(),
+        "kite#*"
+    );
+}
+
+#[test]
+fn the_kite_reconcilers_alarms_watch_the_metrics_its_run_line_declares() {
+    let Some(template) = expanded(Ingress::HttpApi) else {
+        return;
+    };
+    let declared = brokerhooks::edge::reconciler::RUN_METRICS;
+    for (alarm, metric) in [
+        ("KiteReconciledAlarm", "reconciled"),
+        ("KiteSessionUnreachableAlarm", "session_unreachable"),
+        ("KiteSessionRejectedAlarm", "session_rejected"),
+    ] {
+        let properties = &resource(&template, alarm)["Properties"];
+        assert_eq!(properties["Namespace"], "brokerhooks", "{alarm}");
+        assert_eq!(properties["MetricName"], metric, "{alarm}");
+        assert!(declared.contains(&metric), "{metric}");
+        assert_eq!(
+            properties["Dimensions"],
+            json!([{ "Name": "provider", "Value": "kite" }]),
+            "{alarm}"
+        );
+        assert_eq!(properties["TreatMissingData"], "notBreaching", "{alarm}");
+        assert_eq!(properties["Threshold"], 0, "{alarm}");
+    }
+    let failed = &resource(&template, "KiteReconcilerFailedAlarm")["Properties"];
+    let metrics = failed["Metrics"].as_array().unwrap();
+    assert_eq!(
+        metrics[1]["MetricStat"]["Metric"]["MetricName"],
+        "reconcile_failed"
+    );
+    assert!(declared.contains(&"reconcile_failed"));
+    assert_eq!(
+        metrics[0]["MetricStat"]["Metric"]["Dimensions"],
+        json!([{ "Name": "FunctionName", "Value": reference("KiteReconcilerFunction") }])
+    );
 }

@@ -35,6 +35,18 @@ pub const RECONCILER_VARIABLES: &[&str] = &[
     "RUST_LOG",
 ];
 
+/// The metrics of a run's line (namespace `brokerhooks`, dimension `provider`): what the
+/// template's alarms and dashboard may watch.
+pub const RUN_METRICS: [&str; 7] = [
+    "reconciled",
+    "session_rejected",
+    "session_unreachable",
+    "reconcile_failed",
+    "orders_read",
+    "requests",
+    "run_duration",
+];
+
 type AwsReconciler<R> = Reconciler<R, DynamoDbStore, DynamoDbSessions, SqsQueue>;
 
 /// A reconciler that serves, or refuses every run (bad configuration, logged).
@@ -154,7 +166,10 @@ impl From<RunReport> for Summary {
     }
 }
 
-/// The whole Lambda main of the reconciler over record `R`.
+/// How long a run started outside Lambda may take (Lambda's longest timeout).
+pub const RUN_OUTSIDE_LAMBDA: Duration = Duration::from_secs(900);
+
+/// The whole Lambda main of the reconciler over record `R`; outside Lambda, one run.
 pub async fn run<R: RecordFromConfig>() -> Result<(), lambda_runtime::Error> {
     brokerhooks_logging::init();
     let config = ConfigSource::from_process_env();
@@ -163,6 +178,13 @@ pub async fn run<R: RecordFromConfig>() -> Result<(), lambda_runtime::Error> {
             .unwrap_or_default();
     let aws = aws_config(client_settings.tls_system_roots, client_settings.retry).await;
     let service = ReconcilerService::<R>::build(&config, &aws);
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+        // Outside Lambda (`make reconcile`, or an operator's catch-up run with the stack's
+        // variables): one run now, its summary on stdout.
+        let report = service.invoke(Deadline::after(RUN_OUTSIDE_LAMBDA)).await?;
+        println!("{}", serde_json::to_string(&Summary::from(report))?);
+        return Ok(());
+    }
     let service = &service;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<Value>| async move {
@@ -177,4 +199,60 @@ pub async fn run<R: RecordFromConfig>() -> Result<(), lambda_runtime::Error> {
         },
     ))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runs_line_declares_its_metrics_under_the_provider_and_counts_everything() {
+        let outcome = RunOutcome {
+            report: RunReport {
+                sessions: 3,
+                sessions_rejected: 1,
+                sessions_unreachable: 0,
+                orders_read: 40,
+                orders_checked: 6,
+                reconciled: 2,
+                already_delivered: 4,
+                in_flight: 0,
+                failed: 1,
+                deferred: 1,
+                requests: 9,
+            },
+            duration: Duration::from_millis(1500),
+        };
+        let line: Value =
+            serde_json::from_str(&run_line("kite", &outcome).finish(1_700_000_000_000)).unwrap();
+        let metrics = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(metrics["Namespace"], "brokerhooks");
+        assert_eq!(metrics["Dimensions"], serde_json::json!([["provider"]]));
+        let declared: Vec<&str> = metrics["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(declared, RUN_METRICS);
+        assert_eq!(line["provider"], "kite");
+        assert_eq!(line["message"], "reconciler run");
+        assert_eq!(
+            (
+                &line["reconciled"],
+                &line["session_rejected"],
+                &line["reconcile_failed"]
+            ),
+            (
+                &serde_json::json!(2),
+                &serde_json::json!(1),
+                &serde_json::json!(2)
+            )
+        );
+        assert_eq!(
+            (&line["sessions"], &line["already_delivered"]),
+            (&serde_json::json!(3), &serde_json::json!(4))
+        );
+        assert_eq!(line["run_duration"], 1500);
+    }
 }

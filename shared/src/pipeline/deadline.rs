@@ -73,11 +73,16 @@ impl Deadline {
 
     /// When a state-mark write, made between claim and send, must have been answered:
     /// what the send (a whole retry budget) and the completion ([`COMPLETION_RESERVE`])
-    /// are owed is kept back. The mark is best effort: past this it is skipped.
-    pub fn mark_by(&self, budget: RetryBudget) -> Instant {
-        self.0
+    /// are owed is kept back, but no sooner than [`MIN_BINDING_TIME`] after `now` (nor
+    /// later than [`Deadline::answer_by`]): a function given less time than the template
+    /// gives it, as `cargo lambda watch` does, still marks. The mark is best effort: past
+    /// this it is skipped.
+    pub fn mark_by(&self, budget: RetryBudget, now: Instant) -> Instant {
+        let spare = self
+            .0
             .checked_sub(budget.per_call() + COMPLETION_RESERVE)
-            .unwrap_or(self.0)
+            .unwrap_or(now);
+        spare.max(now + MIN_BINDING_TIME).min(self.answer_by())
     }
 
     /// When a signature-binding write, made before the claim, must have been answered:
@@ -192,6 +197,21 @@ mod tests {
         assert_eq!(tight.bind_by(budget, now), now + MIN_BINDING_TIME);
         let past = Deadline::at(now);
         assert_eq!(past.bind_by(budget, now), now + MIN_BINDING_TIME);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_state_mark_gets_what_send_and_completion_do_not_need_but_at_least_a_second() {
+        let now = Instant::now();
+        let kite = RetryBudget::from_secs(12);
+        // The template's Kite timeout (26 s): 26 - 12 - 2.
+        let deployed = Deadline::after(Duration::from_secs(26));
+        assert_eq!(deployed.mark_by(kite, now), now + Duration::from_secs(12));
+        // cargo lambda watch's short deadline: the floor.
+        let watch = Deadline::after(Duration::from_secs(3));
+        assert_eq!(watch.mark_by(kite, now), now + MIN_BINDING_TIME);
+        // Never past the answer.
+        let past = Deadline::at(now);
+        assert_eq!(past.mark_by(kite, now), past.answer_by());
     }
 
     #[tokio::test]

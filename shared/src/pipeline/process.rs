@@ -110,7 +110,7 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
         )
         .await;
         let answer_by = deadline.answer_by();
-        let mark_by = deadline.mark_by(self.settings.aws_retry);
+        let mark_by = deadline.mark_by(self.settings.aws_retry, tokio::time::Instant::now());
         let claimed =
             mark::mark(&self.store, origin, claimed, mark_by, answer_by, &mut tally).await;
         let sent = send::send(&self.queue, &claimed).await;

@@ -1,8 +1,13 @@
 //! The local stack's helper:
 //!
-//! - `local-stack create <emulator-url> <env-file>`: creates the table, the FIFO queue
-//!   with its dead-letter queue and redrive policy, and the example consumer's table in
-//!   the emulator, and writes the functions' environment (local secrets included).
+//! - `local-stack create <emulator-url> <env-file> [<kite-api-url>]`: creates the table,
+//!   the FIFO queue with its dead-letter queue and redrive policy, the example consumer's
+//!   table and the Kite reconciler's sessions table (with the local book's session) in
+//!   the emulator, and writes the functions' environment (local secrets included; the
+//!   reconciler's Kite API URL when given).
+//! - `local-stack fake-kite <address> [<book-file>]`: serves a stand-in for Kite's order
+//!   API on `<address>` with the book (default `reconcilers/kite/local-order-book.json`)
+//!   until stopped.
 //! - `local-stack replay <watch-url> [function…]`: POSTs every `events/<function>/*.json`
 //!   to the served functions (`generic`'s to their sources' paths) and prints each answer.
 //! - `local-stack drain <emulator-url> <queue-url>`: prints and deletes what reached the queue.
@@ -18,9 +23,11 @@ use std::process::ExitCode;
 use brokerhooks::providers::Receiver;
 use brokerhooks_testkit::emulator::Emulator;
 use brokerhooks_testkit::event_source_mapping::{Batch, LocalEventSourceMapping, WatchFunction};
+use brokerhooks_testkit::fake_kite::FakeKite;
 use brokerhooks_testkit::local_secrets::{LocalSecrets, env_file_line, repo_root};
 use brokerhooks_testkit::local_stack::{
-    EXAMPLE_CONSUMER, LOCAL_CONSUMER_TABLE, LOCAL_MAX_RECEIVE_COUNT, LOCAL_QUEUE, LOCAL_TABLE,
+    EXAMPLE_CONSUMER, LOCAL_CONSUMER_TABLE, LOCAL_MAX_RECEIVE_COUNT, LOCAL_ORDER_BOOK, LOCAL_QUEUE,
+    LOCAL_SESSIONS_TABLE, LOCAL_TABLE,
 };
 use brokerhooks_testkit::replay;
 
@@ -28,14 +35,19 @@ use brokerhooks_testkit::replay;
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["create", emulator, env_file] => create(emulator, env_file).await,
+        ["create", emulator, env_file] => create(emulator, env_file, None).await,
+        ["create", emulator, env_file, kite_api] => {
+            create(emulator, env_file, Some(kite_api)).await
+        }
+        ["fake-kite", address] => fake_kite(address, LOCAL_ORDER_BOOK).await,
+        ["fake-kite", address, book] => fake_kite(address, book).await,
         ["replay", base, providers @ ..] => replay_all(base, providers).await,
         ["drain", emulator, queue_url] => drain(emulator, queue_url).await,
         ["consume", emulator, queue_url, watch] => consume(emulator, queue_url, watch, false).await,
         ["consume", emulator, queue_url, watch, "--follow"] => {
             consume(emulator, queue_url, watch, true).await
         }
-        _ => Err("usage: local-stack create <emulator-url> <env-file> | replay <watch-url> [provider…] | drain <emulator-url> <queue-url> | consume <emulator-url> <queue-url> <watch-url> [--follow]".to_owned()),
+        _ => Err("usage: local-stack create <emulator-url> <env-file> [<kite-api-url>] | fake-kite <address> [<book-file>] | replay <watch-url> [provider…] | drain <emulator-url> <queue-url> | consume <emulator-url> <queue-url> <watch-url> [--follow]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -46,10 +58,17 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn create(endpoint: &str, env_file: &str) -> Result<(), String> {
+async fn create(endpoint: &str, env_file: &str, kite_api: Option<&str>) -> Result<(), String> {
     let emulator = Emulator::connect(endpoint).await;
     emulator.create_table(LOCAL_TABLE).await?;
     emulator.create_table(LOCAL_CONSUMER_TABLE).await?;
+    emulator.create_sessions_table(LOCAL_SESSIONS_TABLE).await?;
+    let book = LocalBook::read(&repo_root().join(LOCAL_ORDER_BOOK).to_string_lossy())?;
+    // Valid for a day from now, as a session the login flow wrote this morning.
+    let expires_at = time::OffsetDateTime::now_utc().unix_timestamp() + 86_400;
+    emulator
+        .put_session(LOCAL_SESSIONS_TABLE, &book.session(expires_at))
+        .await?;
     // Dead-letter queue and redrive policy as the template's defaults; SQS's default
     // visibility timeout (30 s), as the template leaves it.
     let (queue_url, dead_letter_url) = emulator
@@ -70,8 +89,13 @@ async fn create(endpoint: &str, env_file: &str) -> Result<(), String> {
         // Sample events carry fixed dates: the age check is off locally, never when deployed.
         ("MAX_EVENT_AGE_SECONDS", "0"),
         ("BROKERHOOKS_METRICS_OFF", "1"),
+        // The Kite reconciler (`make reconcile`).
+        ("RECONCILE_SESSIONS_TABLE", LOCAL_SESSIONS_TABLE),
     ] {
         let _ = writeln!(env, "{name}={value}");
+    }
+    if let Some(url) = kite_api {
+        let _ = writeln!(env, "KITE_API_URL={url}");
     }
     let mut local: Vec<_> = secrets.iter().collect();
     local.sort();
@@ -82,6 +106,64 @@ async fn create(endpoint: &str, env_file: &str) -> Result<(), String> {
     println!(
         "table {LOCAL_TABLE}, queue {queue_url}, dead-letter queue {dead_letter_url}, consumer table {LOCAL_CONSUMER_TABLE}"
     );
+    Ok(())
+}
+
+/// The local order book: one session and every state of its orders, oldest first.
+struct LocalBook {
+    user_id: String,
+    api_key: String,
+    access_token: String,
+    states: Vec<serde_json::Value>,
+}
+
+impl LocalBook {
+    fn read(path: &str) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        let book: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+        let text_of = |name: &str| {
+            book["session"][name]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{path}: session.{name} missing"))
+        };
+        Ok(LocalBook {
+            user_id: text_of("user_id")?,
+            api_key: text_of("api_key")?,
+            access_token: text_of("access_token")?,
+            states: book["states"]
+                .as_array()
+                .cloned()
+                .ok_or_else(|| format!("{path}: states missing"))?,
+        })
+    }
+
+    fn session(&self, expires_at: i64) -> brokerhooks::reconciliation::Session {
+        brokerhooks::reconciliation::Session {
+            user_id: self.user_id.clone(),
+            api_key: self.api_key.clone(),
+            access_token: self.access_token.clone(),
+            expires_at,
+        }
+    }
+}
+
+async fn fake_kite(address: &str, book: &str) -> Result<(), String> {
+    let book = LocalBook::read(book)?;
+    let kite = FakeKite::start_on(address)
+        .await
+        .map_err(|e| format!("{address}: {e}"))?;
+    kite.add_session(&book.api_key, &book.access_token);
+    for state in book.states {
+        kite.push_state(&book.access_token, state);
+    }
+    println!(
+        "Kite order API stand-in on {} ({} order states)",
+        kite.url,
+        kite.state_count()
+    );
+    std::future::pending::<()>().await;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! the emulator's table and queue.
 
 use brokerhooks::providers::BuiltIn;
+use brokerhooks::providers::kite::OrderState;
 use brokerhooks::text::canonical_json::content_id;
 use brokerhooks_testkit::api_gateway_event::Delivery;
 use brokerhooks_testkit::e2e::{E2eStack, envelopes_of, fallbacks};
@@ -31,6 +32,28 @@ async fn kite_over_http() {
         );
     }
     let messages = stack.drain_messages().await;
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.attributes.get("origin").map(String::as_str) == Some("postback"))
+    );
+    // Each postback that reports an order state the order book can prove (a fill, the
+    // terminal states) marked it for the reconciler, within the time `cargo lambda
+    // watch` gives an invocation; the unfilled OPEN and the drifted one did not.
+    let marked: Vec<(String, Option<String>)> = files
+        .iter()
+        .filter_map(|file| {
+            let body: Value = serde_json::from_slice(&read_event_file(file).unwrap().body).ok()?;
+            let state = OrderState::of(body.as_object()?)?;
+            Some((
+                format!("kite#state:{}", state.key_hex()),
+                Some("delivery".to_owned()),
+            ))
+        })
+        .collect();
+    assert_eq!(marked.len(), 4);
+    let marks = stack.items_under("kite#state:").await;
+    assert!(marked.iter().all(|mark| marks.contains(mark)), "{marks:?}");
     let drifted = read_event_file(&files[5]).unwrap();
     let drifted_body: Value = serde_json::from_slice(&drifted.body).unwrap();
     assert_eq!(
