@@ -109,7 +109,12 @@ pub async fn assert_delivered_once<P: Provider, S: IdempotencyStore, Q: EventQue
     assert_eq!(attribute("provider"), Some(P::NAME), "{name}");
     assert_eq!(attribute("type"), Some(drift.event_type), "{name}");
     assert_eq!(attribute("fallback"), drift.fallback, "{name}");
-    assert_eq!(message.attributes.len(), 2 + unparsed, "{name}");
+    assert_eq!(
+        attribute("origin"),
+        Some(P::DELIVERY_ORIGIN.token()),
+        "{name}"
+    );
+    assert_eq!(message.attributes.len(), 3 + unparsed, "{name}");
 
     let key = format!("{}#{}", P::NAME, drift.id);
     let stored = emulator.table_items(table).await;

@@ -115,6 +115,19 @@ where
         let Some(buffer) = buffer else {
             return;
         };
+        if event.metadata().target() == brokerhooks_logging::emf::EMF_TARGET {
+            // A finished EMF line (a delivery's one line): kept as the functions write it.
+            let mut raw = RawLine(None);
+            event.record(&mut raw);
+            if let Some(mut text) = raw.0 {
+                text.push('\n');
+                buffer
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend_from_slice(text.as_bytes());
+            }
+            return;
+        }
         let mut line = Map::new();
         line.insert(
             "timestamp".to_owned(),
@@ -136,6 +149,18 @@ where
             .unwrap_or_else(|p| p.into_inner())
             .extend_from_slice(text.as_bytes());
     }
+}
+
+/// Reads an EMF event's `line`.
+struct RawLine(Option<String>);
+
+impl Visit for RawLine {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "line" {
+            self.0 = Some(value.to_owned());
+        }
+    }
+    fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
 }
 
 /// Reads the capture span's number.
@@ -211,5 +236,26 @@ mod tests {
         assert!(text.contains(r#""provider":"kite""#), "{text}");
         assert_eq!(other.lines().count(), 1, "{other}");
         assert!(other.contains(r#""message":"elsewhere""#), "{other}");
+    }
+}
+
+#[cfg(test)]
+mod emf_capture {
+    use super::*;
+
+    #[test]
+    fn an_emf_line_is_captured_as_written() {
+        let (logs, guard) = CapturedLogs::install();
+        brokerhooks_logging::emf::EmfLine::new("ns", r#"[["provider"]]"#)
+            .text("message", "delivery accepted")
+            .text("provider", "kite")
+            .count("accepted", 1)
+            .emit();
+        drop(guard);
+        let text = logs.text();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        let line: Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(line["message"], "delivery accepted");
+        assert_eq!(line["accepted"], 1);
     }
 }

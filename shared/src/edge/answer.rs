@@ -1,5 +1,5 @@
-//! The one place a delivery's outcome becomes its HTTP answer, its log line and its
-//! metrics line.
+//! The one place a delivery's outcome becomes its HTTP answer and its one log line,
+//! which is also its metrics line.
 
 use serde::Serialize;
 
@@ -45,42 +45,15 @@ impl Answer {
     }
 }
 
-/// The answer to `outcome`, with its log line and its metrics line (never content).
+/// The answer to `outcome`, and its one log line (never content): the EMF record of its
+/// metrics, carrying the audit too ([`metrics::delivery_line`]).
 pub fn respond(outcome: &Outcome) -> Answer {
-    let provider = outcome.origin.name();
-    let latency_ms = outcome.latency.as_secs_f64() * 1000.0;
-    match &outcome.result {
-        Ok(tally) => {
-            let answer = Answer::accepted(tally);
-            tracing::info!(
-                provider,
-                status = answer.status,
-                accepted = tally.accepted,
-                duplicates = tally.duplicates,
-                latency_ms,
-                "delivery accepted"
-            );
-            metrics::emit_delivery(&outcome.origin, tally, false, latency_ms);
-            answer
-        }
-        Err((error, tally)) => {
-            let answer = Answer::from_error(error);
-            tracing::warn!(
-                provider,
-                status = answer.status,
-                reason = %error,
-                accepted = tally.accepted,
-                duplicates = tally.duplicates,
-                in_progress = tally.in_progress,
-                failed = tally.failed,
-                latency_ms,
-                "delivery not accepted"
-            );
-            let rejected = error.outcome() == "rejected";
-            metrics::emit_delivery(&outcome.origin, tally, rejected, latency_ms);
-            answer
-        }
-    }
+    let answer = match &outcome.result {
+        Ok(tally) => Answer::accepted(tally),
+        Err((error, _)) => Answer::from_error(error),
+    };
+    metrics::delivery_line(outcome, answer.status).emit();
+    answer
 }
 
 impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {

@@ -110,6 +110,7 @@ fn refused_before_the_pipeline(provider: &'static str, error: WebhookError) -> O
         origin: Origin::provider(provider),
         result: Err((error, Tally::default())),
         latency: Duration::ZERO,
+        audit: Default::default(),
     }
 }
 

@@ -10,6 +10,7 @@
 //! [`freshness`], [`retention`], [`deadline`], [`error`] (one HTTP status per error),
 //! [`tally`]. The ports and their fakes are in [`ports`].
 
+pub mod audit;
 pub mod deadline;
 pub mod envelope;
 pub mod error;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::audit::Audit;
 use super::error::WebhookError;
 use super::origin::Origin;
 use super::tally::Tally;
@@ -19,6 +20,8 @@ pub struct Outcome {
     pub result: Result<Tally, Stopped>,
     /// The pipeline's own time for it.
     pub latency: Duration,
+    /// What its one log line says of its events.
+    pub audit: Audit,
 }
 
 /// 503 if any event failed (the provider retries), else 409 if any is in flight

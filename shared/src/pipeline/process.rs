@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 
+use super::audit::Audit;
 use super::deadline::Deadline;
 use super::envelope::EventDraft;
 use super::error::WebhookError;
@@ -54,11 +55,13 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
     pub async fn process(&self, request: &WebhookRequest, deadline: Deadline) -> Outcome {
         let started = Instant::now();
         let origin = self.provider.origin(request);
-        let result = self.run(&origin, request, deadline).await;
+        let mut audit = Audit::default();
+        let result = self.run(&origin, request, deadline, &mut audit).await;
         Outcome {
             origin,
             result,
             latency: started.elapsed(),
+            audit,
         }
     }
 
@@ -68,6 +71,7 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
         origin: &Origin,
         request: &WebhookRequest,
         deadline: Deadline,
+        audit: &mut Audit,
     ) -> Result<Tally, Stopped> {
         let nothing_done = |error: WebhookError| (error, Tally::default());
         admit::admit(request, &self.settings).map_err(nothing_done)?;
@@ -75,6 +79,8 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
         let verified =
             authenticate::authenticate(&self.provider, &self.settings, origin, request, now)
                 .map_err(nothing_done)?;
+        // Rotation in progress: the line says which position matched, never the value.
+        audit.matched_secret = verified.matched_secret();
         let (mut drafts, signed_reading): (Vec<EventDraft>, _) = verified.into_parts();
         prepare::keep_within_limits(&mut drafts);
         let mut tally = Tally::default();
@@ -107,14 +113,32 @@ impl<P: Provider, S: IdempotencyStore, Q: EventQueue> Pipeline<P, S, Q> {
             prepared,
             now,
             &mut tally,
+            audit,
         )
         .await;
         let answer_by = deadline.answer_by();
         let mark_by = deadline.mark_by(self.settings.aws_retry, tokio::time::Instant::now());
-        let claimed =
-            mark::mark(&self.store, origin, claimed, mark_by, answer_by, &mut tally).await;
+        let claimed = mark::mark(
+            &self.store,
+            origin,
+            claimed,
+            mark_by,
+            answer_by,
+            &mut tally,
+            audit,
+        )
+        .await;
         let sent = send::send(&self.queue, &claimed).await;
-        complete::complete(&self.store, origin, &claimed, sent, answer_by, &mut tally).await;
+        complete::complete(
+            &self.store,
+            origin,
+            &claimed,
+            sent,
+            answer_by,
+            &mut tally,
+            audit,
+        )
+        .await;
         settle(tally)
     }
 }

@@ -9,7 +9,8 @@
 //! quota = period × MB / 1769 (1769 MB = one full vCPU, no quota): exec → first
 //! `/invocation/next` (init), then `--events` distinct new deliveries of the provider's
 //! first template (the first one reported apart as the first invocation), then the same
-//! deliveries again (duplicates). CPU is the process's scheduler run time
+//! deliveries again (duplicates); with `--log-dir`, then each once more with an empty
+//! object for a body (refusals, for their log bytes). CPU is the process's scheduler run time
 //! (`/proc/<pid>/task/*/schedstat`), so it counts on-CPU time only, whatever the quota.
 //! Runs alternate warm-up on and off (WARM_CONNECTIONS) and, with several binaries,
 //! alternate the binaries, so an A/B comparison shares the machine's state. Needs root
@@ -274,6 +275,18 @@ async fn one_run(
         duplicate.push(invoke(&mut api, deliveries.len() + i, event).await?);
     }
     let after_duplicate = cpu_time(pid);
+    if options.log_dir.is_some() {
+        // For the log bytes of a refusal (infra/COST.md): each delivery again with an
+        // empty JSON object for a body, which no provider's signature covers.
+        for (i, event) in deliveries.iter().enumerate().skip(1) {
+            let mut refused = event.clone();
+            refused["body"] = serde_json::Value::from("{}");
+            refused["isBase64Encoded"] = serde_json::Value::from(false);
+            let payload = serde_json::to_vec(&refused).map_err(|e| e.to_string())?;
+            api.invoke(&format!("req-refused-{i}"), payload).await;
+            let _ = tokio::time::timeout(Duration::from_secs(30), api.events.recv()).await;
+        }
+    }
     let _ = child.kill().await;
     let count = (deliveries.len() - 1) as f64;
     if warm {

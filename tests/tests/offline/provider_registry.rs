@@ -141,6 +141,7 @@ fn each_provider_has_a_kit_module_and_each_models_module_and_nothing_else_does()
     provider_modules.extend(entries(&models, None));
     let shared_modules: BTreeSet<String> = [
         "envelope",
+        "event_origin",
         "exact_decimal",
         "fallback",
         "lib",

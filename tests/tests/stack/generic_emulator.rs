@@ -166,6 +166,7 @@ async fn each_scheme_is_accepted_once_with_the_configured_envelope_and_its_sourc
             attributes: [
                 ("provider".to_owned(), case.source.to_owned()),
                 ("type".to_owned(), case.event_type.to_owned()),
+                ("origin".to_owned(), "webhook".to_owned()),
             ]
             .into(),
             group_id: Some(format!("{}:{}", case.source, case.subject)),

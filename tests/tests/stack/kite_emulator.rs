@@ -83,14 +83,23 @@ async fn a_valid_postback_becomes_exactly_one_message_with_the_envelope() {
         Some(hex::encode(Sha256::digest(format!("kite:{id}"))).as_str())
     );
 
+    // The claim, and the mark of the order state it reports (for the reconciler).
     let items = emulator.table_items(&table).await;
-    assert_eq!(items.len(), 1);
-    assert_eq!(items[0]["pk"], format!("kite#{id}"));
-    assert_eq!(items[0]["status"], "ENQUEUED");
+    assert_eq!(items.len(), 2, "{items:?}");
+    let claim = items
+        .iter()
+        .find(|i| i["pk"] == format!("kite#{id}"))
+        .unwrap();
+    assert_eq!(claim["status"], "ENQUEUED");
     // Kept DEDUPE_TTL_SECONDS and the 5-minute future tolerance past the later of
     // receipt and order_timestamp (here the receipt).
-    let expires_at: i64 = items[0]["expires_at"].parse().unwrap();
+    let expires_at: i64 = claim["expires_at"].parse().unwrap();
     assert!((expires_at - received.unix_timestamp() - 2_592_000 - 300).abs() <= 1);
+    let mark = items.iter().find(|i| i["pk"] != claim["pk"]).unwrap();
+    assert!(mark["pk"].starts_with("kite#state:"), "{mark:?}");
+    assert_eq!(mark["marked_by"], "delivery");
+    assert_eq!(mark["content_key"], format!("kite#{id}"));
+    assert_eq!(mark["expires_at"], claim["expires_at"]);
 }
 
 #[tokio::test]
@@ -149,7 +158,8 @@ async fn fifty_concurrent_identical_deliveries_give_one_message() {
     }
     assert_eq!(accepted_count, 1);
     assert_eq!(emulator.drain(&queue).await.len(), 1);
-    assert_eq!(emulator.table_items(&table).await.len(), 1);
+    // One claim, one state mark.
+    assert_eq!(emulator.table_items(&table).await.len(), 2);
     assert_eq!(pipeline.handle(&request(&body)).await, accepted(0, 1));
 }
 
@@ -199,10 +209,12 @@ async fn sqs_unavailable_answers_503_releases_the_claim_and_a_retry_succeeds() {
             body: r#"{"error":"storage or queue unavailable; retry later"}"#.to_owned()
         }
     );
-    assert!(
-        emulator.table_items(&table).await.is_empty(),
-        "claim released"
-    );
+    // The claim released; the state's mark stays, naming the claim that is gone, so a
+    // reconciler run takes the state over (Kite will not retry).
+    let items = emulator.table_items(&table).await;
+    assert_eq!(items.len(), 1, "claim released: {items:?}");
+    assert!(items[0]["pk"].starts_with("kite#state:"));
+    assert_eq!(items[0]["marked_by"], "delivery");
     assert!(emulator.drain(&queue).await.is_empty());
 
     assert_eq!(good.handle(&request(&body)).await, accepted(1, 0));

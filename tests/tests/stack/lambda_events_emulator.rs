@@ -145,7 +145,12 @@ async fn raw_events_get_exact_answers_and_never_panic() {
         order_ids,
         ["261125100000001", "261125100000003", "261125100000006"]
     );
+    // Three claims, and the three order states' marks.
     let items = emulator.table_items(&table).await;
-    assert_eq!(items.len(), 3);
-    assert!(items.iter().all(|item| item["status"] == "ENQUEUED"));
+    let (marks, claims): (Vec<_>, Vec<_>) = items
+        .iter()
+        .partition(|item| item["pk"].starts_with("kite#state:"));
+    assert_eq!((claims.len(), marks.len()), (3, 3), "{items:?}");
+    assert!(claims.iter().all(|item| item["status"] == "ENQUEUED"));
+    assert!(marks.iter().all(|item| item["marked_by"] == "delivery"));
 }

@@ -27,13 +27,5 @@ pub fn authenticate<P: Provider>(
     let verified = provider.verify(request, &context)?;
     let matched_secret = verified.matched_secret();
     tracing::debug!(provider = origin.name(), matched_secret, "authenticated");
-    if matched_secret > 0 {
-        // Rotation in progress: say which position matched, never the value.
-        tracing::info!(
-            provider = origin.name(),
-            matched_secret,
-            "authenticated with a non-primary secret"
-        );
-    }
     Ok(verified)
 }

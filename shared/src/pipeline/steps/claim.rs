@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use super::prepare::Prepared;
 use crate::config::PipelineSettings;
+use crate::pipeline::audit::Audit;
 use crate::pipeline::envelope::{EventDraft, OutgoingMessage};
 use crate::pipeline::origin::Origin;
 use crate::pipeline::ports::store::{
@@ -29,6 +30,7 @@ pub async fn claim<'a, S: IdempotencyStore>(
     prepared: Vec<Prepared<'a>>,
     now: OffsetDateTime,
     tally: &mut Tally,
+    audit: &mut Audit,
 ) -> Vec<Claimed<'a>> {
     let now_s = now.unix_timestamp();
     let claims: Vec<Claim> = prepared
@@ -52,23 +54,19 @@ pub async fn claim<'a, S: IdempotencyStore>(
                 message,
             }),
             Ok(ClaimOutcome::AlreadyCompleted) => {
-                log_event(origin, draft, "duplicate");
+                audit.event(draft, "duplicate");
                 tally.duplicates += 1;
             }
             Ok(ClaimOutcome::InProgress) => {
-                log_event(origin, draft, "in_progress");
+                audit.event(draft, "in_progress");
                 tally.in_progress += 1;
             }
             Err(error) => {
                 tracing::error!(provider = origin.name(), event_id = %draft.id, error = %error, "claim failed");
+                audit.event(draft, "failed");
                 tally.failed += 1;
             }
         }
     }
     claimed
-}
-
-/// One line per event that went no further (never its content).
-pub(super) fn log_event(origin: &Origin, draft: &EventDraft, outcome: &str) {
-    tracing::info!(provider = origin.name(), event_id = %draft.id, event_type = %draft.event_type, outcome, "event");
 }

@@ -6,7 +6,8 @@ use brokerhooks_claims::completion::{complete_within, release_within};
 use futures_util::future::join_all;
 use tokio::time::Instant;
 
-use super::claim::{Claimed, log_event};
+use super::claim::Claimed;
+use crate::pipeline::audit::Audit;
 use crate::pipeline::origin::Origin;
 use crate::pipeline::ports::queue::QueueError;
 use crate::pipeline::ports::store::IdempotencyStore;
@@ -21,6 +22,7 @@ pub async fn complete<S: IdempotencyStore>(
     sent: Vec<Result<(), QueueError>>,
     answer_by: Instant,
     tally: &mut Tally,
+    audit: &mut Audit,
 ) {
     let closings = claimed.iter().zip(sent).map(|(event, result)| async move {
         let draft = event.draft;
@@ -31,11 +33,6 @@ pub async fn complete<S: IdempotencyStore>(
                 complete_within(store.claims(), &event.claim, answer_by)
                     .await
                     .log(origin.name(), &draft.id);
-                log_event(origin, draft, "accepted");
-                if !draft.fallback.is_empty() {
-                    // Authentic but not as documented: delivered anyway, drift made visible.
-                    tracing::warn!(provider = origin.name(), event_id = %draft.id, fallback = %draft.fallback, "event enqueued with a fallback");
-                }
                 true
             }
             Err(error) => {
@@ -51,8 +48,12 @@ pub async fn complete<S: IdempotencyStore>(
     });
     for (accepted, event) in join_all(closings).await.into_iter().zip(claimed) {
         if !accepted {
+            audit.event(event.draft, "failed");
             tally.failed += 1;
         } else {
+            // Its fallback, if any, is in the audit: authentic but not as documented,
+            // delivered anyway, the drift visible in the delivery's line.
+            audit.event(event.draft, "accepted");
             tally.accepted += 1;
             if !event.draft.fallback.is_empty() {
                 tally.unparsed += 1;

@@ -12,7 +12,8 @@ use brokerhooks_claims::completion::complete_within;
 use futures_util::future::join_all;
 use tokio::time::Instant;
 
-use super::claim::{Claimed, log_event};
+use super::claim::Claimed;
+use crate::pipeline::audit::Audit;
 use crate::pipeline::origin::Origin;
 use crate::pipeline::ports::store::{
     IdempotencyStore, StateMark, StateMarkOutcome, state_mark_key,
@@ -27,6 +28,7 @@ pub async fn mark<'a, S: IdempotencyStore>(
     mark_by: Instant,
     answer_by: Instant,
     tally: &mut Tally,
+    audit: &mut Audit,
 ) -> Vec<Claimed<'a>> {
     let outcomes = join_all(claimed.iter().map(|event| async move {
         let state_key = event.draft.state_key.as_deref()?;
@@ -53,7 +55,7 @@ pub async fn mark<'a, S: IdempotencyStore>(
                 complete_within(store.claims(), &event.claim, answer_by)
                     .await
                     .log(origin.name(), &event.draft.id);
-                log_event(origin, event.draft, "duplicate");
+                audit.event(event.draft, "duplicate");
                 tally.duplicates += 1;
             }
             Some(Err(error)) => {
