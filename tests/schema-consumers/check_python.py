@@ -5,7 +5,8 @@ Run by scripts/schema-consumers.sh with this directory's virtualenv. It:
   commands (the install lines are checked against the pins instead of run) and its
   Python code verbatim in work/, where `models` links to the repository's models/;
 - builds one envelope per sample event in events/<provider>/payloads/ (as the receiver
-  would: its type from the provider's rule in the README) and checks that every envelope,
+  would: its type from the provider's rule in the README), and per order-book entry of
+  reconcilers/kite/local-order-book.json (as the reconciler would), and checks that every envelope,
   and every payload of a type with a schema, validates with jsonschema and parses with
   the generated pydantic models: the right class per Upvest category and SnapTrade event
   type, every decimal a `Decimal` equal to the payload's text, no float anywhere;
@@ -191,6 +192,13 @@ def sample_events():
                     # The receiver cuts SnapTrade's legacy secret out of the payload.
                     event.pop("webhookSecret", None)
                 yield f"{provider}/{template.name}#{n}", provider, event
+        if provider == "kite":
+            # What the reconciler enqueues: order-book entries, as Kite's API answers them.
+            book = ROOT / "reconcilers" / "kite" / "local-order-book.json"
+            states = json.loads(book.read_text(), parse_float=Decimal)["states"]
+            check(states, f"{book} has no states")
+            for n, event in enumerate(states):
+                yield f"kite/local-order-book.json#{n}", provider, event
 
 
 def envelope_of(provider, event):

@@ -1803,11 +1803,18 @@ fn the_kite_reconciler_runs_on_its_schedule_without_retries_and_reads_what_it_is
     let properties = &function["Properties"];
     assert_eq!(
         properties["Events"],
-        json!({ "Schedule": { "Type": "ScheduleV2", "Properties": {
-            "ScheduleExpression": reference("KiteReconcileSchedule"),
-            "ScheduleExpressionTimezone": "Asia/Kolkata",
-            "RetryPolicy": { "MaximumRetryAttempts": 0 },
-        } } })
+        json!({
+            "Schedule": { "Type": "ScheduleV2", "Properties": {
+                "ScheduleExpression": { "Fn::Sub": "cron(0/${KiteReconcileIntervalMinutes} 9-23 ? * MON-FRI *)" },
+                "ScheduleExpressionTimezone": "Asia/Kolkata",
+                "RetryPolicy": { "MaximumRetryAttempts": 0 },
+            } },
+            "FinalSweep": { "Type": "ScheduleV2", "Properties": {
+                "ScheduleExpression": "cron(58 23 ? * MON-FRI *)",
+                "ScheduleExpressionTimezone": "Asia/Kolkata",
+                "RetryPolicy": { "MaximumRetryAttempts": 0 },
+            } },
+        })
     );
     assert_eq!(
         properties["EventInvokeConfig"],
@@ -1817,12 +1824,17 @@ fn the_kite_reconciler_runs_on_its_schedule_without_retries_and_reads_what_it_is
         properties["Timeout"],
         reference("KiteReconcileTimeoutSeconds")
     );
-    // The default timeout leaves the run before the next one starts (every 5 minutes).
-    assert_eq!(
-        template["Parameters"]["KiteReconcileSchedule"]["Default"],
-        "cron(0/5 9-23 ? * MON-FRI *)"
-    );
-    assert!(number(&template, "KiteReconcileTimeoutSeconds", "Default") < 300);
+    // The default timeout ends a run before the next one starts.
+    let interval = number(&template, "KiteReconcileIntervalMinutes", "Default");
+    assert_eq!(interval, 5);
+    assert!(number(&template, "KiteReconcileTimeoutSeconds", "Default") < interval * 60);
+    // Every allowed interval divides an hour, so the runs keep to the clock.
+    for allowed in template["Parameters"]["KiteReconcileIntervalMinutes"]["AllowedValues"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(60 % allowed.as_u64().unwrap(), 0, "{allowed}");
+    }
     // The grace period and rate limit the code validates.
     assert_eq!(
         number(&template, "KiteReconcileGraceSeconds", "Default"),
