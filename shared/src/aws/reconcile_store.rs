@@ -12,8 +12,8 @@ use aws_sdk_dynamodb::types::{
 
 use super::dynamodb_store::DynamoDbStore;
 use crate::pipeline::ports::store::{
-    IdempotencyStore, MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION, STATUS_ENQUEUED,
-    STATUS_IN_PROGRESS, StoreError,
+    ClaimStore, IdempotencyStore, MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION, STATUS_IN_PROGRESS,
+    StoreError,
 };
 use crate::reconciliation::record::Session;
 use crate::reconciliation::store::{
@@ -240,54 +240,15 @@ impl ReconcileStore for DynamoDbStore {
         })
     }
 
+    // A run's claim on a state is a claim record on the mark's key: the claims crate
+    // completes and releases it as any other.
     async fn complete_state(&self, claim: &StateClaim) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key("pk", s(&claim.key))
-            .update_expression("SET #status = :enqueued REMOVE lease_expires_at")
-            .condition_expression("claim_token = :token")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":enqueued", s(STATUS_ENQUEUED))
-            .expression_attribute_values(":token", s(&claim.token))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_condition_failure(&error) => Err(StoreError::ClaimLost),
-            Err(error) => Err(StoreError::unavailable(error)),
-        }
+        self.claims().complete(claim).await
     }
 
     async fn release_state(&self, claim: &StateClaim) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .key("pk", s(&claim.key))
-            .condition_expression("claim_token = :token AND #status = :in_progress")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":token", s(&claim.token))
-            .expression_attribute_values(":in_progress", s(STATUS_IN_PROGRESS))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_condition_failure(&error) => Ok(()),
-            Err(error) => Err(StoreError::unavailable(error)),
-        }
+        self.claims().release(claim).await
     }
-}
-
-fn is_condition_failure<E, R>(error: &SdkError<E, R>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    error
-        .as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
 /// The sessions a reconciler may use, in their own table: partition key `user_id` (S),

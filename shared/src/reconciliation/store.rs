@@ -15,16 +15,9 @@ use std::future::Future;
 
 use crate::pipeline::ports::store::StoreError;
 
-/// One run's claim on a state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateClaim {
-    /// The state mark's key (`state_mark_key`).
-    pub key: String,
-    pub token: String,
-    pub now: i64,
-    pub lease_expires_at: i64,
-    pub expires_at: i64,
-}
+/// One run's claim on a state: a claim (the claims crate's record: token, lease, expiry)
+/// whose key is the state mark's (`state_mark_key`). Completed and released as any claim.
+pub type StateClaim = brokerhooks_claims::Claim;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateClaimOutcome {
