@@ -297,6 +297,7 @@ def main():
     blocks = readme_blocks()
     python_shell = block(blocks, "sh", "datamodel-codegen")
     python_code = block(blocks, "python", "def handle(body: str)")
+    lambda_code = block(blocks, "python", "def handler(event, context)")
     typescript_shell = block(blocks, "sh", "quicktype")
     typescript_code = block(blocks, "ts", "export function handle(body: string)")
     python_shell, typescript_shell = check_pins(python_shell, typescript_shell)
@@ -361,6 +362,8 @@ def main():
             expected = readme_output(case, none="None")
             check(printed.getvalue() == expected, f"{case['name']}: README Python printed {printed.getvalue()!r}, expected {expected!r}")
             case["typescript_prints"] = readme_output(case, none="null")
+        exec(compile(lambda_code, "README.md (Python Lambda consumer)", "exec"), namespace)
+        check_lambda_handler(namespace["handler"], cases)
 
     (WORK / "cases.json").write_text(json.dumps({"cases": cases, "typescript_shell": typescript_shell,
                                                   "typescript_code": typescript_code}, indent=1))
@@ -369,6 +372,30 @@ def main():
           f"({decimal_count} decimals, all Decimal), {len(cases)} envelopes validated "
           f"(and the receiver's {receiver_envelopes} in fifo-batch.json); "
           f"skipped (UNPARSED or no model for the type): {', '.join(skipped)}")
+
+
+def check_lambda_handler(handler, cases):
+    """The README's Lambda handler over an SQS FIFO batch of the envelopes, with one record
+    that fails in the middle of a message group: it and the rest of its group are reported,
+    every other record is handled, in order."""
+    groups = ["g1", "g2"]
+    records = []
+    for n, case in enumerate(cases):
+        records.append({"messageId": f"m{n}", "body": case["body"],
+                        "eventSourceARN": "arn:aws:sqs:ap-south-1:123456789012:events.fifo",
+                        "attributes": {"MessageGroupId": groups[n % 2]}})
+    broken = len(records) // 2
+    broken -= broken % 2  # in group g1
+    records[broken]["body"] = "{}"  # not an envelope: the README's handle raises
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        answer = handler({"Records": records}, None)
+    expected = [{"itemIdentifier": f"m{n}"} for n in range(broken, len(records), 2)]
+    check(answer == {"batchItemFailures": expected},
+          f"README Lambda handler answered {answer}, expected the failing record and the rest of its group")
+    handled = "".join(readme_output(case, none="None") for n, case in enumerate(cases)
+                      if not (n >= broken and n % 2 == 0))
+    check(printed.getvalue() == handled, "README Lambda handler did not handle every other record in order")
 
 
 def readme_output(case, none):
