@@ -6,8 +6,9 @@
 #      WARM_CONNECTIONS, the functions pointed at a local moto server,
 #   3. binary and zip size per function as deployed (release profile, arm64).
 # What users pay for (latency, CPU and cost per delivery at each Lambda memory size) is
-# measured by scripts/lambda-size-bench.sh (needs root for its cgroup); step 1 is kept as
-# a regression check of the receiver's own code, no longer a target.
+# measured by scripts/lambda-size-bench.sh (needs root for its cgroup), and so is the
+# receiver against the SDK floor and the Python Powertools peer (`--floor`, step 5); step 1
+# is kept as a regression check of the receiver's own code, no longer a target.
 # The end-to-end storm figures come from `make test` (.local/storm-report.json).
 source "$(dirname "$0")/common.sh"
 trap stop_all EXIT
@@ -46,10 +47,11 @@ for name in $(function_names); do
   printf '%-10s bootstrap %8d bytes   zip %8d bytes\n' "$name" "$(stat -c %s "$STATE/size-$name/bootstrap")" "$(stat -c %s "$zip")"
 done
 
-log "4. at Lambda's memory sizes: scripts/lambda-size-bench.sh (BENCHMARKS.md)"
+log "4. at Lambda's memory sizes: scripts/lambda-size-bench.sh; 5. the receiver against the SDK floor and the Powertools peer: scripts/lambda-size-bench.sh --floor (BENCHMARKS.md)"
 if [ "$(id -u)" = 0 ] && [ -d /sys/fs/cgroup/cpu ]; then
   stop_all
   bash "$ROOT/scripts/lambda-size-bench.sh"
+  bash "$ROOT/scripts/lambda-size-bench.sh" --floor
 else
   log "skipped: needs root and the cgroup v1 cpu controller at /sys/fs/cgroup/cpu"
 fi

@@ -26,9 +26,14 @@ pub fn init() {
         .with_target(false)
         .with_ansi(false)
         .with_filter(filter)
-        .with_filter(filter_fn(|metadata| metadata.target() != emf::EMF_TARGET));
-    let emf_lines =
-        EmfLines.with_filter(filter_fn(|metadata| metadata.target() == emf::EMF_TARGET));
+        // Events only: a line never shows span context, so a span (lambda_runtime opens two
+        // per invocation) would be built, formatted and entered for nothing.
+        .with_filter(filter_fn(|metadata| {
+            metadata.is_event() && metadata.target() != emf::EMF_TARGET
+        }));
+    let emf_lines = EmfLines.with_filter(filter_fn(|metadata| {
+        metadata.is_event() && metadata.target() == emf::EMF_TARGET
+    }));
     let _ = tracing_subscriber::registry()
         .with(json_lines)
         .with(emf_lines)
