@@ -14,7 +14,7 @@
 #   CHART=0 skips the chart.
 #
 #   scripts/lambda-size-bench.sh --floor
-#       the receiver (`kite`), the SDK floor (benches/sdk-floor: the same AWS
+#       the receiver (`kite`), the SDK floor (benches/sdk-floor: the same three AWS
 #       calls and nothing else) and the Python peer (benches/powertools-peer: Powertools
 #       on awslambdaric, installed into .venv-peer) interleaved run by run, at 1769 and
 #       256 MB (SIZES), RUNS=6 × EVENTS=300, CPU compared with the floor's. Writes

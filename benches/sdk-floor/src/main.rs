@@ -1,5 +1,5 @@
 //! The SDK floor (BENCHMARKS.md, "CPU per event: the receiver against the SDK floor"): a
-//! bare Lambda binary that makes the Kite receiver's AWS calls per new event and
+//! bare Lambda binary that makes the receiver's three AWS calls per new event and
 //! nothing else — no verification, no body parsing, no envelope, no logging, no metrics
 //! line. What the receiver spends above this binary is its own; what this binary spends
 //! is the Lambda runtime client's and the AWS SDK's.
@@ -7,16 +7,16 @@
 //! Per invocation, as the receiver does for a new Kite event:
 //! 1. PutItem of the claim, conditional as the receiver's (`brokerhooks-claims`), with
 //!    the old item returned when the condition fails;
-//! 2. PutItem of the order state's mark, conditional as the receiver's (a Kite event
-//!    reporting a state the order book can recover is marked for the reconciler:
-//!    README, "Missed postbacks"); the bench's events all report one;
-//! 3. FIFO SendMessage of the receiver's envelope of the bench's first delivery, the same
+//! 2. FIFO SendMessage of the receiver's envelope of the bench's first delivery, the same
 //!    text for every event (`SDK_FLOOR_MESSAGE_BODY`: same length, same characters to
-//!    escape in the request), with the same two message attributes, a message group and
+//!    escape in the request), with the same three message attributes, a message group and
 //!    a deduplication id;
-//! 4. UpdateItem marking the claim completed, conditional on its token;
+//! 3. UpdateItem marking the claim completed, conditional on its token;
 //!
-//! then the HTTP answer. A redelivery of the same event is a duplicate, as in the
+//! then the HTTP answer. A Kite event that reports an order state the order book can
+//! recover (a terminal state, a fill) costs the receiver one more conditional PutItem, its
+//! state mark; the bench's events (Kite's first sample, an order OPEN without fills) report
+//! none, so the receiver makes these three calls for them too. A redelivery of the same event is a duplicate, as in the
 //! receiver: the claim's condition fails and nothing else is called. The claim key is a
 //! hash of the raw invocation event (read as raw JSON, never parsed into values), so
 //! the same event makes the same key without reading the body.
@@ -171,27 +171,6 @@ impl Floor {
             };
         }
 
-        // The order state's mark, as the Kite receiver writes it for a state the order book
-        // can recover (a reconciler's claim on it would make the event a duplicate).
-        let marked = self
-            .dynamodb
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(&format!("{PROVIDER}#state:{hash:064x}")))
-            .item("marked_by", s("delivery"))
-            .item("content_key", s(&key))
-            .item("expires_at", n(now + KEPT_SECONDS))
-            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
-            .expression_attribute_values(":now", n(now))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        if let Err(error) = marked
-            && error.as_service_error().is_none()
-        {
-            return Err(());
-        }
-
         let attribute = |value: &str| {
             MessageAttributeValue::builder()
                 .data_type("String")
@@ -205,7 +184,8 @@ impl Floor {
             .queue_url(&self.queue_url)
             .message_body(self.message_body.clone())
             .message_attributes("provider", attribute(PROVIDER)?)
-            .message_attributes("type", attribute(EVENT_TYPE)?);
+            .message_attributes("type", attribute(EVENT_TYPE)?)
+            .message_attributes("origin", attribute("postback")?);
         if self.fifo {
             send = send
                 .message_group_id(format!("{PROVIDER}:{:015}", hash % 1_000_000_000_000_000))

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::answer::{Answer, respond};
 use super::lambda_event::{self, HttpResponse};
@@ -75,7 +75,7 @@ impl<P: Provider> FunctionService<P> {
 
     /// One Lambda invocation: the raw event and Lambda's deadline (epoch milliseconds) in,
     /// the HTTP response out. No event panics it; one that is not an HTTP event answers 400.
-    pub async fn invoke(&self, event: Value, deadline_epoch_millis: u64) -> HttpResponse {
+    pub async fn invoke(&self, event: &str, deadline_epoch_millis: u64) -> HttpResponse {
         let lambda = lambda_deadline(deadline_epoch_millis);
         if let (Some(deadline), FunctionService::Ready(pipeline)) = (lambda, self) {
             check_timing_once(P::NAME, deadline, pipeline.settings());
@@ -132,8 +132,11 @@ pub async fn run<P: Provider>() -> Result<(), lambda_runtime::Error> {
     let service = FunctionService::<P>::build_with(config, aws_settings, &aws).await;
     let service = &service;
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: lambda_runtime::LambdaEvent<Value>| async move {
-            let response = service.invoke(event.payload, event.context.deadline).await;
+        // The event as raw JSON text: only the parts a delivery is made of are read.
+        move |event: lambda_runtime::LambdaEvent<Box<RawValue>>| async move {
+            let response = service
+                .invoke(event.payload.get(), event.context.deadline)
+                .await;
             Ok::<_, std::convert::Infallible>(response)
         },
     ))

@@ -1,7 +1,8 @@
 //! Between Lambda and the pipeline: the raw API Gateway HTTP API (payload format 2.0) or
 //! function-URL event in, its response format out.
 //!
-//! The event is read from its JSON field by field, so no input can panic the function.
+//! The event is read from its JSON text field by field (the parts a delivery is made of;
+//! the rest is skipped, never built into a tree), so no input can panic the function.
 //! lambda_http 1.3.2, which this replaces, panics while building its request on: a body
 //! marked base64 that does not decode (an `expect` in aws_lambda_events' `Body`); a
 //! `host` header (or domain name) or `x-forwarded-proto` value that makes an invalid URL,
@@ -15,7 +16,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, HeaderName, HeaderValue};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::answer::Answer;
@@ -52,33 +55,75 @@ pub fn response(answer: Answer) -> HttpResponse {
     }
 }
 
-/// The delivery an event describes: raw method, path, query, headers and body bytes.
-pub fn webhook_request(event: Value) -> Result<WebhookRequest, WebhookError> {
-    let Value::Object(mut event) = event else {
-        return Err(not_an_http_event());
-    };
-    let mut context = take_object(&mut event, "requestContext").unwrap_or_default();
-    let mut http = take_object(&mut context, "http").unwrap_or_default();
-    let method = take_string(&mut http, "method")
+/// The parts of the event the delivery is made of, each kept as raw JSON and read only
+/// if needed; every other field (most of `requestContext`) is skipped, not built.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpEvent<'a> {
+    #[serde(borrow)]
+    request_context: Option<&'a RawValue>,
+    #[serde(borrow)]
+    raw_path: Option<&'a RawValue>,
+    #[serde(borrow)]
+    raw_query_string: Option<&'a RawValue>,
+    #[serde(borrow)]
+    headers: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cookies: Option<&'a RawValue>,
+    #[serde(borrow)]
+    body: Option<&'a RawValue>,
+    #[serde(borrow)]
+    is_base64_encoded: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RequestContext<'a> {
+    #[serde(borrow)]
+    http: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpContext<'a> {
+    #[serde(borrow)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow)]
+    path: Option<&'a RawValue>,
+    #[serde(borrow)]
+    source_ip: Option<&'a RawValue>,
+}
+
+/// The delivery an event (its JSON text) describes: raw method, path, query, headers and
+/// body bytes. A part of another type than API Gateway sends counts as missing.
+pub fn webhook_request(event: &str) -> Result<WebhookRequest, WebhookError> {
+    let event: HttpEvent = serde_json::from_str(event).map_err(|_| not_an_http_event())?;
+    let http = event
+        .request_context
+        .and_then(|raw| serde_json::from_str::<RequestContext>(raw.get()).ok())
+        .and_then(|context| context.http)
+        .and_then(|raw| serde_json::from_str::<HttpContext>(raw.get()).ok());
+    let method = http
+        .as_ref()
+        .and_then(|http| string(http.method))
         .filter(|m| !m.is_empty())
         .ok_or_else(not_an_http_event)?
         .to_ascii_uppercase();
-    let path = take_string(&mut event, "rawPath")
-        .or_else(|| take_string(&mut http, "path"))
+    let path = string(event.raw_path)
+        .or_else(|| string(http.as_ref()?.path))
         .unwrap_or_default();
-    let query = take_string(&mut event, "rawQueryString").filter(|q| !q.is_empty());
-    let mut headers = headers(take_object(&mut event, "headers").unwrap_or_default());
-    if let Some(cookie) = cookie_header(event.get("cookies")) {
+    let query = string(event.raw_query_string).filter(|q| !q.is_empty());
+    let mut headers = headers(read(event.headers).unwrap_or_default());
+    if let Some(cookie) = cookie_header(read(event.cookies)) {
         headers.insert(http::header::COOKIE, cookie);
     }
-    let body = body(&mut event)?;
+    let body = body(string(event.body), read(event.is_base64_encoded))?;
     Ok(WebhookRequest {
         method,
         path,
         query,
         headers,
         body,
-        source_ip: take_string(&mut http, "sourceIp"),
+        source_ip: http.and_then(|http| string(http.source_ip)),
     })
 }
 
@@ -86,18 +131,13 @@ fn not_an_http_event() -> WebhookError {
     WebhookError::bad_request("not an HTTP API event")
 }
 
-fn take_object(map: &mut Map<String, Value>, key: &str) -> Option<Map<String, Value>> {
-    match map.remove(key)? {
-        Value::Object(object) => Some(object),
-        _ => None,
-    }
+/// A part read as `T`, or nothing when it is missing or of another type.
+fn read<T: DeserializeOwned>(raw: Option<&RawValue>) -> Option<T> {
+    serde_json::from_str(raw?.get()).ok()
 }
 
-fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
-    match map.remove(key)? {
-        Value::String(text) => Some(text),
-        _ => None,
-    }
+fn string(raw: Option<&RawValue>) -> Option<String> {
+    read(raw)
 }
 
 /// Headers as API Gateway sends them (one value per name, repeats already joined with
@@ -120,12 +160,9 @@ fn headers(raw: Map<String, Value>) -> HeaderMap {
 }
 
 /// HTTP API v2 moves `Cookie` into a `cookies` array; put it back as one header.
-fn cookie_header(cookies: Option<&Value>) -> Option<HeaderValue> {
-    let cookies: Vec<&str> = cookies?
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+fn cookie_header(cookies: Option<Vec<Value>>) -> Option<HeaderValue> {
+    let cookies = cookies?;
+    let cookies: Vec<&str> = cookies.iter().filter_map(Value::as_str).collect();
     if cookies.is_empty() {
         return None;
     }
@@ -133,9 +170,9 @@ fn cookie_header(cookies: Option<&Value>) -> Option<HeaderValue> {
 }
 
 /// The raw body bytes: API Gateway's base64 undone when `isBase64Encoded` is true.
-fn body(event: &mut Map<String, Value>) -> Result<Vec<u8>, WebhookError> {
-    let text = take_string(event, "body").unwrap_or_default();
-    if event.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
+fn body(text: Option<String>, base64: Option<bool>) -> Result<Vec<u8>, WebhookError> {
+    let text = text.unwrap_or_default();
+    if base64 == Some(true) {
         STANDARD
             .decode(text.as_bytes())
             .map_err(|_| WebhookError::bad_request("body is not valid base64"))
@@ -165,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_well_formed_event_keeps_everything_raw() {
-        let request = webhook_request(event("{\"a\":1}", false)).unwrap();
+        let request = webhook_request(&event("{\"a\":1}", false).to_string()).unwrap();
         assert_eq!(request.method, "POST");
         assert_eq!(request.path, "/webhooks/kite");
         assert_eq!(request.query.as_deref(), Some("token=a%2Bb&x"));
@@ -179,7 +216,7 @@ mod tests {
         assert_eq!(request.source_ip.as_deref(), Some("203.0.113.9"));
 
         let encoded = STANDARD.encode([0u8, 159, 146, 150, b'{']);
-        let request = webhook_request(event(&encoded, true)).unwrap();
+        let request = webhook_request(&event(&encoded, true).to_string()).unwrap();
         assert_eq!(request.body, [0u8, 159, 146, 150, b'{']);
     }
 
@@ -187,7 +224,7 @@ mod tests {
     fn an_undecodable_base64_body_is_a_400() {
         for bad in ["not base64!", "QQ", "QQ=", "====", "Zm9v\u{1}"] {
             assert_eq!(
-                webhook_request(event(bad, true)).unwrap_err(),
+                webhook_request(&event(bad, true).to_string()).unwrap_err(),
                 WebhookError::bad_request("body is not valid base64"),
                 "{bad:?}"
             );
@@ -207,7 +244,7 @@ mod tests {
         });
         odd["rawPath"] = json!(":80/../%zz");
         odd["rawQueryString"] = json!("a=%zz&&=\u{1}&{}|\\^`\" #");
-        let request = webhook_request(odd).unwrap();
+        let request = webhook_request(&odd.to_string()).unwrap();
         assert_eq!(request.path, ":80/../%zz");
         assert_eq!(request.query.as_deref(), Some("a=%zz&&=\u{1}&{}|\\^`\" #"));
         assert_eq!(
@@ -231,7 +268,7 @@ mod tests {
     #[test]
     fn missing_parts_get_empty_values_and_a_missing_method_is_a_400() {
         let minimal = json!({"requestContext": {"http": {"method": "POST"}}});
-        let request = webhook_request(minimal).unwrap();
+        let request = webhook_request(&minimal.to_string()).unwrap();
         assert_eq!(
             (
                 request.path.as_str(),
@@ -243,7 +280,10 @@ mod tests {
         assert!(request.headers.is_empty() && request.source_ip.is_none());
 
         let no_raw_path = json!({"requestContext": {"http": {"method": "POST", "path": "/p"}}, "body": null, "headers": [1]});
-        assert_eq!(webhook_request(no_raw_path).unwrap().path, "/p");
+        assert_eq!(
+            webhook_request(&no_raw_path.to_string()).unwrap().path,
+            "/p"
+        );
 
         for not_http in [
             json!(null),
@@ -256,9 +296,34 @@ mod tests {
             json!({"requestContext": "x"}),
         ] {
             assert_eq!(
-                webhook_request(not_http.clone()).unwrap_err(),
+                webhook_request(&not_http.to_string()).unwrap_err(),
                 WebhookError::bad_request("not an HTTP API event"),
                 "{not_http}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_part_of_another_type_counts_as_missing_and_the_rest_is_skipped() {
+        let mut odd = event("e30=", false);
+        odd["isBase64Encoded"] = json!("true");
+        odd["rawQueryString"] = json!(7);
+        odd["cookies"] = json!("a=1");
+        odd["requestContext"]["http"]["sourceIp"] = json!(["203.0.113.9"]);
+        odd["requestContext"]["authorizer"] = json!({"deep": [[[{"x": null}]]]});
+        odd["stageVariables"] = json!({"a": "b"});
+        let request = webhook_request(&odd.to_string()).unwrap();
+        assert_eq!(request.body, b"e30=");
+        assert_eq!(request.query, None);
+        assert_eq!(request.header("cookie"), None);
+        assert_eq!(request.source_ip, None);
+        assert_eq!(request.path, "/webhooks/kite");
+
+        for not_json in ["", "{", "{\"requestContext\":", "\u{0}"] {
+            assert_eq!(
+                webhook_request(not_json).unwrap_err(),
+                WebhookError::bad_request("not an HTTP API event"),
+                "{not_json:?}"
             );
         }
     }

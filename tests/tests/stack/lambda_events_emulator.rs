@@ -63,7 +63,9 @@ async fn raw_events_get_exact_answers_and_never_panic() {
         (SECRET_VARIABLE, SECRET),
     ]);
     let service = FunctionService::<KiteProvider>::build(config, &emulator.config).await;
-    let invoke = |event: Value| service.invoke(event, deadline_in(29));
+    let service = &service;
+    let invoke =
+        |event: Value| async move { service.invoke(&event.to_string(), deadline_in(29)).await };
 
     // Plain and base64 bodies are the same delivery.
     assert_eq!(answer(&invoke(event(1, false)).await), accepted(1, 0));
@@ -127,7 +129,7 @@ async fn raw_events_get_exact_answers_and_never_panic() {
 
     // A deadline of 0 (an emulator that sends none) still leaves time to answer.
     assert_eq!(
-        answer(&service.invoke(event(6, false), 0).await),
+        answer(&service.invoke(&event(6, false).to_string(), 0).await),
         accepted(1, 0)
     );
 
