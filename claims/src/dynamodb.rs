@@ -1,6 +1,9 @@
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
 use super::decision::{Existing, WRITE_CONDITION, outcome_of_existing};
@@ -52,6 +55,27 @@ impl StoreError {
     }
 }
 
+/// An item as DynamoDB returns it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Sends a conditional PutItem that asks for the old item when its condition fails:
+/// `Ok(None)` when written, `Ok(Some(old))` when the condition held it back (the old item
+/// if there was one), `Err` when DynamoDB did not answer the condition.
+pub async fn put_if(request: PutItemFluentBuilder) -> Result<Option<Option<Item>>, StoreError> {
+    let request = request
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    match request.send().await {
+        Ok(_) => Ok(None),
+        Err(SdkError::ServiceError(context)) => match context.err() {
+            PutItemError::ConditionalCheckFailedException(failed) => {
+                Ok(Some(failed.item().cloned()))
+            }
+            _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
+        },
+        Err(other) => Err(StoreError::unavailable(other)),
+    }
+}
+
 fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }
@@ -73,7 +97,7 @@ where
 
 impl ClaimStore for DynamoDbClaims {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
-        let result = self
+        let request = self
             .client
             .put_item()
             .table_name(&self.table)
@@ -85,41 +109,32 @@ impl ClaimStore for DynamoDbClaims {
             .condition_expression(WRITE_CONDITION)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":now", n(claim.now))
-            .expression_attribute_values(":in_progress", s(STATUS_IN_PROGRESS))
-            // The old item comes back with the failure: one call tells a duplicate from
-            // an event in flight.
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(ClaimOutcome::Claimed),
-            Err(SdkError::ServiceError(context)) => match context.err() {
-                PutItemError::ConditionalCheckFailedException(failed) => {
-                    let item = failed.item();
-                    let text = |name: &str| {
-                        item.and_then(|item| item.get(name))
-                            .and_then(|value| value.as_s().ok())
-                            .map(String::as_str)
-                    };
-                    let number = |name: &str| {
-                        item.and_then(|item| item.get(name))
-                            .and_then(|value| value.as_n().ok())
-                            .and_then(|text| text.parse().ok())
-                    };
-                    let existing = Existing {
-                        status: text("status"),
-                        token: text("claim_token"),
-                        lease_expires_at: number("lease_expires_at"),
-                        expires_at: number("expires_at"),
-                    };
-                    // DynamoDB found it could not be replaced, so the rule's reading of
-                    // the item applies.
-                    Ok(outcome_of_existing(&existing, claim, self.completed))
-                }
-                _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
-            },
-            Err(other) => Err(StoreError::unavailable(other)),
-        }
+            .expression_attribute_values(":in_progress", s(STATUS_IN_PROGRESS));
+        // The old item comes back with the failure: one call tells a duplicate from an
+        // event in flight.
+        let Some(old) = put_if(request).await? else {
+            return Ok(ClaimOutcome::Claimed);
+        };
+        let item = old.as_ref();
+        let text = |name: &str| {
+            item.and_then(|item| item.get(name))
+                .and_then(|value| value.as_s().ok())
+                .map(String::as_str)
+        };
+        let number = |name: &str| {
+            item.and_then(|item| item.get(name))
+                .and_then(|value| value.as_n().ok())
+                .and_then(|text| text.parse().ok())
+        };
+        let existing = Existing {
+            status: text("status"),
+            token: text("claim_token"),
+            lease_expires_at: number("lease_expires_at"),
+            expires_at: number("expires_at"),
+        };
+        // DynamoDB found it could not be replaced, so the rule's reading of the item
+        // applies.
+        Ok(outcome_of_existing(&existing, claim, self.completed))
     }
 
     async fn complete(&self, claim: &Claim) -> Result<(), StoreError> {

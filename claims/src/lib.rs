@@ -30,7 +30,7 @@ mod token;
 use std::future::Future;
 
 #[cfg(feature = "dynamodb")]
-pub use dynamodb::DynamoDbClaims;
+pub use dynamodb::{DynamoDbClaims, Item, put_if};
 pub use memory::{MemoryClaims, StoredClaim};
 pub use token::new_claim_token;
 

@@ -1,8 +1,6 @@
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
-use brokerhooks_claims::DynamoDbClaims;
+use aws_sdk_dynamodb::types::AttributeValue;
+use brokerhooks_claims::{DynamoDbClaims, put_if};
 
 use crate::pipeline::ports::store::{
     Binding, BindingOutcome, IdempotencyStore, MARKED_BY_DELIVERY, MARKED_BY_RECONCILIATION,
@@ -46,7 +44,7 @@ impl IdempotencyStore for DynamoDbStore {
 
     async fn bind(&self, binding: &Binding) -> Result<BindingOutcome, StoreError> {
         let kind = AttributeValue::S(binding.kind.clone());
-        let result = self
+        let request = self
             .claims
             .client()
             .put_item()
@@ -60,30 +58,22 @@ impl IdempotencyStore for DynamoDbStore {
             .condition_expression("attribute_not_exists(pk) OR #kind = :kind OR expires_at <= :now")
             .expression_attribute_names("#kind", "kind")
             .expression_attribute_values(":kind", kind)
-            .expression_attribute_values(":now", AttributeValue::N(binding.now.to_string()))
-            // The old item comes back with the failure: how long the other kind holds it.
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(BindingOutcome::Bound),
-            Err(SdkError::ServiceError(context)) => match context.err() {
-                PutItemError::ConditionalCheckFailedException(failed) => {
-                    let until = failed
-                        .item()
-                        .and_then(|item| item.get("expires_at"))
-                        .and_then(|value| value.as_n().ok())
-                        .and_then(|text| text.parse().ok());
-                    Ok(BindingOutcome::BoundToOtherKind { until })
-                }
-                _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
+            .expression_attribute_values(":now", AttributeValue::N(binding.now.to_string()));
+        // The old item comes back with the failure: how long the other kind holds it.
+        Ok(match put_if(request).await? {
+            None => BindingOutcome::Bound,
+            Some(old) => BindingOutcome::BoundToOtherKind {
+                until: old
+                    .as_ref()
+                    .and_then(|item| item.get("expires_at"))
+                    .and_then(|value| value.as_n().ok())
+                    .and_then(|text| text.parse().ok()),
             },
-            Err(other) => Err(StoreError::unavailable(other)),
-        }
+        })
     }
 
     async fn mark_state(&self, mark: &StateMark) -> Result<StateMarkOutcome, StoreError> {
-        let result = self
+        let request = self
             .claims
             .client()
             .put_item()
@@ -96,30 +86,21 @@ impl IdempotencyStore for DynamoDbStore {
             .item("content_key", AttributeValue::S(mark.content_key.clone()))
             .item("expires_at", AttributeValue::N(mark.expires_at.to_string()))
             .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
-            .expression_attribute_values(":now", AttributeValue::N(mark.now.to_string()))
-            // The old mark comes back with the failure: one call says who marked it.
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(StateMarkOutcome::Marked),
-            Err(SdkError::ServiceError(context)) => match context.err() {
-                PutItemError::ConditionalCheckFailedException(failed) => {
-                    let marked_by = failed
-                        .item()
-                        .and_then(|item| item.get("marked_by"))
-                        .and_then(|value| value.as_s().ok());
-                    Ok(
-                        if marked_by.is_some_and(|by| by == MARKED_BY_RECONCILIATION) {
-                            StateMarkOutcome::Reconciled
-                        } else {
-                            StateMarkOutcome::MarkedByAnotherDelivery
-                        },
-                    )
+            .expression_attribute_values(":now", AttributeValue::N(mark.now.to_string()));
+        // The old mark comes back with the failure: one call says who marked it.
+        Ok(match put_if(request).await? {
+            None => StateMarkOutcome::Marked,
+            Some(old) => {
+                let marked_by = old
+                    .as_ref()
+                    .and_then(|item| item.get("marked_by"))
+                    .and_then(|value| value.as_s().ok());
+                if marked_by.is_some_and(|by| by == MARKED_BY_RECONCILIATION) {
+                    StateMarkOutcome::Reconciled
+                } else {
+                    StateMarkOutcome::MarkedByAnotherDelivery
                 }
-                _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
-            },
-            Err(other) => Err(StoreError::unavailable(other)),
-        }
+            }
+        })
     }
 }

@@ -4,11 +4,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, ReturnValuesOnConditionCheckFailure,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+
+use brokerhooks_claims::{Item, put_if};
 
 use super::dynamodb_store::DynamoDbStore;
 use crate::pipeline::ports::store::{
@@ -31,8 +29,6 @@ fn s(value: &str) -> AttributeValue {
 fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
-
-type Item = HashMap<String, AttributeValue>;
 
 fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name)?.as_s().ok().map(String::as_str)
@@ -85,24 +81,17 @@ impl DynamoDbStore {
             .item("claim_token", s(&claim.token))
             .item("lease_expires_at", n(claim.lease_expires_at))
             .item("expires_at", n(claim.expires_at))
-            .condition_expression(condition)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            .condition_expression(condition);
         for (name, value) in values {
             request = request.expression_attribute_values(*name, value.clone());
         }
         if condition.contains("#status") {
             request = request.expression_attribute_names("#status", "status");
         }
-        match request.send().await {
-            Ok(_) => Ok(Ok(())),
-            Err(SdkError::ServiceError(context)) => match context.err() {
-                PutItemError::ConditionalCheckFailedException(failed) => {
-                    Ok(Err(failed.item().cloned()))
-                }
-                _ => Err(StoreError::unavailable(SdkError::ServiceError(context))),
-            },
-            Err(other) => Err(StoreError::unavailable(other)),
-        }
+        Ok(match put_if(request).await? {
+            None => Ok(()),
+            Some(old) => Err(old),
+        })
     }
 
     /// The event claim a delivery's mark names, read consistently.
